@@ -1,0 +1,98 @@
+//! Small building blocks shared by the pages.
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+
+/// A message at the top of the page: success or failure of the last action.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Notice {
+    Success(String),
+    Failure(String),
+}
+
+/// The page's notice area; pages get it from the context.
+#[derive(Clone, Copy)]
+pub struct Notices(pub RwSignal<Option<Notice>>);
+
+impl Notices {
+    pub fn success(&self, message: impl Into<String>) {
+        self.0.set(Some(Notice::Success(message.into())));
+    }
+
+    pub fn failure(&self, error: &AppError) {
+        self.0.set(Some(Notice::Failure(error.to_string())));
+    }
+}
+
+pub fn use_notices() -> Notices {
+    expect_context::<Notices>()
+}
+
+#[component]
+pub fn NoticeBar() -> impl IntoView {
+    let notices = use_notices();
+    move || {
+        notices.0.get().map(|notice| {
+            let (class, role, text) = match notice {
+                Notice::Success(t) => ("notice notice-success", "status", t),
+                Notice::Failure(t) => ("notice notice-error", "alert", t),
+            };
+            view! {
+                <div class=class role=role>
+                    <span>{text}</span>
+                    <button class="link" aria-label="Dismiss" on:click=move |_| notices.0.set(None)>
+                        "×"
+                    </button>
+                </div>
+            }
+        })
+    }
+}
+
+#[component]
+pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
+    view! { <p class="loading" role="status" aria-live="polite">{label}</p> }
+}
+
+/// A modal dialog. Escape or the close button calls `on_close`.
+#[component]
+pub fn Modal(
+    title: String,
+    #[prop(into)] on_close: Callback<()>,
+    children: Children,
+) -> impl IntoView {
+    let title_id = "modal-title";
+    view! {
+        <div class="modal-backdrop">
+            <div
+                class="modal"
+                role="dialog"
+                aria-modal="true"
+                aria-labelledby=title_id
+                on:keydown=move |ev: web_sys::KeyboardEvent| {
+                    if ev.key() == "Escape" {
+                        on_close.run(());
+                    }
+                }
+            >
+                <header class="modal-header">
+                    <h2 id=title_id>{title}</h2>
+                    <button class="link" aria-label="Close" on:click=move |_| on_close.run(())>
+                        "×"
+                    </button>
+                </header>
+                {children()}
+            </div>
+        </div>
+    }
+}
+
+/// Formats an RFC 3339 UTC timestamp as `YYYY-MM-DD HH:MM UTC`.
+pub fn short_time(rfc3339: &str) -> String {
+    if rfc3339.len() >= 16 {
+        format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
+    } else {
+        rfc3339.to_string()
+    }
+}

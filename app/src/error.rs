@@ -1,0 +1,68 @@
+//! The error every server function returns. Each variant's text is written by us: a
+//! database message or a stack trace can never reach the browser through it.
+
+use serde::{Deserialize, Serialize};
+use server_fn::codec::JsonEncoding;
+use server_fn::error::{FromServerFnError, ServerFnErrorErr};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+pub enum AppError {
+    /// Bad input; `field` names the form field it concerns.
+    #[error("{message}")]
+    Invalid { field: String, message: String },
+    #[error("Invalid username or password.")]
+    InvalidCredentials,
+    #[error("Your session has ended. Please log in again.")]
+    Unauthenticated,
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("Not found.")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(String),
+    /// Details are in the server log under this request id.
+    #[error("Something went wrong on our side (reference {0}).")]
+    Internal(String),
+    /// The request did not make the round trip (network down, server restarting...).
+    #[error("The server could not be reached. Please try again.")]
+    Transport(String),
+}
+
+impl AppError {
+    /// The form field this error concerns, if any.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            AppError::Invalid { field, .. } => Some(field),
+            _ => None,
+        }
+    }
+}
+
+impl FromServerFnError for AppError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        AppError::Transport(value.to_string())
+    }
+}
+
+#[cfg(feature = "ssr")]
+impl AppError {
+    /// Maps a business error to what the browser may see; internal details go to the log
+    /// with the request id, and only the id goes to the browser.
+    pub fn from_backend(error: backend::Error, request_id: &str) -> Self {
+        use backend::Error as E;
+        match error {
+            E::Invalid(f) => AppError::Invalid { field: f.field, message: f.message },
+            E::InvalidCredentials => AppError::InvalidCredentials,
+            E::Unauthenticated => AppError::Unauthenticated,
+            E::Forbidden(message) => AppError::Forbidden(message.to_string()),
+            E::NotFound => AppError::NotFound,
+            E::Conflict(message) => AppError::Conflict(message),
+            internal => {
+                tracing::error!(request_id, error = %internal, "server function failed");
+                AppError::Internal(request_id.to_string())
+            }
+        }
+    }
+}

@@ -1,0 +1,69 @@
+//! The audit log: every mutation, newest first, read-only.
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::{Loading, short_time};
+use crate::shell::handle_session_end;
+
+const PAGE_SIZE: i64 = 50;
+
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let page = RwSignal::new(1i64);
+    let entries = LocalResource::new(move || api::list_audit(page.get(), PAGE_SIZE));
+    let body = move || {
+        entries.get().map(|result| match result {
+            Err(e) => {
+                handle_session_end(&e);
+                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+            }
+            Ok(p) if p.items.is_empty() => {
+                view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any()
+            }
+            Ok(p) => {
+                let last_page = ((p.total + p.page_size - 1) / p.page_size).max(1);
+                view! {
+                    <table class="data-table" aria-label="Audit log">
+                        <thead>
+                            <tr>
+                                <th scope="col">"Time"</th>
+                                <th scope="col">"Actor"</th>
+                                <th scope="col">"Action"</th>
+                                <th scope="col">"Target"</th>
+                                <th scope="col">"Client IP"</th>
+                                <th scope="col">"Request"</th>
+                            </tr>
+                        </thead>
+                        <tbody>
+                            {p.items.into_iter().map(|e| view! {
+                                <tr>
+                                    <td>{short_time(&e.occurred_at)}</td>
+                                    <td>{e.actor}</td>
+                                    <td><code>{e.action}</code></td>
+                                    <td>{e.target}</td>
+                                    <td>{e.client_ip.unwrap_or_default()}</td>
+                                    <td class="muted mono">{e.request_id}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="pager">
+                        <button class="secondary" disabled=move || page.get() <= 1
+                            on:click=move |_| page.update(|n| *n -= 1)>"Previous"</button>
+                        <span>{format!("Page {} of {} ({} entries)", p.page, last_page, p.total)}</span>
+                        <button class="secondary" disabled=move || page.get() >= last_page
+                            on:click=move |_| page.update(|n| *n += 1)>"Next"</button>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section>
+            <h1>"Audit log"</h1>
+            {move || body().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+        </section>
+    }
+}

@@ -1,0 +1,330 @@
+//! Dashboard Users (seed: Dashboard Users): list, Add a new user, Update, Delete, Unblock.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::dto::{OperatorForm, OperatorSummary};
+use shared::validation::{Username, check_password_strength};
+use shared::Role;
+
+use crate::api;
+use crate::components::{Loading, Modal, short_time, use_notices};
+use crate::error::AppError;
+use crate::shell::handle_session_end;
+
+#[derive(Clone)]
+enum Dialog {
+    Create,
+    Update(OperatorSummary),
+    Delete(OperatorSummary),
+}
+
+#[component]
+pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
+    let notices = use_notices();
+    let reload = RwSignal::new(0u32);
+    let operators = LocalResource::new(move || {
+        reload.track();
+        api::list_operators()
+    });
+    let dialog = RwSignal::new(None::<Dialog>);
+    let refresh = move || reload.update(|n| *n += 1);
+
+    let unblock = move |op: OperatorSummary| {
+        spawn_local(async move {
+            match api::unblock_operator(op.id).await {
+                Ok(_) => {
+                    notices.success(format!("{} is unblocked.", op.username));
+                    refresh();
+                }
+                Err(e) => {
+                    handle_session_end(&e);
+                    notices.failure(&e);
+                }
+            }
+        });
+    };
+
+    let rows = move || {
+        operators.get().map(|result| match result {
+            Err(e) => {
+                handle_session_end(&e);
+                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+            }
+            Ok(list) if list.is_empty() => {
+                view! { <p class="empty">"No dashboard users yet."</p> }.into_any()
+            }
+            Ok(list) => view! {
+                <table class="data-table" aria-label="Dashboard users">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Username"</th>
+                            <th scope="col">"Role"</th>
+                            <th scope="col">"Status"</th>
+                            <th scope="col">"Last login"</th>
+                            <th scope="col">"Created"</th>
+                            <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {list
+                            .into_iter()
+                            .map(|op| {
+                                let manageable = role.may_manage_operator_with_role(op.role);
+                                let is_me = op.id == me_id;
+                                let (for_update, for_delete, for_unblock) =
+                                    (op.clone(), op.clone(), op.clone());
+                                view! {
+                                    <tr data-username=op.username.clone()>
+                                        <td>{op.username.clone()}</td>
+                                        <td>{op.role.label()}</td>
+                                        <td>
+                                            {if op.blocked {
+                                                view! { <span class="status status-blocked">"Blocked"</span> }
+                                            } else {
+                                                view! { <span class="status status-active">"Active"</span> }
+                                            }}
+                                        </td>
+                                        <td>{op.last_login_at.as_deref().map(short_time).unwrap_or_else(|| "Never".into())}</td>
+                                        <td>{short_time(&op.created_at)}</td>
+                                        <td class="row-actions">
+                                            {(manageable).then(|| view! {
+                                                <button class="secondary"
+                                                    on:click=move |_| dialog.set(Some(Dialog::Update(for_update.clone())))>
+                                                    "Update"
+                                                </button>
+                                            })}
+                                            {(manageable && !is_me).then(|| view! {
+                                                <button class="danger"
+                                                    on:click=move |_| dialog.set(Some(Dialog::Delete(for_delete.clone())))>
+                                                    "Delete"
+                                                </button>
+                                            })}
+                                            {(manageable && op.blocked).then(|| view! {
+                                                <button class="primary"
+                                                    on:click=move |_| unblock(for_unblock.clone())>
+                                                    "Unblock"
+                                                </button>
+                                            })}
+                                        </td>
+                                    </tr>
+                                }
+                            })
+                            .collect_view()}
+                    </tbody>
+                </table>
+            }
+            .into_any(),
+        })
+    };
+
+    view! {
+        <section>
+            <div class="page-header">
+                <h1>"Dashboard Users"</h1>
+                <button class="primary" on:click=move |_| dialog.set(Some(Dialog::Create))>
+                    "Add a new user"
+                </button>
+            </div>
+            {move || rows().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+            {move || dialog.get().map(|d| {
+                let close = Callback::new(move |_| dialog.set(None));
+                let done = Callback::new(move |_| {
+                    dialog.set(None);
+                    refresh();
+                });
+                match d {
+                    Dialog::Create => view! {
+                        <OperatorDialog role=role existing=None on_close=close on_saved=done/>
+                    }.into_any(),
+                    Dialog::Update(op) => view! {
+                        <OperatorDialog role=role existing=Some(op) on_close=close on_saved=done/>
+                    }.into_any(),
+                    Dialog::Delete(op) => view! {
+                        <DeleteDialog operator=op on_close=close on_deleted=done/>
+                    }.into_any(),
+                }
+            })}
+        </section>
+    }
+}
+
+/// Errors of the operator form, by field, checked with the same rules as the server.
+fn check_form(form: &OperatorForm, creating: bool) -> Vec<(String, String)> {
+    let mut errors = Vec::new();
+    if let Err(e) = Username::parse(&form.username) {
+        errors.push((e.field, e.message));
+    }
+    if form.role.is_none() {
+        errors.push(("role".into(), "Role is required.".into()));
+    }
+    if form.password.is_empty() {
+        if creating {
+            errors.push(("password".into(), "Password is required.".into()));
+        }
+    } else if let Err(e) = check_password_strength(&form.password, &form.username) {
+        errors.push((e.field, e.message));
+    }
+    errors
+}
+
+#[component]
+fn OperatorDialog(
+    role: Role,
+    existing: Option<OperatorSummary>,
+    on_close: Callback<()>,
+    on_saved: Callback<()>,
+) -> impl IntoView {
+    let notices = use_notices();
+    let creating = existing.is_none();
+    let id = existing.as_ref().map(|o| o.id);
+    let username = RwSignal::new(existing.as_ref().map(|o| o.username.clone()).unwrap_or_default());
+    let role_choice = RwSignal::new(
+        existing.as_ref().map(|o| o.role.as_str().to_string()).unwrap_or_default(),
+    );
+    let password = RwSignal::new(String::new());
+    let saml_key =
+        RwSignal::new(existing.as_ref().and_then(|o| o.saml_key.clone()).unwrap_or_default());
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let general_error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let error_for = move |field: &'static str| {
+        move || {
+            errors
+                .get()
+                .into_iter()
+                .find(|(f, _)| f == field)
+                .map(|(_, m)| view! { <p class="field-error" id=format!("{field}-error")>{m}</p> })
+        }
+    };
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        let form = OperatorForm {
+            username: username.get_untracked(),
+            role: Role::parse(&role_choice.get_untracked()),
+            password: password.get_untracked(),
+            saml_key: saml_key.get_untracked(),
+        };
+        let found = check_form(&form, creating);
+        errors.set(found.clone());
+        general_error.set(None);
+        if !found.is_empty() {
+            return;
+        }
+        pending.set(true);
+        spawn_local(async move {
+            let name = form.username.clone();
+            let result = match id {
+                None => api::create_operator(form).await,
+                Some(id) => api::update_operator(id, form).await,
+            };
+            pending.set(false);
+            match result {
+                Ok(_) => {
+                    notices.success(if creating {
+                        format!("{name} was created.")
+                    } else {
+                        format!("{name} was updated.")
+                    });
+                    on_saved.run(());
+                }
+                Err(AppError::Invalid { field, message }) => errors.set(vec![(field, message)]),
+                Err(e) => {
+                    handle_session_end(&e);
+                    general_error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+
+    let title = if creating { "Add a new user".to_string() } else { "Update user".to_string() };
+    let roles = role.grantable_roles();
+    view! {
+        <Modal title=title on_close=on_close>
+            <form class="form" on:submit=submit novalidate>
+                <label for="operator-username">"Username"</label>
+                <input id="operator-username" type="email" autocomplete="off" required autofocus
+                    bind:value=username/>
+                {error_for("username")}
+                <label for="operator-role">"Role"</label>
+                <select id="operator-role" required bind:value=role_choice>
+                    <option value="" disabled=true>"Choose a role"</option>
+                    {roles
+                        .into_iter()
+                        .map(|r| view! { <option value=r.as_str()>{r.label()}</option> })
+                        .collect_view()}
+                </select>
+                {error_for("role")}
+                <label for="operator-password">
+                    "Password"
+                    {(!creating).then_some(view! { <span class="muted">" (leave empty to keep)"</span> })}
+                </label>
+                <input id="operator-password" type="password" autocomplete="new-password"
+                    required=creating bind:value=password/>
+                {error_for("password")}
+                <label for="operator-saml">"SAML Key" <span class="muted">" (optional)"</span></label>
+                <input id="operator-saml" type="text" autocomplete="off" bind:value=saml_key/>
+                {error_for("samlKey")}
+                {move || general_error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <div class="form-actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>
+                        "Cancel"
+                    </button>
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+#[component]
+fn DeleteDialog(
+    operator: OperatorSummary,
+    on_close: Callback<()>,
+    on_deleted: Callback<()>,
+) -> impl IntoView {
+    let notices = use_notices();
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let (id, name) = (operator.id, operator.username.clone());
+    let confirm = move |_| {
+        pending.set(true);
+        let name = name.clone();
+        spawn_local(async move {
+            let result = api::delete_operator(id).await;
+            pending.set(false);
+            match result {
+                Ok(()) => {
+                    notices.success(format!("{name} was deleted."));
+                    on_deleted.run(());
+                }
+                Err(e) => {
+                    handle_session_end(&e);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title="Delete user".to_string() on_close=on_close>
+            <p>
+                "Delete " <strong>{operator.username.clone()}</strong>
+                "? This is irreversible: they will no longer be able to log in."
+            </p>
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="form-actions">
+                <button type="button" class="secondary" autofocus on:click=move |_| on_close.run(())>
+                    "Cancel"
+                </button>
+                <button type="button" class="danger" disabled=move || pending.get() on:click=confirm>
+                    "Delete permanently"
+                </button>
+            </div>
+        </Modal>
+    }
+}

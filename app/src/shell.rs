@@ -1,0 +1,198 @@
+//! The app shell: who is logged in, the login page, the navigation and the page for the
+//! current URL. Deep links work because the URL is never changed by the login step.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::components::{A, Router};
+use leptos_router::hooks::{use_location, use_navigate};
+use shared::dto::Me;
+use shared::permissions::Section;
+use shared::{Role, View};
+
+use crate::api;
+use crate::components::{Loading, NoticeBar, Notices};
+use crate::error::AppError;
+use crate::pages;
+
+/// The session as the browser knows it: `None` while asking the server.
+#[derive(Clone, Copy)]
+pub struct Session(pub RwSignal<Option<Option<Me>>>);
+
+impl Session {
+    /// Forgets the operator (logout, or the server said the session ended).
+    pub fn end(&self) {
+        self.0.set(Some(None));
+    }
+}
+
+/// Call after a failed request: an ended session sends the operator back to login.
+pub fn handle_session_end(error: &AppError) {
+    if matches!(error, AppError::Unauthenticated) {
+        if let Some(session) = use_context::<Session>() {
+            session.end();
+        }
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    let session = Session(RwSignal::new(None));
+    provide_context(session);
+    provide_context(Notices(RwSignal::new(None)));
+    spawn_local(async move {
+        // A failure to ask is treated as "not logged in": the login page says more.
+        let me = api::current_operator().await.unwrap_or(None);
+        session.0.set(Some(me));
+    });
+
+    view! {
+        <Router>
+            {move || match session.0.get() {
+                None => view! { <Loading label="Starting…"/> }.into_any(),
+                Some(None) => view! { <LoginPage/> }.into_any(),
+                Some(Some(me)) => view! { <Layout me=me/> }.into_any(),
+            }}
+        </Router>
+    }
+}
+
+#[component]
+fn LoginPage() -> impl IntoView {
+    let session = expect_context::<Session>();
+    let username = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        let (u, p) = (username.get_untracked(), password.get_untracked());
+        spawn_local(async move {
+            match api::login(u, p).await {
+                Ok(me) => session.0.set(Some(Some(me))),
+                Err(e) => {
+                    password.set(String::new());
+                    error.set(Some(e.to_string()));
+                }
+            }
+            pending.set(false);
+        });
+    };
+
+    view! {
+        <main class="login">
+            <form class="card login-card" on:submit=submit>
+                <h1>"Back office"</h1>
+                <p class="muted">"Sign in with your operator account."</p>
+                <label for="login-username">"Username"</label>
+                <input id="login-username" type="email" autocomplete="username" required
+                    autofocus bind:value=username/>
+                <label for="login-password">"Password"</label>
+                <input id="login-password" type="password" autocomplete="current-password"
+                    required bind:value=password/>
+                {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <button type="submit" class="primary" disabled=move || pending.get()>
+                    {move || if pending.get() { "Logging in…" } else { "Log in" }}
+                </button>
+            </form>
+        </main>
+    }
+}
+
+#[component]
+fn Layout(me: Me) -> impl IntoView {
+    let session = expect_context::<Session>();
+    let role = me.role;
+    let logout = move |_| {
+        spawn_local(async move {
+            let _ = api::logout().await;
+            session.end();
+        });
+    };
+    let section_links = move |section: Section| {
+        View::ALL
+            .into_iter()
+            .filter(move |v| v.section() == section && role.may_view(*v))
+            .map(|v| view! { <li><A href=v.path()>{v.title()}</A></li> })
+            .collect_view()
+    };
+    let has_admin_section =
+        View::ALL.iter().any(|v| v.section() == Section::Administration && role.may_view(*v));
+
+    view! {
+        <div class="layout">
+            <nav class="sidebar" aria-label="Main">
+                <div class="brand">"Back office"</div>
+                <h2 class="nav-heading">"Users"</h2>
+                <ul>{section_links(Section::Users)}</ul>
+                <Show when=move || has_admin_section>
+                    <h2 class="nav-heading">"Administration"</h2>
+                    <ul>{section_links(Section::Administration)}</ul>
+                </Show>
+            </nav>
+            <div class="main-column">
+                <header class="topbar">
+                    <span class="spacer"></span>
+                    <span class="whoami">
+                        <strong data-testid="operator-name">{me.username.clone()}</strong>
+                        <span class="role-badge" data-testid="operator-role">{role.label()}</span>
+                    </span>
+                    <button class="secondary" on:click=logout>"Log out"</button>
+                </header>
+                <NoticeBar/>
+                <main class="content">
+                    <CurrentPage role=role me_id=me.id/>
+                </main>
+            </div>
+        </div>
+    }
+}
+
+/// Picks the page for the current path and checks that the role may see it.
+#[component]
+fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
+    let location = use_location();
+    let navigate = use_navigate();
+    move || {
+        let path = location.pathname.get();
+        if path == "/" || path.is_empty() {
+            if let Some(first) = View::ALL.into_iter().find(|v| role.may_view(*v)) {
+                navigate(first.path(), Default::default());
+            }
+            return view! { <Loading/> }.into_any();
+        }
+        match View::from_path(&path) {
+            None => view! {
+                <section>
+                    <h1>"Page not found"</h1>
+                    <p>"There is no page at this address."</p>
+                </section>
+            }
+            .into_any(),
+            Some(view) if !role.may_view(view) => view! {
+                <section>
+                    <h1>"Access denied"</h1>
+                    <p>"Your role does not give access to " {view.title()} "."</p>
+                </section>
+            }
+            .into_any(),
+            Some(View::DashboardUsers) => {
+                view! { <pages::dashboard_users::DashboardUsersPage role=role me_id=me_id/> }
+                    .into_any()
+            }
+            Some(View::AuditLog) => view! { <pages::audit_log::AuditLogPage/> }.into_any(),
+            Some(view) => view! {
+                <section>
+                    <h1>{view.title()}</h1>
+                    <p class="empty">"Coming soon."</p>
+                </section>
+            }
+            .into_any(),
+        }
+    }
+}

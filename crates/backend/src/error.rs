@@ -1,0 +1,56 @@
+//! The one error type of the business layer. Its `Display` of the non-internal variants is
+//! written by us and safe to show; `Database` and `Internal` are for the log only.
+
+use shared::validation::FieldError;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad input: names the field and the rule.
+    #[error("{0}")]
+    Invalid(FieldError),
+    /// Login refused. Unknown user, wrong password and blocked account all end here, so
+    /// that nobody can tell them apart.
+    #[error("Invalid username or password.")]
+    InvalidCredentials,
+    /// No valid session or token.
+    #[error("Your session has ended. Please log in again.")]
+    Unauthenticated,
+    /// The caller lacks the permission. The message is ours.
+    #[error("{0}")]
+    Forbidden(&'static str),
+    #[error("Not found.")]
+    NotFound,
+    /// The request contradicts a business rule or existing data. The message is ours.
+    #[error("{0}")]
+    Conflict(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migration(#[from] sqlx::migrate::MigrateError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Error::Invalid(FieldError::new(field, message))
+    }
+
+    /// True for errors whose text must never leave the server.
+    pub fn is_internal(&self) -> bool {
+        matches!(self, Error::Database(_) | Error::Migration(_) | Error::Internal(_))
+    }
+}
+
+impl From<FieldError> for Error {
+    fn from(e: FieldError) -> Self {
+        Error::Invalid(e)
+    }
+}
+
+/// True when the database refused a row because of a unique constraint.
+pub fn is_unique_violation(e: &sqlx::Error) -> bool {
+    e.as_database_error().is_some_and(|d| d.is_unique_violation())
+}

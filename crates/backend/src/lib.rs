@@ -1,0 +1,58 @@
+//! Every business rule of the back office and the store behind it.
+//!
+//! The server functions of the dashboard and the REST API both call `Backend`; neither
+//! decides a rule on its own. Each method checks the caller's permission first, then
+//! validates, then writes the change and its audit row in one transaction.
+
+pub mod audit;
+pub mod auth;
+pub mod clock;
+pub mod db;
+pub mod error;
+pub mod operators;
+pub mod password;
+pub mod sessions;
+
+use std::time::Duration;
+
+pub use auth::{Actor, Operator, RequestMeta};
+pub use db::{Db, DbKind};
+pub use error::{Error, Result};
+
+/// How long an operator's session lives.
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// Ends a session nobody used for this long.
+    pub idle_timeout: Duration,
+    /// Ends a session this long after login, used or not.
+    pub absolute_timeout: Duration,
+}
+
+impl Default for SessionSettings {
+    fn default() -> Self {
+        SessionSettings {
+            idle_timeout: Duration::from_secs(30 * 60),
+            absolute_timeout: Duration::from_secs(12 * 60 * 60),
+        }
+    }
+}
+
+/// The service: one per process, cheap to clone.
+#[derive(Clone)]
+pub struct Backend {
+    pub db: Db,
+    pub sessions: SessionSettings,
+}
+
+impl Backend {
+    /// Connects, applies the migrations and returns a ready service.
+    pub async fn connect(database_url: &str, sessions: SessionSettings) -> Result<Backend> {
+        let db = Db::connect(database_url).await?;
+        Ok(Backend { db, sessions })
+    }
+
+    /// Answers whether the database can be reached (for `/healthz`).
+    pub async fn is_healthy(&self) -> bool {
+        sqlx::query("SELECT 1").execute(&self.db.pool).await.is_ok()
+    }
+}

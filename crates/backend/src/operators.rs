@@ -1,0 +1,286 @@
+//! Dashboard users ("Support Users" in the API): create, update, delete, unblock, list.
+//!
+//! Rules (seed: Dashboard Users): usernames are unique emails; Managers and Administrators
+//! manage operators; only Administrators create, edit or delete Administrators or grant
+//! that role; nobody deletes itself; the last Administrator is neither deleted nor demoted.
+//! Blocking, deleting or changing the role of an operator ends all its sessions.
+
+use shared::dto::{OperatorForm, OperatorSummary};
+use shared::validation::{Username, check_password_strength, check_saml_key};
+use shared::{Action, Role};
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Record};
+use crate::auth::{Actor, RequestMeta};
+use crate::clock;
+use crate::error::{Error, Result, is_unique_violation};
+use crate::password;
+use crate::sessions::{MAX_FAILED_LOGINS, end_all_sessions, parse_role};
+use crate::Backend;
+
+#[derive(sqlx::FromRow)]
+struct OperatorRow {
+    id: i64,
+    username: String,
+    role: String,
+    saml_key: Option<String>,
+    failed_logins: i64,
+    blocked_at: Option<String>,
+    last_login_at: Option<String>,
+    created_at: String,
+}
+
+/// The columns of `OperatorRow` (a macro, because sqlx takes only literal SQL).
+macro_rules! operator_columns {
+    () => {
+        "id, username, role, saml_key, failed_logins, blocked_at, last_login_at, created_at"
+    };
+}
+
+impl OperatorRow {
+    fn into_summary(self) -> Result<OperatorSummary> {
+        Ok(OperatorSummary {
+            id: self.id,
+            username: self.username,
+            role: parse_role(&self.role)?,
+            saml_key: self.saml_key,
+            // A crash between reserving the third try and recording the block leaves the
+            // counter at 3 without `blocked_at`: that account cannot log in, so show it.
+            blocked: self.blocked_at.is_some() || self.failed_logins >= MAX_FAILED_LOGINS,
+            last_login_at: self.last_login_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// A validated operator form.
+struct ValidForm {
+    username: Username,
+    role: Role,
+    password: Option<String>,
+    saml_key: Option<String>,
+}
+
+/// Checks the form; `password_required` on creation, optional on update.
+fn validate_form(form: OperatorForm, password_required: bool) -> Result<ValidForm> {
+    let username = Username::parse(&form.username)?;
+    let role = form.role.ok_or_else(|| Error::invalid("role", "Role is required."))?;
+    let password = if form.password.is_empty() {
+        if password_required {
+            return Err(Error::invalid("password", "Password is required."));
+        }
+        None
+    } else {
+        check_password_strength(&form.password, username.as_str())?;
+        Some(form.password)
+    };
+    let saml_key = form.saml_key.trim().to_string();
+    check_saml_key(&saml_key)?;
+    Ok(ValidForm {
+        username,
+        role,
+        password,
+        saml_key: (!saml_key.is_empty()).then_some(saml_key),
+    })
+}
+
+fn duplicate_username() -> Error {
+    Error::invalid("username", "An operator with this username already exists.")
+}
+
+async fn fetch_operator(tx: &mut Transaction<'_, Any>, id: i64) -> Result<OperatorSummary> {
+    let row: Option<OperatorRow> =
+        sqlx::query_as(concat!("SELECT ", operator_columns!(), " FROM operators WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
+    row.ok_or(Error::NotFound)?.into_summary()
+}
+
+async fn administrator_count(tx: &mut Transaction<'_, Any>) -> Result<i64> {
+    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM operators WHERE role = $1")
+        .bind(Role::Administrator.as_str())
+        .fetch_one(&mut **tx)
+        .await?)
+}
+
+impl Backend {
+    pub async fn list_operators(&self, actor: &Actor) -> Result<Vec<OperatorSummary>> {
+        actor.require(Action::ManageDashboardUsers)?;
+        let rows: Vec<OperatorRow> =
+            sqlx::query_as(concat!("SELECT ", operator_columns!(), " FROM operators ORDER BY username"))
+                .fetch_all(&self.db.pool)
+                .await?;
+        rows.into_iter().map(OperatorRow::into_summary).collect()
+    }
+
+    pub async fn get_operator(&self, actor: &Actor, id: i64) -> Result<OperatorSummary> {
+        actor.require(Action::ManageDashboardUsers)?;
+        let mut tx = self.db.pool.begin().await?;
+        fetch_operator(&mut tx, id).await
+    }
+
+    pub async fn create_operator(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        form: OperatorForm,
+    ) -> Result<OperatorSummary> {
+        actor.require(Action::ManageDashboardUsers)?;
+        let form = validate_form(form, true)?;
+        actor.require_may_manage(form.role)?;
+        let hash = password::hash(form.password.unwrap_or_default()).await?;
+
+        let mut tx = self.db.begin_write().await?;
+        let now = clock::now_rfc3339();
+        let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+            "INSERT INTO operators (username, role, password_hash, saml_key, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+        )
+        .bind(form.username.as_str())
+        .bind(form.role.as_str())
+        .bind(hash)
+        .bind(&form.saml_key)
+        .bind(&now)
+        .fetch_one(&mut *tx)
+        .await;
+        let id = match inserted {
+            Ok(id) => id,
+            Err(e) if is_unique_violation(&e) => return Err(duplicate_username()),
+            Err(e) => return Err(e.into()),
+        };
+        let created = fetch_operator(&mut tx, id).await?;
+        audit::write(&mut tx, actor, meta, Record::new("operator.created", "operator", id).after(&created))
+            .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn update_operator(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+        form: OperatorForm,
+    ) -> Result<OperatorSummary> {
+        actor.require(Action::ManageDashboardUsers)?;
+        let form = validate_form(form, false)?;
+        let new_hash = match form.password.clone() {
+            Some(p) => Some(password::hash(p).await?),
+            None => None,
+        };
+
+        let mut tx = self.db.begin_write().await?;
+        let before = fetch_operator(&mut tx, id).await?;
+        actor.require_may_manage(before.role)?;
+        actor.require_may_manage(form.role)?;
+        if before.role == Role::Administrator
+            && form.role != Role::Administrator
+            && administrator_count(&mut tx).await? <= 1
+        {
+            return Err(Error::Conflict("The last Administrator cannot be demoted.".into()));
+        }
+        let updated = sqlx::query(
+            "UPDATE operators SET username = $1, role = $2, saml_key = $3, updated_at = $4, \
+             password_hash = COALESCE($5, password_hash) WHERE id = $6",
+        )
+        .bind(form.username.as_str())
+        .bind(form.role.as_str())
+        .bind(&form.saml_key)
+        .bind(clock::now_rfc3339())
+        .bind(new_hash)
+        .bind(id)
+        .execute(&mut *tx)
+        .await;
+        match updated {
+            Ok(_) => {}
+            Err(e) if is_unique_violation(&e) => return Err(duplicate_username()),
+            Err(e) => return Err(e.into()),
+        }
+        if before.role != form.role {
+            end_all_sessions(&mut tx, id).await?;
+        }
+        let after = fetch_operator(&mut tx, id).await?;
+        let mut record = Record::new("operator.updated", "operator", id).before(&before).after(&after);
+        if form.password.is_some() {
+            // Say that the password changed, never what it is.
+            if let Some(serde_json::Value::Object(map)) = record.after.as_mut() {
+                map.insert("passwordChanged".into(), true.into());
+            }
+        }
+        audit::write(&mut tx, actor, meta, record).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// Removes an operator for good. Its sessions end with it.
+    pub async fn delete_operator(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<()> {
+        actor.require(Action::ManageDashboardUsers)?;
+        if actor.operator_id() == Some(id) {
+            return Err(Error::Conflict("You cannot delete yourself.".into()));
+        }
+        let mut tx = self.db.begin_write().await?;
+        let before = fetch_operator(&mut tx, id).await?;
+        actor.require_may_manage(before.role)?;
+        if before.role == Role::Administrator && administrator_count(&mut tx).await? <= 1 {
+            return Err(Error::Conflict("The last Administrator cannot be deleted.".into()));
+        }
+        end_all_sessions(&mut tx, id).await?;
+        sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
+        audit::write(&mut tx, actor, meta, Record::new("operator.deleted", "operator", id).before(&before))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Lifts a block and clears the failed-login counter.
+    pub async fn unblock_operator(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+    ) -> Result<OperatorSummary> {
+        actor.require(Action::UnblockDashboardUser)?;
+        let mut tx = self.db.begin_write().await?;
+        let before = fetch_operator(&mut tx, id).await?;
+        actor.require_may_manage(before.role)?;
+        if !before.blocked {
+            return Err(Error::Conflict("This operator is not blocked.".into()));
+        }
+        sqlx::query(
+            "UPDATE operators SET blocked_at = NULL, failed_logins = 0, updated_at = $1 WHERE id = $2",
+        )
+        .bind(clock::now_rfc3339())
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        let after = fetch_operator(&mut tx, id).await?;
+        let record = Record::new("operator.unblocked", "operator", id).before(&before).after(&after);
+        audit::write(&mut tx, actor, meta, record).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    /// On first start: if there is no operator at all, creates an Administrator with a
+    /// generated password and returns the credentials so that they can be shown once.
+    pub async fn ensure_initial_administrator(
+        &self,
+        username: &str,
+    ) -> Result<Option<(String, String)>> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators")
+            .fetch_one(&self.db.pool)
+            .await?;
+        if count > 0 {
+            return Ok(None);
+        }
+        let password = password::random_token(18);
+        let form = OperatorForm {
+            username: username.to_string(),
+            role: Some(Role::Administrator),
+            password: password.clone(),
+            saml_key: String::new(),
+        };
+        let created = self.create_operator(&Actor::System, &RequestMeta::local(), form).await?;
+        Ok(Some((created.username, password)))
+    }
+}

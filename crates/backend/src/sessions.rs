@@ -1,0 +1,260 @@
+//! Operator login, sessions and logout.
+//!
+//! Lockout: each attempt first *reserves* a try with one atomic
+//! `UPDATE ... SET failed_logins = failed_logins + 1 WHERE failed_logins < 3 ... RETURNING`,
+//! and only then spends time on argon2. At most three guesses can therefore ever be checked
+//! against a password, however many requests arrive in parallel. A correct password clears
+//! the counter; the third wrong one blocks the account and ends its sessions.
+
+use shared::dto::Me;
+use shared::Role;
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Record};
+use crate::auth::{Actor, Operator, RequestMeta};
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::password;
+use crate::Backend;
+
+/// Consecutive failed logins that block an operator.
+pub const MAX_FAILED_LOGINS: i64 = 3;
+
+/// The secret an operator's browser holds (the cookie value). Only its digest is stored.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(pub String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(***)")
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Attempt {
+    id: i64,
+    username: String,
+    role: String,
+    password_hash: String,
+    failed_logins: i64,
+}
+
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    id: i64,
+    username: String,
+    role: String,
+    last_seen_at: i64,
+    expires_at: i64,
+    blocked_at: Option<String>,
+}
+
+pub(crate) fn parse_role(stored: &str) -> Result<Role> {
+    Role::parse(stored).ok_or_else(|| Error::Internal(format!("unknown role in store: {stored}")))
+}
+
+impl Backend {
+    /// Checks a username and password and opens a session. Every refusal is the same
+    /// `InvalidCredentials`, after the same argon2 work.
+    pub async fn login(
+        &self,
+        username: &str,
+        password: String,
+        meta: &RequestMeta,
+    ) -> Result<(Me, SessionToken)> {
+        let username = username.trim().to_lowercase();
+        let attempt: Option<Attempt> = sqlx::query_as(
+            "UPDATE operators SET failed_logins = failed_logins + 1 \
+             WHERE username = $1 AND blocked_at IS NULL AND failed_logins < $2 \
+             RETURNING id, username, role, password_hash, failed_logins",
+        )
+        .bind(&username)
+        .bind(MAX_FAILED_LOGINS)
+        .fetch_optional(&self.db.pool)
+        .await?;
+
+        let Some(attempt) = attempt else {
+            // Unknown, blocked, or out of tries: spend the same time, say the same thing.
+            password::verify(password, password::dummy_hash()).await;
+            let known: Option<i64> =
+                sqlx::query_scalar("SELECT id FROM operators WHERE username = $1")
+                    .bind(&username)
+                    .fetch_optional(&self.db.pool)
+                    .await?;
+            self.audit_failed_login(known, "login.refused", meta).await?;
+            return Err(Error::InvalidCredentials);
+        };
+
+        if !password::verify(password, attempt.password_hash.clone()).await {
+            self.record_wrong_password(&attempt, meta).await?;
+            return Err(Error::InvalidCredentials);
+        }
+
+        let operator = Operator {
+            id: attempt.id,
+            username: attempt.username.clone(),
+            role: parse_role(&attempt.role)?,
+        };
+        let mut tx = self.db.begin_write().await?;
+        let now_text = clock::now_rfc3339();
+        // Cleared only if nothing blocked the account while argon2 ran.
+        let cleared = sqlx::query(
+            "UPDATE operators SET failed_logins = 0, last_login_at = $1 \
+             WHERE id = $2 AND blocked_at IS NULL",
+        )
+        .bind(&now_text)
+        .bind(operator.id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if cleared == 0 {
+            drop(tx);
+            self.audit_failed_login(Some(operator.id), "login.refused", meta).await?;
+            return Err(Error::InvalidCredentials);
+        }
+        let token = self.open_session(&mut tx, operator.id, meta).await?;
+        let actor = Actor::Operator(operator.clone());
+        audit::write(&mut tx, &actor, meta, Record::new("login.succeeded", "operator", operator.id))
+            .await?;
+        tx.commit().await?;
+        Ok((Me { id: operator.id, username: operator.username, role: operator.role }, token))
+    }
+
+    async fn record_wrong_password(&self, attempt: &Attempt, meta: &RequestMeta) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        audit::write(
+            &mut tx,
+            &Actor::Anonymous,
+            meta,
+            Record::new("login.failed", "operator", attempt.id),
+        )
+        .await?;
+        if attempt.failed_logins >= MAX_FAILED_LOGINS {
+            let blocked = sqlx::query(
+                "UPDATE operators SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL",
+            )
+            .bind(clock::now_rfc3339())
+            .bind(attempt.id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            if blocked > 0 {
+                end_all_sessions(&mut tx, attempt.id).await?;
+                let record = Record::new("operator.blocked", "operator", attempt.id)
+                    .after(&serde_json::json!({ "failedLogins": attempt.failed_logins }));
+                audit::write(&mut tx, &Actor::Anonymous, meta, record).await?;
+                tracing::warn!(operator_id = attempt.id, "operator blocked after failed logins");
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn audit_failed_login(
+        &self,
+        operator_id: Option<i64>,
+        action: &str,
+        meta: &RequestMeta,
+    ) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let mut record = Record::new(action, "operator", "");
+        record.target_id = operator_id.map(|id| id.to_string());
+        audit::write(&mut tx, &Actor::Anonymous, meta, record).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn open_session(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        operator_id: i64,
+        meta: &RequestMeta,
+    ) -> Result<SessionToken> {
+        let token = SessionToken(password::random_token(32));
+        let now = clock::unix_now();
+        let expires_at = now + self.sessions.absolute_timeout.as_secs() as i64;
+        sqlx::query(
+            "INSERT INTO operator_sessions \
+             (token_digest, operator_id, created_at, last_seen_at, expires_at, client_ip) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(password::token_digest(&token.0))
+        .bind(operator_id)
+        .bind(now)
+        .bind(now)
+        .bind(expires_at)
+        .bind(&meta.client_ip)
+        .execute(&mut **tx)
+        .await?;
+        Ok(token)
+    }
+
+    /// The operator behind a session cookie, if the session is still alive. Touches the
+    /// session (at most once a minute) to extend its idle timeout.
+    pub async fn authenticate(&self, token: &SessionToken) -> Result<Operator> {
+        let digest = password::token_digest(&token.0);
+        let row: Option<SessionRow> = sqlx::query_as(
+            "SELECT o.id, o.username, o.role, s.last_seen_at, s.expires_at, o.blocked_at \
+             FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
+             WHERE s.token_digest = $1",
+        )
+        .bind(&digest)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(row) = row else { return Err(Error::Unauthenticated) };
+        let now = clock::unix_now();
+        let idle_limit = self.sessions.idle_timeout.as_secs() as i64;
+        if now >= row.expires_at || now - row.last_seen_at >= idle_limit || row.blocked_at.is_some()
+        {
+            sqlx::query("DELETE FROM operator_sessions WHERE token_digest = $1")
+                .bind(&digest)
+                .execute(&self.db.pool)
+                .await?;
+            return Err(Error::Unauthenticated);
+        }
+        if now - row.last_seen_at >= 60 {
+            sqlx::query("UPDATE operator_sessions SET last_seen_at = $1 WHERE token_digest = $2")
+                .bind(now)
+                .bind(&digest)
+                .execute(&self.db.pool)
+                .await?;
+        }
+        Ok(Operator { id: row.id, username: row.username, role: parse_role(&row.role)? })
+    }
+
+    /// Ends the session behind `token` (no error if it had already ended).
+    pub async fn logout(&self, token: &SessionToken, meta: &RequestMeta) -> Result<()> {
+        let operator = match self.authenticate(token).await {
+            Ok(op) => op,
+            Err(Error::Unauthenticated) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut tx = self.db.begin_write().await?;
+        sqlx::query("DELETE FROM operator_sessions WHERE token_digest = $1")
+            .bind(password::token_digest(&token.0))
+            .execute(&mut *tx)
+            .await?;
+        let actor = Actor::Operator(operator.clone());
+        audit::write(&mut tx, &actor, meta, Record::new("logout", "operator", operator.id))
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// How many live session rows an operator has (for tests and the admin view).
+    pub async fn session_count(&self, operator_id: i64) -> Result<i64> {
+        Ok(sqlx::query_scalar("SELECT COUNT(*) FROM operator_sessions WHERE operator_id = $1")
+            .bind(operator_id)
+            .fetch_one(&self.db.pool)
+            .await?)
+    }
+}
+
+/// Ends every session of an operator (blocked, deleted, role changed).
+pub(crate) async fn end_all_sessions(tx: &mut Transaction<'_, Any>, operator_id: i64) -> Result<()> {
+    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1")
+        .bind(operator_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

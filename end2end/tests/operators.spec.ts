@@ -1,0 +1,101 @@
+import { test, expect } from "@playwright/test";
+import { admin, addOperator, logIn, operatorRow, uniqueEmail } from "./helpers";
+
+const PASSWORD = "a long enough password 1";
+
+test("an Administrator creates a Support operator who sees only its views", async ({ page, browser }) => {
+  await page.goto("/");
+  await logIn(page, admin.username, admin.password);
+  await expect(page.getByTestId("operator-role")).toHaveText("Administrator");
+  const nav = page.getByRole("navigation", { name: "Main" });
+  await nav.getByRole("link", { name: "Dashboard Users" }).click();
+  await expect(page).toHaveURL(/\/dashboard-users$/);
+  await expect(page.getByRole("heading", { name: "Dashboard Users" })).toBeVisible();
+
+  // Deep link: a reload stays on the page.
+  await page.reload();
+  await expect(page.getByRole("heading", { name: "Dashboard Users" })).toBeVisible();
+
+  // A weak password is refused on its field, in the browser.
+  const support = uniqueEmail("support");
+  await page.getByRole("button", { name: "Add a new user" }).click();
+  const dialog = page.getByRole("dialog", { name: "Add a new user" });
+  await dialog.getByLabel("Username").fill(support);
+  await dialog.getByLabel("Role").selectOption({ label: "Support User" });
+  await dialog.getByLabel("Password").fill("short");
+  await dialog.getByRole("button", { name: "Save" }).click();
+  await expect(dialog.locator("#password-error")).toContainText("at least 12");
+  await dialog.getByRole("button", { name: "Cancel" }).click();
+
+  await addOperator(page, support, "Support User", PASSWORD);
+  const row = operatorRow(page, support);
+  await expect(row).toContainText("Support User");
+  await expect(row).toContainText("Active");
+
+  // The new operator logs in in a second browser context.
+  const other = await browser.newContext();
+  const supportPage = await other.newPage();
+  await supportPage.goto("/");
+  await logIn(supportPage, support, PASSWORD);
+  await expect(supportPage.getByTestId("operator-role")).toHaveText("Support User");
+  const supportNav = supportPage.getByRole("navigation", { name: "Main" });
+  for (const view of ["Search Users", "Profiles Board", "All Users", "All Cards", "All Card Transactions", "Onboarding Users"]) {
+    await expect(supportNav.getByRole("link", { name: view, exact: true })).toBeVisible();
+  }
+  for (const view of ["Dashboard Users", "Create a new user", "Audit log", "System Configuration", "Bulk Cards"]) {
+    await expect(supportNav.getByRole("link", { name: view, exact: true })).toHaveCount(0);
+  }
+  await expect(supportNav.getByRole("link")).toHaveCount(6);
+  // Typing the address of a forbidden view shows a refusal, not the view.
+  await supportPage.goto("/dashboard-users");
+  await expect(supportPage.getByRole("heading", { name: "Access denied" })).toBeVisible();
+  await expect(supportPage.getByRole("button", { name: "Add a new user" })).toHaveCount(0);
+
+  await supportPage.getByRole("button", { name: "Log out" }).click();
+  await expect(supportPage.getByRole("button", { name: "Log in" })).toBeVisible();
+  await other.close();
+});
+
+test("three failed logins block an operator until an Administrator unblocks it", async ({ page, browser }) => {
+  await page.goto("/dashboard-users");
+  await logIn(page, admin.username, admin.password);
+  const victim = uniqueEmail("blocked");
+  await addOperator(page, victim, "Support User – Read only", PASSWORD);
+
+  const other = await browser.newContext();
+  const attempt = await other.newPage();
+  await attempt.goto("/");
+  for (let i = 0; i < 3; i++) {
+    await attempt.getByLabel("Username").fill(victim);
+    await attempt.getByLabel("Password").fill(`wrong password ${i}`);
+    await attempt.getByRole("button", { name: "Log in" }).click();
+    await expect(attempt.getByRole("alert")).toHaveText("Invalid username or password.");
+  }
+  // Now even the right password is refused, with the same message.
+  await attempt.getByLabel("Password").fill(PASSWORD);
+  await attempt.getByRole("button", { name: "Log in" }).click();
+  await expect(attempt.getByRole("alert")).toHaveText("Invalid username or password.");
+
+  await page.reload();
+  const row = operatorRow(page, victim);
+  await expect(row).toContainText("Blocked");
+  await row.getByRole("button", { name: "Unblock" }).click();
+  await expect(page.getByRole("status")).toContainText(`${victim} is unblocked.`);
+  await expect(row).toContainText("Active");
+  await expect(row.getByRole("button", { name: "Unblock" })).toHaveCount(0);
+
+  await attempt.getByLabel("Username").fill(victim);
+  await attempt.getByLabel("Password").fill(PASSWORD);
+  await attempt.getByRole("button", { name: "Log in" }).click();
+  await expect(attempt.getByTestId("operator-name")).toHaveText(victim);
+
+  // Delete, with confirmation: the row disappears and the session ends.
+  await row.getByRole("button", { name: "Delete" }).click();
+  const confirm = page.getByRole("dialog", { name: "Delete user" });
+  await expect(confirm).toContainText("irreversible");
+  await confirm.getByRole("button", { name: "Delete permanently" }).click();
+  await expect(operatorRow(page, victim)).toHaveCount(0);
+  await attempt.reload();
+  await expect(attempt.getByRole("button", { name: "Log in" })).toBeVisible();
+  await other.close();
+});

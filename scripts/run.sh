@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Builds everything in release and serves the dashboard on http://127.0.0.1:3000 over an
+# SQLite file (data/backoffice.db). On first start it creates an Administrator and prints
+# its username and a generated password. Extra arguments go to `server serve`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+
+echo "==> Building the front end (release)"
+trunk build --release
+echo "==> Building the server (release)"
+cargo build --release -p server
+
+export DATABASE_URL="${DATABASE_URL:-sqlite://data/backoffice.db}"
+exec ./target/release/server serve --dist dist "$@"

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Installs what the build needs, skipping whatever is already there.
+#   scripts/setup.sh        tools to build and run the dashboard
+#   scripts/setup.sh test   plus what the tests need (Chromium, Playwright, Postgres running)
+# Works offline from the package registries only: crates.io, npm, Debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate in Cargo.lock
+export PATH="$HOME/.cargo/bin:$PATH"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  say "Adding the wasm32 target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  say "Installing trunk $TRUNK_VERSION (several minutes, once per machine)"
+  cargo install trunk --version "$TRUNK_VERSION" --locked
+fi
+
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+  say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  # Not --locked: its lockfile names a crate version the registry lacks.
+  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+if ! command -v npm >/dev/null; then
+  echo "npm is required (Node.js 20+)" >&2
+  exit 1
+fi
+if [ "$(node_modules/.bin/wasm-opt --version 2>/dev/null)" != "wasm-opt version 132 (version_132)" ]; then
+  say "Installing binaryen 132 (wasm-opt) from npm"
+  npm ci --no-audit --no-fund
+fi
+
+if [ "${1:-}" = "test" ]; then
+  if [ ! -x /usr/bin/chromium ]; then
+    say "Installing Debian's Chromium"
+    if [ "$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi
+    $SUDO apt-get update
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y chromium
+  fi
+  if [ ! -x end2end/node_modules/.bin/playwright ]; then
+    say "Installing Playwright (no browser download: tests use /usr/bin/chromium)"
+    (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    if command -v pg_ctlcluster >/dev/null; then
+      say "Starting PostgreSQL"
+      pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start || true
+    fi
+    pg_isready -h 127.0.0.1 -p 5432 || { echo "PostgreSQL must run on 127.0.0.1:5432 (or set TEST_POSTGRES_URL)" >&2; exit 1; }
+  fi
+fi

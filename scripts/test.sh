@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Runs every test: unit and integration tests on SQLite and Postgres (cargo test), then
+# Playwright end-to-end tests in Debian's Chromium against a real server.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/setup.sh test
+export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
+logs="$(mktemp -d)"
+
+echo "==> Unit and integration tests (SQLite and Postgres)"
+cargo test --locked 2>&1 | tee "$logs/cargo.log"
+
+echo "==> Building the front end for the end-to-end tests"
+trunk build
+
+echo "==> End-to-end tests (Playwright, Chromium)"
+e2e_dir="$(mktemp -d)"
+port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export DATABASE_URL="sqlite://$e2e_dir/e2e.db"
+export E2E_BASE_URL="http://127.0.0.1:$port"
+export E2E_ADMIN_USER="admin@e2e.test"
+export E2E_ADMIN_PASSWORD="e2e-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+printf '%s\n' "$E2E_ADMIN_PASSWORD" \
+  | ./target/debug/server operator create --username "$E2E_ADMIN_USER" --role administrator --password-stdin
+./target/debug/server serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
+server_pid=$!
+trap 'kill $server_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
+for _ in $(seq 1 50); do
+  curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1 && break
+  sleep 0.2
+done
+set +e
+(cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
+e2e_status=${PIPESTATUS[0]}
+set -e
+if [ "$e2e_status" -ne 0 ]; then
+  echo "---- server log ----"; tail -n 50 "$logs/server.log"
+fi
+
+# One closing line for every runner together.
+cargo_passed=$(grep -Eo '[0-9]+ passed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
+cargo_failed=$(grep -Eo '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
+e2e_passed=$(grep -Eo '^ *[0-9]+ passed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
+e2e_failed=$(grep -Eo '^ *[0-9]+ failed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
+echo "summary: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"
+exit "$e2e_status"

@@ -1,0 +1,89 @@
+//! The command line: a stable contract for scripts and tests.
+//!
+//! `server serve [--addr] [--database-url] [--dist]` and
+//! `server operator create --username EMAIL --role ROLE --password-stdin`.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+use shared::Role;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/backoffice.db";
+
+#[derive(Parser, Debug)]
+#[command(name = "server", version, about = "Back office for a banking-as-a-service provider")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serves the dashboard and its API.
+    Serve(ServeArgs),
+    /// Manages operators (Dashboard users) from the command line.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct DatabaseArgs {
+    /// `sqlite://path/to/file.db` (created if missing) or `postgres://user@host/db`.
+    #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
+    pub database_url: String,
+}
+
+#[derive(Args, Debug, Clone)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "DASHBOARD_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: String,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+    /// Folder of the built front end (Trunk's output).
+    #[arg(long, env = "DASHBOARD_DIST", default_value = "dist")]
+    pub dist: PathBuf,
+    /// The address people use to reach the dashboard. An `https://` URL turns on secure
+    /// (`__Host-`, `Secure`) session cookies. Defaults to `http://<addr>`.
+    #[arg(long, env = "DASHBOARD_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "DASHBOARD_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: u64,
+    /// Hours after login after which a session ends, used or not.
+    #[arg(long, env = "DASHBOARD_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: u64,
+    /// Username of the Administrator created on first start (when there is no operator).
+    #[arg(long, env = "DASHBOARD_INITIAL_ADMIN", default_value = "admin@backoffice.local")]
+    pub initial_admin: String,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum OperatorCommand {
+    /// Creates an operator. The password is read from standard input.
+    Create(CreateOperatorArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateOperatorArgs {
+    /// The operator's email address.
+    #[arg(long)]
+    pub username: String,
+    /// One of: support-read-only, support, support-legal, manager, administrator.
+    #[arg(long, value_parser = parse_role)]
+    pub role: Role,
+    /// Read the password from standard input (the only way: never on the command line).
+    #[arg(long, required = true)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
+}
+
+fn parse_role(s: &str) -> Result<Role, String> {
+    Role::parse(s).ok_or_else(|| {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        format!("unknown role {s:?}; expected one of: {}", names.join(", "))
+    })
+}

@@ -1,0 +1,64 @@
+//! The Axum router: server functions, health check, and the single-page app.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use std::path::Path;
+use std::sync::Arc;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::trace::TraceLayer;
+
+use app::ssr::RequestContext;
+use backend::RequestMeta;
+
+use crate::AppState;
+use crate::security;
+
+pub fn router(state: AppState) -> Router {
+    let dist: &Path = state.dist.as_ref();
+    let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    let csp = state.content_security_policy.clone();
+    Router::new()
+        .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
+        .route("/healthz", get(healthz))
+        .fallback_service(spa)
+        .with_state(state)
+        .layer(axum::middleware::from_fn_with_state(csp, security::security_headers))
+        .layer(axum::middleware::from_fn(security::request_id))
+        .layer(TraceLayer::new_for_http())
+}
+
+async fn healthz(State(state): State<AppState>) -> StatusCode {
+    if state.backend.is_healthy().await { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }
+}
+
+/// Every server function goes through here: refuse cross-site calls, then hand the request
+/// to Leptos with the backend, the request facts and the session cookie in its context.
+async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) -> Response {
+    if let Err(refusal) = security::check_same_site_call(req.method(), req.headers()) {
+        return security::refused_response(refusal);
+    }
+    let meta = req.extensions().get::<RequestMeta>().cloned().unwrap_or_else(RequestMeta::local);
+    let context = RequestContext {
+        backend: state.backend.clone(),
+        meta,
+        session: state.cookie.read(req.headers()),
+        cookie: state.cookie,
+    };
+    leptos_axum::handle_server_fns_with_context(
+        move || leptos::prelude::provide_context(context.clone()),
+        req,
+    )
+    .await
+    .into_response()
+}
+
+/// The CSP for the app's `index.html` (a page without one gets the policy with no inline
+/// script allowed).
+pub fn csp_for_dist(dist: &Path) -> Arc<String> {
+    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
+    Arc::new(security::content_security_policy(&index))
+}

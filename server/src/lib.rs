@@ -1,0 +1,21 @@
+//! The server: configuration, command line, Axum router and its security layers.
+//! Handlers stay thin; rules live in `backend`.
+
+pub mod cli;
+pub mod http;
+pub mod security;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use app::ssr::SessionCookie;
+use backend::Backend;
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub backend: Backend,
+    pub cookie: SessionCookie,
+    pub dist: Arc<PathBuf>,
+    pub content_security_policy: Arc<String>,
+}

@@ -1,0 +1,95 @@
+use anyhow::Context;
+use clap::Parser;
+use std::io::Read;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::ssr::SessionCookie;
+use backend::{Actor, Backend, RequestMeta, SessionSettings};
+use server::cli::{Cli, Command, CreateOperatorArgs, OperatorCommand, ServeArgs};
+use server::{AppState, http};
+use shared::dto::OperatorForm;
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Operator { command: OperatorCommand::Create(args) } => create_operator(args).await,
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let sessions = SessionSettings {
+        idle_timeout: Duration::from_secs(args.session_idle_minutes * 60),
+        absolute_timeout: Duration::from_secs(args.session_absolute_hours * 3600),
+    };
+    let backend = Backend::connect(&args.db.database_url, sessions)
+        .await
+        .context("cannot open the database")?;
+    if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {
+        // Shown once, on the terminal of whoever started the server; never logged.
+        println!("Created the first Administrator.");
+        println!("  username: {username}");
+        println!("  password: {password}");
+        println!("Keep this password now: it is not stored anywhere in clear.");
+    }
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let state = AppState {
+        backend,
+        cookie: SessionCookie { secure: public_url.starts_with("https://") },
+        content_security_policy: http::csp_for_dist(&args.dist),
+        dist: Arc::new(args.dist.clone()),
+    };
+    if !args.dist.join("index.html").exists() {
+        tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");
+    }
+    let listener = tokio::net::TcpListener::bind(&args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    println!("Dashboard listening on http://{}", listener.local_addr()?);
+    axum::serve(listener, http::router(state).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    Ok(())
+}
+
+async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']).to_string();
+    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
+        .await
+        .context("cannot open the database")?;
+    let form = OperatorForm {
+        username: args.username,
+        role: Some(args.role),
+        password,
+        saml_key: String::new(),
+    };
+    match backend.create_operator(&Actor::System, &RequestMeta::local(), form).await {
+        Ok(op) => {
+            println!("Created operator {} (id {}) with role {}.", op.username, op.id, op.role.as_str());
+            Ok(())
+        }
+        Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
+        Err(e) => Err(anyhow::Error::new(e).context("could not create the operator")),
+    }
+}

@@ -1,0 +1,167 @@
+//! Request-level defences: request ids, cross-site request refusal for server functions,
+//! and the security headers of every response.
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use std::net::SocketAddr;
+
+use app::client::{APP_REQUEST_HEADER, APP_REQUEST_HEADER_VALUE};
+use backend::RequestMeta;
+
+pub const REQUEST_ID_HEADER: &str = "x-request-id";
+
+/// Gives every request an id (kept in the audit log and in error messages) and echoes it
+/// in the response.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = uuid::Uuid::new_v4().to_string();
+    let client_ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    req.extensions_mut().insert(RequestMeta { request_id: id.clone(), client_ip });
+    let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
+    let mut response = tracing::Instrument::instrument(next.run(req), span).await;
+    if let Ok(value) = HeaderValue::from_str(&id) {
+        response.headers_mut().insert(REQUEST_ID_HEADER, value);
+    }
+    response
+}
+
+/// Why a server-function call was refused before reaching its body.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CrossSiteRefusal {
+    NotPost,
+    MissingAppHeader,
+    CrossSiteFetch,
+    ForeignOrigin,
+}
+
+/// Server functions are called only by this app: POST, with the app's header, and not from
+/// another site (Fetch Metadata and Origin, when the browser sends them).
+pub fn check_same_site_call(method: &Method, headers: &HeaderMap) -> Result<(), CrossSiteRefusal> {
+    if method != Method::POST {
+        return Err(CrossSiteRefusal::NotPost);
+    }
+    if headers.get(APP_REQUEST_HEADER).and_then(|v| v.to_str().ok()) != Some(APP_REQUEST_HEADER_VALUE)
+    {
+        return Err(CrossSiteRefusal::MissingAppHeader);
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site != "same-origin" && site != "none" {
+            return Err(CrossSiteRefusal::CrossSiteFetch);
+        }
+    }
+    if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
+        let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        let origin_host = origin.split_once("://").map(|(_, rest)| rest).unwrap_or("");
+        if origin_host.is_empty() || !origin_host.eq_ignore_ascii_case(host) {
+            return Err(CrossSiteRefusal::ForeignOrigin);
+        }
+    }
+    Ok(())
+}
+
+/// The answer to a refused call, in the shape the app's client decodes.
+pub fn refused_response(refusal: CrossSiteRefusal) -> Response {
+    tracing::warn!(?refusal, "refused a server-function call");
+    let body = serde_json::json!({ "Forbidden": "Cross-site request refused." }).to_string();
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], Body::from(body))
+        .into_response()
+}
+
+/// Headers that every response carries.
+pub async fn security_headers(
+    axum::extract::State(csp): axum::extract::State<std::sync::Arc<String>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let mut response = next.run(req).await;
+    let headers = response.headers_mut();
+    let mut set = |name: &'static str, value: &str| {
+        if let Ok(v) = HeaderValue::from_str(value) {
+            headers.insert(name, v);
+        }
+    };
+    set("content-security-policy", &csp);
+    set("x-content-type-options", "nosniff");
+    set("x-frame-options", "DENY");
+    set("referrer-policy", "no-referrer");
+    set("cross-origin-opener-policy", "same-origin");
+    response
+}
+
+/// The Content-Security-Policy: only our own files, plus the hashes of the inline scripts
+/// that Trunk writes into `index.html` (found at start-up, so nothing else inline runs).
+pub fn content_security_policy(index_html: &str) -> String {
+    use base64::Engine;
+    use sha2::{Digest, Sha256};
+    let mut hashes = String::new();
+    let mut rest = index_html;
+    while let Some(start) = rest.find("<script") {
+        let after_tag = &rest[start..];
+        let Some(open_end) = after_tag.find('>') else { break };
+        let opening = &after_tag[..open_end];
+        let body_and_rest = &after_tag[open_end + 1..];
+        let Some(close) = body_and_rest.find("</script>") else { break };
+        if !opening.contains(" src=") {
+            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
+            hashes.push_str(&format!(" 'sha256-{b64}'"));
+        }
+        rest = &body_and_rest[close..];
+    }
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'{hashes}; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; \
+         form-action 'self'; object-src 'none'"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        for (k, v) in pairs {
+            h.insert(*k, HeaderValue::from_str(v).unwrap());
+        }
+        h
+    }
+
+    #[test]
+    fn same_site_calls_pass_and_cross_site_calls_are_refused() {
+        let ok = headers(&[
+            (APP_REQUEST_HEADER, "1"),
+            ("host", "127.0.0.1:3000"),
+            ("origin", "http://127.0.0.1:3000"),
+            ("sec-fetch-site", "same-origin"),
+        ]);
+        assert_eq!(check_same_site_call(&Method::POST, &ok), Ok(()));
+        assert_eq!(check_same_site_call(&Method::GET, &ok), Err(CrossSiteRefusal::NotPost));
+        let no_header = headers(&[("host", "127.0.0.1:3000")]);
+        assert_eq!(
+            check_same_site_call(&Method::POST, &no_header),
+            Err(CrossSiteRefusal::MissingAppHeader)
+        );
+        let cross = headers(&[(APP_REQUEST_HEADER, "1"), ("sec-fetch-site", "cross-site")]);
+        assert_eq!(check_same_site_call(&Method::POST, &cross), Err(CrossSiteRefusal::CrossSiteFetch));
+        let foreign = headers(&[
+            (APP_REQUEST_HEADER, "1"),
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://evil.example"),
+        ]);
+        assert_eq!(check_same_site_call(&Method::POST, &foreign), Err(CrossSiteRefusal::ForeignOrigin));
+    }
+
+    #[test]
+    fn csp_allows_exactly_the_inline_scripts_of_the_page() {
+        let html = r#"<html><script type="module">init()</script><script src="/a.js"></script></html>"#;
+        let csp = content_security_policy(html);
+        assert_eq!(csp.matches("'sha256-").count(), 1, "{csp}");
+        assert!(csp.contains("frame-ancestors 'none'"));
+    }
+}

@@ -1,0 +1,218 @@
+//! `spawn_app`: a fresh database (SQLite file or Postgres database), the real router on
+//! a random loopback port, and helpers to call server functions as the browser does.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use app::error::AppError;
+use app::ssr::SessionCookie;
+use backend::{Actor, Backend, RequestMeta, SessionSettings};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use shared::dto::{Me, OperatorForm};
+use shared::Role;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flavor {
+    Sqlite,
+    Postgres,
+}
+
+/// Runs each named `async fn(Flavor)` once on SQLite and once on Postgres.
+#[macro_export]
+macro_rules! on_both_databases {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name($crate::harness::Flavor::Sqlite).await } )*
+        }
+        mod postgres {
+            $( #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+               async fn $name() { super::$name($crate::harness::Flavor::Postgres).await } )*
+        }
+    };
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Where Postgres test databases are created from (trust auth on this machine).
+fn postgres_admin_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+}
+
+/// A database that exists for one test and is removed afterwards, even on panic.
+pub struct TestDb {
+    pub url: String,
+    sqlite_dir: Option<PathBuf>,
+    postgres_name: Option<String>,
+}
+
+impl TestDb {
+    pub async fn new(flavor: Flavor) -> TestDb {
+        let unique = uuid::Uuid::new_v4().simple().to_string();
+        match flavor {
+            Flavor::Sqlite => {
+                let dir = std::env::temp_dir().join(format!("backoffice-test-{unique}"));
+                std::fs::create_dir_all(&dir).unwrap();
+                TestDb {
+                    url: format!("sqlite://{}", dir.join("test.db").display()),
+                    sqlite_dir: Some(dir),
+                    postgres_name: None,
+                }
+            }
+            Flavor::Postgres => {
+                use sqlx::Connection;
+                let name = format!("backoffice_test_{unique}");
+                let admin = postgres_admin_url();
+                let mut conn = sqlx::PgConnection::connect(&admin)
+                    .await
+                    .expect("Postgres must be running for the tests (see README)");
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
+                let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap().to_string();
+                TestDb { url: format!("{base}/{name}"), sqlite_dir: None, postgres_name: Some(name) }
+            }
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let Some(dir) = self.sqlite_dir.take() {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+        if let Some(name) = self.postgres_name.take() {
+            // The name is ours (a UUID), hence AssertSqlSafe. Drop runs inside the test's runtime: use a thread with its own runtime.
+            let admin = postgres_admin_url();
+            let _ = std::thread::spawn(move || {
+                let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+                rt.block_on(async move {
+                    use sqlx::Connection;
+                    if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                            .execute(&mut conn)
+                            .await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+pub struct TestApp {
+    pub base_url: String,
+    pub backend: Backend,
+    _db: TestDb,
+}
+
+pub async fn spawn_app(flavor: Flavor) -> TestApp {
+    spawn_app_with(flavor, SessionSettings::default()).await
+}
+
+pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestApp {
+    let db = TestDb::new(flavor).await;
+    let backend = Backend::connect(&db.url, sessions).await.expect("backend connects");
+    let dist = std::env::temp_dir().join("backoffice-test-empty-dist");
+    let state = server::AppState {
+        backend: backend.clone(),
+        cookie: SessionCookie { secure: false },
+        content_security_policy: Arc::new(server::security::content_security_policy("")),
+        dist: Arc::new(dist),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let router = server::http::router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .await
+            .unwrap();
+    });
+    TestApp { base_url: format!("http://{addr}"), backend, _db: db }
+}
+
+/// A browser: keeps its cookies.
+pub fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .timeout(Duration::from_secs(60))
+        .build()
+        .unwrap()
+}
+
+impl TestApp {
+    /// Calls a server function the way the app's client does.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        browser: &reqwest::Client,
+        endpoint: &str,
+        args: Value,
+    ) -> Result<T, AppError> {
+        let response = browser
+            .post(format!("{}/api/{endpoint}", self.base_url))
+            .header("x-backoffice-request", "1")
+            .json(&args)
+            .send()
+            .await
+            .expect("server answers");
+        let ok = response.status().is_success();
+        let body = response.text().await.unwrap();
+        if ok {
+            Ok(serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad body {body}: {e}")))
+        } else {
+            Err(serde_json::from_str(&body).unwrap_or_else(|e| panic!("bad error {body}: {e}")))
+        }
+    }
+
+    pub async fn login(
+        &self,
+        browser: &reqwest::Client,
+        username: &str,
+        password: &str,
+    ) -> Result<Me, AppError> {
+        self.call(browser, "session/login", serde_json::json!({"username": username, "password": password}))
+            .await
+    }
+
+    /// A browser logged in as a new operator with `role`.
+    pub async fn logged_in(&self, username: &str, role: Role) -> (reqwest::Client, i64) {
+        let id = self.add_operator(username, role).await;
+        let b = browser();
+        self.login(&b, username, PASSWORD).await.expect("login succeeds");
+        (b, id)
+    }
+
+    /// Creates an operator directly through the backend (as the command line does).
+    pub async fn add_operator(&self, username: &str, role: Role) -> i64 {
+        let form = OperatorForm {
+            username: username.into(),
+            role: Some(role),
+            password: PASSWORD.into(),
+            saml_key: String::new(),
+        };
+        self.backend.create_operator(&Actor::System, &RequestMeta::local(), form).await.unwrap().id
+    }
+
+    pub async fn me(&self, browser: &reqwest::Client) -> Option<Me> {
+        self.call(browser, "session/me", serde_json::json!({})).await.unwrap()
+    }
+
+    /// Audit actions recorded so far, oldest first.
+    pub async fn audit_actions(&self) -> Vec<String> {
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
+            .fetch_all(&self.backend.db.pool)
+            .await
+            .unwrap()
+    }
+}
+
+pub fn form(username: &str, role: Role, password: &str) -> Value {
+    serde_json::json!({ "form": OperatorForm {
+        username: username.into(),
+        role: Some(role),
+        password: password.into(),
+        saml_key: String::new(),
+    }})
+}

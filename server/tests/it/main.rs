@@ -1,0 +1,10 @@
+//! Integration tests: the real server on a random port over a fresh database per test,
+//! each test run on SQLite and on Postgres.
+
+mod harness;
+
+mod audit;
+mod cli;
+mod login;
+mod operators;
+mod security;

@@ -1,0 +1,147 @@
+//! Dashboard Users through the server functions: who may do what, and the rules on
+//! Administrators, self-deletion and sessions.
+
+use app::error::AppError;
+use serde_json::{Value, json};
+use shared::dto::{OperatorSummary, Page};
+use shared::Role;
+
+use crate::harness::{Flavor, PASSWORD, browser, form, spawn_app};
+
+crate::on_both_databases!(
+    only_operator_managers_reach_the_operator_functions,
+    managers_manage_operators_but_not_administrators,
+    administrators_manage_administrators_within_the_rules,
+    usernames_are_validated_and_unique,
+    delete_and_role_change_end_sessions,
+);
+
+async fn only_operator_managers_reach_the_operator_functions(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let anonymous = browser();
+    let refused = app.call::<Value>(&anonymous, "operators/list", json!({})).await;
+    assert_eq!(refused, Err(AppError::Unauthenticated));
+
+    for role in [Role::SupportReadOnly, Role::Support, Role::SupportLegal] {
+        let (b, _) = app.logged_in(&format!("{}@example.com", role.as_str()), role).await;
+        let created = app.call::<Value>(&b, "operators/create", form("new@example.com", Role::Support, PASSWORD)).await;
+        assert!(matches!(created, Err(AppError::Forbidden(_))), "{role:?} create: {created:?}");
+        let listed = app.call::<Value>(&b, "operators/list", json!({})).await;
+        assert!(matches!(listed, Err(AppError::Forbidden(_))), "{role:?} list: {listed:?}");
+        let audit = app.call::<Value>(&b, "audit/list", json!({"page": 1, "page_size": 10})).await;
+        assert!(matches!(audit, Err(AppError::Forbidden(_))), "{role:?} audit: {audit:?}");
+    }
+    let ops = app.backend.list_operators(&backend::Actor::System).await.unwrap();
+    assert!(!ops.iter().any(|o| o.username == "new@example.com"), "nothing was created");
+
+    let (manager, _) = app.logged_in("manager@example.com", Role::Manager).await;
+    let list: Vec<OperatorSummary> = app.call(&manager, "operators/list", json!({})).await.unwrap();
+    assert_eq!(list.len(), 4);
+    let audit: Page<shared::dto::AuditEntry> =
+        app.call(&manager, "audit/list", json!({"page": 1, "page_size": 10})).await.unwrap();
+    assert!(audit.total > 0);
+}
+
+async fn managers_manage_operators_but_not_administrators(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let admin_id = app.add_operator("root@example.com", Role::Administrator).await;
+    let (manager, _) = app.logged_in("manager@example.com", Role::Manager).await;
+
+    let created: OperatorSummary =
+        app.call(&manager, "operators/create", form("ivy@example.com", Role::Support, PASSWORD)).await.unwrap();
+    assert_eq!((created.role, created.blocked), (Role::Support, false));
+    app.login(&browser(), "ivy@example.com", PASSWORD).await.unwrap();
+
+    let updated: OperatorSummary = app
+        .call(&manager, "operators/update", json!({"id": created.id, "form": {
+            "username": "ivy@example.com", "role": "SupportLegal", "password": "", "saml_key": "saml-ivy"}}))
+        .await
+        .unwrap();
+    assert_eq!((updated.role, updated.saml_key.as_deref()), (Role::SupportLegal, Some("saml-ivy")));
+    app.login(&browser(), "ivy@example.com", PASSWORD).await.expect("empty password keeps the old one");
+
+    let forbidden = [
+        app.call::<Value>(&manager, "operators/create", form("boss@example.com", Role::Administrator, PASSWORD)).await,
+        app.call::<Value>(&manager, "operators/update", json!({"id": created.id, "form": {
+            "username": "ivy@example.com", "role": "Administrator", "password": "", "saml_key": ""}})).await,
+        app.call::<Value>(&manager, "operators/update", json!({"id": admin_id, "form": {
+            "username": "root@example.com", "role": "Support", "password": "", "saml_key": ""}})).await,
+        app.call::<Value>(&manager, "operators/delete", json!({"id": admin_id})).await,
+    ];
+    for result in forbidden {
+        assert_eq!(result, Err(AppError::Forbidden("Only Administrators can manage Administrators.".into())));
+    }
+    let ops = app.backend.list_operators(&backend::Actor::System).await.unwrap();
+    assert_eq!(ops.iter().filter(|o| o.role == Role::Administrator).count(), 1);
+
+    app.call::<()>(&manager, "operators/delete", json!({"id": created.id})).await.unwrap();
+    assert_eq!(app.login(&browser(), "ivy@example.com", PASSWORD).await, Err(AppError::InvalidCredentials));
+}
+
+async fn administrators_manage_administrators_within_the_rules(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let (admin, admin_id) = app.logged_in("root@example.com", Role::Administrator).await;
+
+    let own = app.call::<Value>(&admin, "operators/delete", json!({"id": admin_id})).await;
+    assert_eq!(own, Err(AppError::Conflict("You cannot delete yourself.".into())));
+    let demote = app.call::<Value>(&admin, "operators/update", json!({"id": admin_id, "form": {
+        "username": "root@example.com", "role": "Manager", "password": "", "saml_key": ""}})).await;
+    assert_eq!(demote, Err(AppError::Conflict("The last Administrator cannot be demoted.".into())));
+
+    let second: OperatorSummary = app
+        .call(&admin, "operators/create", form("second@example.com", Role::Administrator, PASSWORD))
+        .await
+        .unwrap();
+    assert_eq!(second.role, Role::Administrator);
+    // With two Administrators, one may be demoted, and then deleted.
+    let demoted: OperatorSummary = app.call(&admin, "operators/update", json!({"id": second.id, "form": {
+        "username": "second@example.com", "role": "Manager", "password": "", "saml_key": ""}})).await.unwrap();
+    assert_eq!(demoted.role, Role::Manager);
+    app.call::<()>(&admin, "operators/delete", json!({"id": second.id})).await.unwrap();
+    let missing = app.call::<Value>(&admin, "operators/delete", json!({"id": second.id})).await;
+    assert_eq!(missing, Err(AppError::NotFound));
+}
+
+async fn usernames_are_validated_and_unique(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let (admin, _) = app.logged_in("root@example.com", Role::Administrator).await;
+    let cases = [
+        (form("not-an-email", Role::Support, PASSWORD), "username"),
+        (form("Root@Example.com", Role::Support, PASSWORD), "username"),
+        (form("ok@example.com", Role::Support, "short"), "password"),
+        (json!({"form": {"username": "ok@example.com", "role": null, "password": PASSWORD, "saml_key": ""}}), "role"),
+    ];
+    for (args, field) in cases {
+        let result = app.call::<Value>(&admin, "operators/create", args.clone()).await;
+        match result {
+            Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field, "{args}"),
+            other => panic!("{args} should be refused on {field}: {other:?}"),
+        }
+    }
+    let dup = app.call::<Value>(&admin, "operators/create", form("ROOT@example.com", Role::Support, PASSWORD)).await;
+    assert_eq!(dup, Err(AppError::Invalid {
+        field: "username".into(),
+        message: "An operator with this username already exists.".into()
+    }));
+}
+
+async fn delete_and_role_change_end_sessions(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let (admin, _) = app.logged_in("root@example.com", Role::Administrator).await;
+    let (jane, jane_id) = app.logged_in("jane@example.com", Role::Support).await;
+    let (kim, kim_id) = app.logged_in("kim@example.com", Role::Support).await;
+
+    // An update that keeps the role keeps the session.
+    app.call::<OperatorSummary>(&admin, "operators/update", json!({"id": jane_id, "form": {
+        "username": "jane@example.com", "role": "Support", "password": "", "saml_key": "k"}})).await.unwrap();
+    assert!(app.me(&jane).await.is_some());
+    // A role change ends it.
+    app.call::<OperatorSummary>(&admin, "operators/update", json!({"id": jane_id, "form": {
+        "username": "jane@example.com", "role": "SupportReadOnly", "password": "", "saml_key": ""}})).await.unwrap();
+    assert_eq!(app.me(&jane).await, None);
+    assert_eq!(app.backend.session_count(jane_id).await.unwrap(), 0);
+    // Deletion ends it.
+    assert!(app.me(&kim).await.is_some());
+    app.call::<()>(&admin, "operators/delete", json!({"id": kim_id})).await.unwrap();
+    assert_eq!(app.me(&kim).await, None);
+}

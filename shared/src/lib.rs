@@ -1,0 +1,10 @@
+//! The vocabulary of the back office, shared by the browser (wasm32) and the server.
+//!
+//! One place per rule: the permission table, the validation of fields the browser must also
+//! check, and the shapes that cross the wire. No I/O here.
+
+pub mod dto;
+pub mod permissions;
+pub mod validation;
+
+pub use permissions::{Action, Role, Scope, View};

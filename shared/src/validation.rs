@@ -1,0 +1,156 @@
+//! Field rules the browser checks as the user types and the server checks again.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// A refusal that names the field and the rule it broke.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldError {
+    pub fn new(field: &str, message: impl Into<String>) -> Self {
+        FieldError { field: field.to_string(), message: message.into() }
+    }
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.message)
+    }
+}
+
+pub const EMAIL_MAX_LEN: usize = 200;
+pub const PASSWORD_MIN_LEN: usize = 12;
+pub const PASSWORD_MAX_LEN: usize = 128;
+pub const SAML_KEY_MAX_LEN: usize = 200;
+
+/// Is `s` a plausible email address? Deliberately simple (one `@`, a dotted domain, no
+/// spaces): the real proof of an address is a message that reaches it.
+pub fn is_valid_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    let ok_chars = |part: &str| {
+        !part.is_empty()
+            && part.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@')
+    };
+    ok_chars(local)
+        && ok_chars(domain)
+        && local.len() <= 64
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+        && domain.contains('.')
+        && domain.chars().all(|c| c.is_alphanumeric() || c == '.' || c == '-')
+}
+
+/// An operator's username: an email address, compared without regard to case.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct Username(String);
+
+impl Username {
+    pub fn parse(raw: &str) -> Result<Username, FieldError> {
+        let normalized = raw.trim().to_lowercase();
+        if normalized.is_empty() {
+            return Err(FieldError::new("username", "Username is required."));
+        }
+        if normalized.chars().count() > EMAIL_MAX_LEN {
+            return Err(FieldError::new(
+                "username",
+                format!("Username must be at most {EMAIL_MAX_LEN} characters."),
+            ));
+        }
+        if !is_valid_email(&normalized) {
+            return Err(FieldError::new("username", "Username must be a valid email address."));
+        }
+        Ok(Username(normalized))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Username {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Length is what makes a password strong (NIST SP 800-63B); we also refuse one that
+/// repeats the username or a single character.
+pub fn check_password_strength(password: &str, username: &str) -> Result<(), FieldError> {
+    let len = password.chars().count();
+    if len < PASSWORD_MIN_LEN {
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be at least {PASSWORD_MIN_LEN} characters."),
+        ));
+    }
+    if len > PASSWORD_MAX_LEN {
+        return Err(FieldError::new(
+            "password",
+            format!("Password must be at most {PASSWORD_MAX_LEN} characters."),
+        ));
+    }
+    let mut chars = password.chars();
+    let first = chars.next();
+    if chars.all(|c| Some(c) == first) {
+        return Err(FieldError::new("password", "Password must not repeat a single character."));
+    }
+    let local_part = username.split('@').next().unwrap_or_default().to_lowercase();
+    if local_part.len() >= 3 && password.to_lowercase().contains(&local_part) {
+        return Err(FieldError::new("password", "Password must not contain the username."));
+    }
+    Ok(())
+}
+
+pub fn check_saml_key(saml_key: &str) -> Result<(), FieldError> {
+    if saml_key.chars().count() > SAML_KEY_MAX_LEN {
+        return Err(FieldError::new(
+            "samlKey",
+            format!("SAML Key must be at most {SAML_KEY_MAX_LEN} characters."),
+        ));
+    }
+    if saml_key.chars().any(char::is_control) {
+        return Err(FieldError::new("samlKey", "SAML Key must not contain control characters."));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usernames_are_emails_compared_case_insensitively() {
+        assert_eq!(Username::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
+        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com",
+                    "ada@@example.com", "ada@example..com", "ada@.example.com"] {
+            let err = Username::parse(bad).unwrap_err();
+            assert_eq!(err.field, "username", "{bad:?} should be refused");
+        }
+        let long = format!("{}@example.com", "a".repeat(60)).repeat(1);
+        assert!(Username::parse(&long).is_ok());
+        let too_long = format!("a@{}.com", "b".repeat(EMAIL_MAX_LEN));
+        assert!(Username::parse(&too_long).unwrap_err().message.contains("at most"));
+    }
+
+    #[test]
+    fn weak_passwords_are_refused() {
+        assert!(check_password_strength("short", "ada@example.com").is_err());
+        assert!(check_password_strength("aaaaaaaaaaaaaaaa", "ada@example.com").is_err());
+        assert!(check_password_strength("my-ada-password!", "ada@example.com").is_err());
+        assert!(check_password_strength(&"x1".repeat(65), "ada@example.com").is_err());
+        assert!(check_password_strength("correct horse battery", "ada@example.com").is_ok());
+    }
+
+    #[test]
+    fn saml_keys_are_bounded() {
+        assert!(check_saml_key("").is_ok());
+        assert!(check_saml_key("saml-123").is_ok());
+        assert!(check_saml_key(&"k".repeat(201)).is_err());
+        assert!(check_saml_key("a\nb").is_err());
+    }
+}

@@ -19,7 +19,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); p
 export DATABASE_URL="sqlite://$e2e_dir/e2e.db"
 export E2E_BASE_URL="http://127.0.0.1:$port"
 export E2E_ADMIN_USER="admin@e2e.test"
-export E2E_ADMIN_PASSWORD="e2e-admin-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
+export E2E_ADMIN_PASSWORD="e2e-passphrase-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" \
   | ./target/debug/server operator create --username "$E2E_ADMIN_USER" --role administrator --password-stdin
 ./target/debug/server serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &

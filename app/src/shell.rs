@@ -3,8 +3,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::components::{A, Router};
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::components::{A, Route, Router, Routes};
+use leptos_router::path;
+use leptos_router::hooks::use_location;
 use shared::dto::Me;
 use shared::permissions::Section;
 use shared::{Role, View};
@@ -108,6 +109,7 @@ fn LoginPage() -> impl IntoView {
 fn Layout(me: Me) -> impl IntoView {
     let session = expect_context::<Session>();
     let role = me.role;
+    let me_id = me.id;
     let logout = move |_| {
         spawn_local(async move {
             let _ = api::logout().await;
@@ -146,7 +148,12 @@ fn Layout(me: Me) -> impl IntoView {
                 </header>
                 <NoticeBar/>
                 <main class="content">
-                    <CurrentPage role=role me_id=me.id/>
+                    // <Routes> completes each navigation (it updates the address bar once the
+                    // new page is ready); CurrentPage then picks the page for the path.
+                    <Routes fallback=|| view! { <p>"Page not found."</p> }>
+                        <Route path=path!("/") view=move || view! { <CurrentPage role=role me_id=me_id/> }/>
+                        <Route path=path!("/*any") view=move || view! { <CurrentPage role=role me_id=me_id/> }/>
+                    </Routes>
                 </main>
             </div>
         </div>
@@ -157,16 +164,16 @@ fn Layout(me: Me) -> impl IntoView {
 #[component]
 fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
     let location = use_location();
-    let navigate = use_navigate();
     move || {
         let path = location.pathname.get();
-        if path == "/" || path.is_empty() {
-            if let Some(first) = View::ALL.into_iter().find(|v| role.may_view(*v)) {
-                navigate(first.path(), Default::default());
-            }
-            return view! { <Loading/> }.into_any();
-        }
-        match View::from_path(&path) {
+        // The home page is the first view the role may see (no redirect: a redirect racing
+        // with the first click would undo it).
+        let view = if path == "/" || path.is_empty() {
+            View::ALL.into_iter().find(|v| role.may_view(*v))
+        } else {
+            View::from_path(&path)
+        };
+        match view {
             None => view! {
                 <section>
                     <h1>"Page not found"</h1>

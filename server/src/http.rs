@@ -6,8 +6,9 @@ use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use std::path::Path;
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
@@ -20,7 +21,7 @@ use crate::security;
 pub fn router(state: AppState) -> Router {
     let dist: &Path = state.dist.as_ref();
     let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-    let csp = state.content_security_policy.clone();
+    let csp = Arc::new(CspForDist::new(dist));
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
@@ -56,9 +57,29 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
     .into_response()
 }
 
-/// The CSP for the app's `index.html` (a page without one gets the policy with no inline
-/// script allowed).
-pub fn csp_for_dist(dist: &Path) -> Arc<String> {
-    let index = std::fs::read_to_string(dist.join("index.html")).unwrap_or_default();
-    Arc::new(security::content_security_policy(&index))
+/// The Content-Security-Policy for the app's `index.html`, recomputed when the file changes
+/// (a `trunk build` while the server runs renames the scripts it inlines).
+pub struct CspForDist {
+    index: PathBuf,
+    cached: Mutex<Option<(Option<SystemTime>, Arc<String>)>>,
+}
+
+impl CspForDist {
+    pub fn new(dist: &Path) -> Self {
+        CspForDist { index: dist.join("index.html"), cached: Mutex::new(None) }
+    }
+
+    pub fn current(&self) -> Arc<String> {
+        let modified = std::fs::metadata(&self.index).and_then(|m| m.modified()).ok();
+        let mut cached = self.cached.lock().unwrap_or_else(|e| e.into_inner());
+        match cached.as_ref() {
+            Some((seen, csp)) if *seen == modified => csp.clone(),
+            _ => {
+                let html = std::fs::read_to_string(&self.index).unwrap_or_default();
+                let csp = Arc::new(security::content_security_policy(&html));
+                *cached = Some((modified, csp.clone()));
+                csp
+            }
+        }
+    }
 }

@@ -17,5 +17,4 @@ pub struct AppState {
     pub backend: Backend,
     pub cookie: SessionCookie,
     pub dist: Arc<PathBuf>,
-    pub content_security_policy: Arc<String>,
 }

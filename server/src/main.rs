@@ -53,7 +53,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let state = AppState {
         backend,
         cookie: SessionCookie { secure: public_url.starts_with("https://") },
-        content_security_policy: http::csp_for_dist(&args.dist),
         dist: Arc::new(args.dist.clone()),
     };
     if !args.dist.join("index.html").exists() {

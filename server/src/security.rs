@@ -74,11 +74,12 @@ pub fn refused_response(refusal: CrossSiteRefusal) -> Response {
 
 /// Headers that every response carries.
 pub async fn security_headers(
-    axum::extract::State(csp): axum::extract::State<std::sync::Arc<String>>,
+    axum::extract::State(csp): axum::extract::State<std::sync::Arc<crate::http::CspForDist>>,
     req: Request,
     next: Next,
 ) -> Response {
     let mut response = next.run(req).await;
+    let csp = csp.current();
     let headers = response.headers_mut();
     let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {

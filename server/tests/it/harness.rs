@@ -119,7 +119,6 @@ pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestAp
     let state = server::AppState {
         backend: backend.clone(),
         cookie: SessionCookie { secure: false },
-        content_security_policy: Arc::new(server::security::content_security_policy("")),
         dist: Arc::new(dist),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();

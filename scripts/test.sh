@@ -38,9 +38,10 @@ if [ "$e2e_status" -ne 0 ]; then
 fi
 
 # One closing line for every runner together.
-cargo_passed=$(grep -Eo '[0-9]+ passed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
-cargo_failed=$(grep -Eo '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
-e2e_passed=$(grep -Eo '^ *[0-9]+ passed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
-e2e_failed=$(grep -Eo '^ *[0-9]+ failed' "$logs/e2e.log" | awk '{s+=$1} END {print s+0}')
+count() { { grep -Eo "$1" "$2" || true; } | awk '{s+=$1} END {print s+0}'; }
+cargo_passed=$(count '[0-9]+ passed' "$logs/cargo.log")
+cargo_failed=$(count '[0-9]+ failed' "$logs/cargo.log")
+e2e_passed=$(count '^ *[0-9]+ passed' "$logs/e2e.log")
+e2e_failed=$(count '^ *[0-9]+ failed' "$logs/e2e.log")
 echo "summary: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"
 exit "$e2e_status"

@@ -99,3 +99,43 @@ test("three failed logins block an operator until an Administrator unblocks it",
   await expect(attempt.getByRole("button", { name: "Log in" })).toBeVisible();
   await other.close();
 });
+
+test("a Manager manages operators but never Administrators", async ({ page, browser }) => {
+  await page.goto("/dashboard-users");
+  await logIn(page, admin.username, admin.password);
+  const manager = uniqueEmail("manager");
+  await addOperator(page, manager, "Manager", PASSWORD);
+
+  const other = await browser.newContext();
+  const managerPage = await other.newPage();
+  await managerPage.goto("/dashboard-users");
+  await logIn(managerPage, manager, PASSWORD);
+  await expect(managerPage.getByRole("heading", { name: "Dashboard Users" })).toBeVisible();
+
+  // Administrators' rows offer no action to a Manager.
+  const adminRow = operatorRow(managerPage, admin.username);
+  await expect(adminRow).toContainText("Administrator");
+  await expect(adminRow.getByRole("button")).toHaveCount(0);
+
+  // The role list has no Administrator.
+  await managerPage.getByRole("button", { name: "Add a new user" }).click();
+  const dialog = managerPage.getByRole("dialog", { name: "Add a new user" });
+  const options = await dialog.getByLabel("Role").locator("option").allTextContents();
+  expect(options).toContain("Manager");
+  expect(options).not.toContain("Administrator");
+  await dialog.press("Escape");
+  await expect(dialog).toBeHidden();
+
+  // Update: change a Support operator's role; the table shows the new role.
+  const support = uniqueEmail("promoted");
+  await addOperator(managerPage, support, "Support User", PASSWORD);
+  const row = operatorRow(managerPage, support);
+  await row.getByRole("button", { name: "Update" }).click();
+  const update = managerPage.getByRole("dialog", { name: "Update user" });
+  await expect(update.getByLabel("Role")).toHaveValue("support");
+  await update.getByLabel("Role").selectOption({ label: "Support & legal User" });
+  await update.getByRole("button", { name: "Save" }).click();
+  await expect(update).toBeHidden();
+  await expect(row).toContainText("Support & legal User");
+  await other.close();
+});

@@ -159,6 +159,29 @@ mod tests {
     }
 
     #[test]
+    fn session_cookies_are_host_only_and_secure_over_https() {
+        use app::ssr::SessionCookie;
+        use backend::sessions::SessionToken;
+        let token = SessionToken("t0ken".into());
+        let https = SessionCookie { secure: true }.set(&token, 60);
+        let https = https.to_str().unwrap();
+        assert!(https.starts_with("__Host-backoffice_session=t0ken;"), "{https}");
+        for flag in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure", "Max-Age=60"] {
+            assert!(https.contains(flag), "{https} lacks {flag}");
+        }
+        assert!(!https.contains("Domain"));
+        let http = SessionCookie { secure: false }.set(&token, 60);
+        assert!(!http.to_str().unwrap().contains("Secure"));
+        let cleared = SessionCookie { secure: true }.clear();
+        assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
+
+        let mut headers = HeaderMap::new();
+        headers.insert("cookie", HeaderValue::from_static("a=1; __Host-backoffice_session=abc; b=2"));
+        assert_eq!(SessionCookie { secure: true }.read(&headers), Some(SessionToken("abc".into())));
+        assert_eq!(SessionCookie { secure: false }.read(&headers), None);
+    }
+
+    #[test]
     fn csp_allows_exactly_the_inline_scripts_of_the_page() {
         let html = r#"<html><script type="module">init()</script><script src="/a.js"></script></html>"#;
         let csp = content_security_policy(html);

@@ -55,7 +55,8 @@ pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl Into
     view! { <p class="loading" role="status" aria-live="polite">{label}</p> }
 }
 
-/// A modal dialog. Escape or the close button calls `on_close`.
+/// A modal dialog. Escape or the close button calls `on_close`; on opening, focus moves to
+/// its first field so that it can be used from the keyboard alone.
 #[component]
 pub fn Modal(
     title: String,
@@ -63,19 +64,28 @@ pub fn Modal(
     children: Children,
 ) -> impl IntoView {
     let title_id = "modal-title";
+    let dialog_ref = NodeRef::<leptos::html::Div>::new();
+    let escape = window_event_listener(leptos::ev::keydown, move |ev| {
+        if ev.key() == "Escape" {
+            on_close.run(());
+        }
+    });
+    on_cleanup(move || escape.remove());
+    Effect::new(move |_| {
+        if let Some(dialog) = dialog_ref.get() {
+            let first = dialog
+                .query_selector("input, select, textarea, button[autofocus], .form-actions button")
+                .ok()
+                .flatten();
+            if let Some(el) = first.and_then(|e| wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(e).ok()) {
+                let _ = el.focus();
+            }
+        }
+    });
     view! {
         <div class="modal-backdrop">
-            <div
-                class="modal"
-                role="dialog"
-                aria-modal="true"
-                aria-labelledby=title_id
-                on:keydown=move |ev: web_sys::KeyboardEvent| {
-                    if ev.key() == "Escape" {
-                        on_close.run(());
-                    }
-                }
-            >
+            <div class="modal" role="dialog" aria-modal="true" aria-labelledby=title_id
+                tabindex="-1" node_ref=dialog_ref>
                 <header class="modal-header">
                     <h2 id=title_id>{title}</h2>
                     <button class="link" aria-label="Close" on:click=move |_| on_close.run(())>

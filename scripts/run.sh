@@ -13,4 +13,4 @@ echo "==> Building the server (release)"
 cargo build --release -p server
 
 export DATABASE_URL="${DATABASE_URL:-sqlite://data/backoffice.db}"
-exec ./target/release/server serve --dist dist "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/server" serve --dist dist "$@"

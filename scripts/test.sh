@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 ./scripts/setup.sh test
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 logs="$(mktemp -d)"
+target_dir="${CARGO_TARGET_DIR:-target}"
 
 echo "==> Unit and integration tests (SQLite and Postgres)"
 cargo test --locked 2>&1 | tee "$logs/cargo.log"
@@ -21,8 +22,8 @@ export E2E_BASE_URL="http://127.0.0.1:$port"
 export E2E_ADMIN_USER="admin@e2e.test"
 export E2E_ADMIN_PASSWORD="e2e-passphrase-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" \
-  | ./target/debug/server operator create --username "$E2E_ADMIN_USER" --role administrator --password-stdin
-./target/debug/server serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
+  | "$target_dir/debug/server" operator create --username "$E2E_ADMIN_USER" --role administrator --password-stdin
+"$target_dir/debug/server" serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
 for _ in $(seq 1 50); do

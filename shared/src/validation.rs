@@ -119,9 +119,50 @@ pub fn check_saml_key(saml_key: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Every problem of an operator form ("Add a new user" / "Update"), by field. The password
+/// is required when creating; on update an empty one keeps the current password.
+pub fn operator_form_errors(form: &crate::dto::OperatorForm, creating: bool) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if let Err(e) = Username::parse(&form.username) {
+        errors.push(e);
+    }
+    if form.role.is_none() {
+        errors.push(FieldError::new("role", "Role is required."));
+    }
+    if form.password.is_empty() {
+        if creating {
+            errors.push(FieldError::new("password", "Password is required."));
+        }
+    } else if let Err(e) = check_password_strength(&form.password, form.username.trim()) {
+        errors.push(e);
+    }
+    if let Err(e) = check_saml_key(form.saml_key.trim()) {
+        errors.push(e);
+    }
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::dto::OperatorForm;
+    use crate::Role;
+
+    #[test]
+    fn operator_forms_report_every_field() {
+        let empty = OperatorForm::default();
+        let fields: Vec<String> =
+            operator_form_errors(&empty, true).into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["username", "role", "password"]);
+        let update = OperatorForm {
+            username: "ada@example.com".into(),
+            role: Some(Role::Support),
+            password: String::new(),
+            saml_key: String::new(),
+        };
+        assert!(operator_form_errors(&update, false).is_empty());
+        assert_eq!(operator_form_errors(&update, true)[0].field, "password");
+    }
 
     #[test]
     fn usernames_are_emails_compared_case_insensitively() {

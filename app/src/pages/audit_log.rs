@@ -49,10 +49,10 @@ pub fn AuditLogPage() -> impl IntoView {
                         </tbody>
                     </table>
                     <div class="pager">
-                        <button class="secondary" disabled=move || page.get() <= 1
+                        <button class="secondary" disabled=move || { page.get() <= 1 }
                             on:click=move |_| page.update(|n| *n -= 1)>"Previous"</button>
                         <span>{format!("Page {} of {} ({} entries)", p.page, last_page, p.total)}</span>
-                        <button class="secondary" disabled=move || page.get() >= last_page
+                        <button class="secondary" disabled=move || { page.get() >= last_page }
                             on:click=move |_| page.update(|n| *n += 1)>"Next"</button>
                     </div>
                 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::dto::{OperatorForm, OperatorSummary};
-use shared::validation::{Username, check_password_strength};
+use shared::validation::operator_form_errors;
 use shared::Role;
 
 use crate::api;
@@ -148,25 +148,6 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
     }
 }
 
-/// Errors of the operator form, by field, checked with the same rules as the server.
-fn check_form(form: &OperatorForm, creating: bool) -> Vec<(String, String)> {
-    let mut errors = Vec::new();
-    if let Err(e) = Username::parse(&form.username) {
-        errors.push((e.field, e.message));
-    }
-    if form.role.is_none() {
-        errors.push(("role".into(), "Role is required.".into()));
-    }
-    if form.password.is_empty() {
-        if creating {
-            errors.push(("password".into(), "Password is required.".into()));
-        }
-    } else if let Err(e) = check_password_strength(&form.password, &form.username) {
-        errors.push((e.field, e.message));
-    }
-    errors
-}
-
 #[component]
 fn OperatorDialog(
     role: Role,
@@ -208,7 +189,10 @@ fn OperatorDialog(
             password: password.get_untracked(),
             saml_key: saml_key.get_untracked(),
         };
-        let found = check_form(&form, creating);
+        let found: Vec<(String, String)> = operator_form_errors(&form, creating)
+            .into_iter()
+            .map(|e| (e.field, e.message))
+            .collect();
         errors.set(found.clone());
         general_error.set(None);
         if !found.is_empty() {

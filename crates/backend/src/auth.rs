@@ -55,7 +55,7 @@ impl Actor {
     pub fn audit_identity(&self) -> (&'static str, Option<i64>, String) {
         match self {
             Actor::Operator(op) => ("operator", Some(op.id), op.username.clone()),
-            Actor::System => ("system", None, "command line".to_string()),
+            Actor::System => ("system", None, "server (command line or start-up)".to_string()),
             Actor::Anonymous => ("anonymous", None, "anonymous".to_string()),
         }
     }

@@ -6,7 +6,7 @@
 //! Blocking, deleting or changing the role of an operator ends all its sessions.
 
 use shared::dto::{OperatorForm, OperatorSummary};
-use shared::validation::{Username, check_password_strength, check_saml_key};
+use shared::validation::{Username, operator_form_errors};
 use shared::{Action, Role};
 use sqlx::{Any, Transaction};
 
@@ -61,25 +61,17 @@ struct ValidForm {
     saml_key: Option<String>,
 }
 
-/// Checks the form; `password_required` on creation, optional on update.
-fn validate_form(form: OperatorForm, password_required: bool) -> Result<ValidForm> {
-    let username = Username::parse(&form.username)?;
-    let role = form.role.ok_or_else(|| Error::invalid("role", "Role is required."))?;
-    let password = if form.password.is_empty() {
-        if password_required {
-            return Err(Error::invalid("password", "Password is required."));
-        }
-        None
-    } else {
-        check_password_strength(&form.password, username.as_str())?;
-        Some(form.password)
-    };
+/// Checks the form with the rules the browser also applies (`shared`), and keeps what the
+/// store needs.
+fn validate_form(form: OperatorForm, creating: bool) -> Result<ValidForm> {
+    if let Some(first) = operator_form_errors(&form, creating).into_iter().next() {
+        return Err(Error::Invalid(first));
+    }
     let saml_key = form.saml_key.trim().to_string();
-    check_saml_key(&saml_key)?;
     Ok(ValidForm {
-        username,
-        role,
-        password,
+        username: Username::parse(&form.username)?,
+        role: form.role.ok_or_else(|| Error::invalid("role", "Role is required."))?,
+        password: (!form.password.is_empty()).then_some(form.password),
         saml_key: (!saml_key.is_empty()).then_some(saml_key),
     })
 }

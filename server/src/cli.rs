@@ -26,6 +26,30 @@ pub enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Manages OAuth2 API clients of the REST API.
+    ApiClient {
+        #[command(subcommand)]
+        command: ApiClientCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ApiClientCommand {
+    /// Creates an API client; prints `client_id=...` and `client_secret=...` (shown once).
+    Create(CreateApiClientArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct CreateApiClientArgs {
+    /// A name to recognise the client by.
+    #[arg(long)]
+    pub name: String,
+    /// Space-separated scopes it may be granted: read_only read_all read_write legal
+    /// support_user_management admin.
+    #[arg(long)]
+    pub scopes: String,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Args, Debug, Clone)]
@@ -55,6 +79,9 @@ pub struct ServeArgs {
     /// Hours after login after which a session ends, used or not.
     #[arg(long, env = "DASHBOARD_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: u64,
+    /// Lifetime of an OAuth2 access token, in seconds.
+    #[arg(long, env = "DASHBOARD_API_TOKEN_SECONDS", default_value_t = 3600)]
+    pub api_token_seconds: u64,
     /// Username of the Administrator created on first start (when there is no operator).
     #[arg(long, env = "DASHBOARD_INITIAL_ADMIN", default_value = "admin@backoffice.local")]
     pub initial_admin: String,

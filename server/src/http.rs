@@ -25,6 +25,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
+        .merge(crate::rest::router())
         .fallback_service(spa)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(csp, security::security_headers))

@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod http;
+pub mod rest;
 pub mod security;
 
 use std::path::PathBuf;

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use app::ssr::SessionCookie;
 use backend::{Actor, Backend, RequestMeta, SessionSettings};
-use server::cli::{Cli, Command, CreateOperatorArgs, OperatorCommand, ServeArgs};
+use server::cli::{
+    ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, ServeArgs,
+};
 use server::{AppState, http};
 use shared::dto::OperatorForm;
 
@@ -24,6 +26,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Operator { command: OperatorCommand::Create(args) } => create_operator(args).await,
+        Command::ApiClient { command: ApiClientCommand::Create(args) } => create_api_client(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -38,6 +41,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sessions = SessionSettings {
         idle_timeout: Duration::from_secs(args.session_idle_minutes * 60),
         absolute_timeout: Duration::from_secs(args.session_absolute_hours * 3600),
+        api_token_lifetime: Duration::from_secs(args.api_token_seconds),
     };
     let backend = Backend::connect(&args.db.database_url, sessions)
         .await
@@ -90,5 +94,21 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
         }
         Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
         Err(e) => Err(anyhow::Error::new(e).context("could not create the operator")),
+    }
+}
+
+async fn create_api_client(args: CreateApiClientArgs) -> anyhow::Result<()> {
+    let scopes = backend::oauth::parse_scopes(&args.scopes).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
+        .await
+        .context("cannot open the database")?;
+    match backend.create_api_client(&Actor::System, &RequestMeta::local(), &args.name, &scopes).await {
+        Ok(client) => {
+            println!("client_id={}", client.client_id);
+            println!("client_secret={}", client.client_secret);
+            Ok(())
+        }
+        Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
+        Err(e) => Err(anyhow::Error::new(e).context("could not create the API client")),
     }
 }

@@ -19,6 +19,8 @@ pub struct OperatorSummary {
     pub role: Role,
     pub saml_key: Option<String>,
     pub blocked: bool,
+    /// Consecutive failed logins since the last success.
+    pub failed_logins: i64,
     /// RFC 3339, UTC.
     pub last_login_at: Option<String>,
     /// RFC 3339, UTC.

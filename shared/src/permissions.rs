@@ -119,12 +119,26 @@ impl Role {
     /// `target` (its current role, or the one being granted)?
     /// Managers and Administrators manage operators; only Administrators touch Administrators.
     pub fn may_manage_operator_with_role(self, target: Role) -> bool {
-        let needed = if target == Role::Administrator {
+        self.may(target.action_to_manage())
+    }
+
+    /// The action it takes to create, edit or delete an operator with this role, or to
+    /// grant it.
+    pub fn action_to_manage(self) -> Action {
+        if self == Role::Administrator {
             Action::ManageAdministrators
         } else {
             Action::ManageDashboardUsers
-        };
-        self.may(needed)
+        }
+    }
+
+    /// The least role whose scopes include all of `scopes` (the API names scopes, the
+    /// dashboard roles).
+    pub fn least_with_scopes(scopes: &[Scope]) -> Role {
+        Role::ALL
+            .into_iter()
+            .find(|role| scopes.iter().all(|s| role.has_scope(*s)))
+            .unwrap_or(Role::Administrator)
     }
 
     /// The roles this role may grant, for the role picker.
@@ -400,6 +414,16 @@ mod tests {
         );
         assert_eq!(Role::Administrator.grantable_roles(), Role::ALL);
         assert!(Role::Support.grantable_roles().is_empty());
+    }
+
+    #[test]
+    fn scopes_map_to_the_least_role_that_grants_them() {
+        assert_eq!(Role::least_with_scopes(&[]), Role::SupportReadOnly);
+        assert_eq!(Role::least_with_scopes(&[Scope::ReadOnly]), Role::SupportReadOnly);
+        assert_eq!(Role::least_with_scopes(&[Scope::ReadWrite]), Role::Support);
+        assert_eq!(Role::least_with_scopes(&[Scope::ReadOnly, Scope::Legal]), Role::SupportLegal);
+        assert_eq!(Role::least_with_scopes(&[Scope::SupportUserManagement]), Role::Manager);
+        assert_eq!(Role::least_with_scopes(&[Scope::Admin, Scope::ReadOnly]), Role::Administrator);
     }
 
     #[test]

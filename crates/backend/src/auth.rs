@@ -1,6 +1,6 @@
 //! Who is calling, and the one place where a caller's permission is checked.
 
-use shared::{Action, Role};
+use shared::{Action, Role, Scope};
 
 use crate::error::{Error, Result};
 
@@ -10,12 +10,26 @@ pub struct Operator {
     pub id: i64,
     pub username: String,
     pub role: Role,
+    /// When the operator calls through an OAuth2 token, the scopes granted to that token
+    /// (a subset of the role's); `None` in a dashboard session.
+    pub token_scopes: Option<Vec<Scope>>,
+}
+
+/// A machine client of the REST API (OAuth2 client credentials).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiClient {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    /// The scopes of the token in use.
+    pub scopes: Vec<Scope>,
 }
 
 /// Whoever asks the backend to do something.
 #[derive(Clone, Debug)]
 pub enum Actor {
     Operator(Operator),
+    ApiClient(ApiClient),
     /// The server's own command line, run by whoever holds the machine: trusted.
     System,
     /// Nobody logged in yet (login attempts).
@@ -23,25 +37,32 @@ pub enum Actor {
 }
 
 impl Actor {
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        match self {
+            Actor::System => true,
+            Actor::Operator(op) => {
+                op.role.has_scope(scope)
+                    && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
+            }
+            Actor::ApiClient(client) => client.scopes.contains(&scope),
+            Actor::Anonymous => false,
+        }
+    }
+
     /// Refuses unless the caller may take `action`.
     pub fn require(&self, action: Action) -> Result<()> {
         match self {
-            Actor::System => Ok(()),
-            Actor::Operator(op) if op.role.may(action) => Ok(()),
-            Actor::Operator(_) => Err(Error::Forbidden("You are not allowed to do this.")),
             Actor::Anonymous => Err(Error::Unauthenticated),
+            _ if self.has_scope(action.required_scope()) => Ok(()),
+            _ => Err(Error::Forbidden("You are not allowed to do this.")),
         }
     }
 
     /// Refuses unless the caller may manage an operator whose role is `target`.
     pub fn require_may_manage(&self, target: Role) -> Result<()> {
         self.require(Action::ManageDashboardUsers)?;
-        match self {
-            Actor::Operator(op) if !op.role.may_manage_operator_with_role(target) => Err(
-                Error::Forbidden("Only Administrators can manage Administrators."),
-            ),
-            _ => Ok(()),
-        }
+        self.require(target.action_to_manage())
+            .map_err(|_| Error::Forbidden("Only Administrators can manage Administrators."))
     }
 
     pub fn operator_id(&self) -> Option<i64> {
@@ -55,6 +76,7 @@ impl Actor {
     pub fn audit_identity(&self) -> (&'static str, Option<i64>, String) {
         match self {
             Actor::Operator(op) => ("operator", Some(op.id), op.username.clone()),
+            Actor::ApiClient(c) => ("api_client", Some(c.id), c.client_id.clone()),
             Actor::System => ("system", None, "server (command line or start-up)".to_string()),
             Actor::Anonymous => ("anonymous", None, "anonymous".to_string()),
         }

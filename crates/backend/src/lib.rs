@@ -9,13 +9,14 @@ pub mod auth;
 pub mod clock;
 pub mod db;
 pub mod error;
+pub mod oauth;
 pub mod operators;
 pub mod password;
 pub mod sessions;
 
 use std::time::Duration;
 
-pub use auth::{Actor, Operator, RequestMeta};
+pub use auth::{Actor, ApiClient, Operator, RequestMeta};
 pub use db::{Db, DbKind};
 pub use error::{Error, Result};
 
@@ -26,6 +27,8 @@ pub struct SessionSettings {
     pub idle_timeout: Duration,
     /// Ends a session this long after login, used or not.
     pub absolute_timeout: Duration,
+    /// Lifetime of an OAuth2 access token.
+    pub api_token_lifetime: Duration,
 }
 
 impl Default for SessionSettings {
@@ -33,6 +36,7 @@ impl Default for SessionSettings {
         SessionSettings {
             idle_timeout: Duration::from_secs(30 * 60),
             absolute_timeout: Duration::from_secs(12 * 60 * 60),
+            api_token_lifetime: Duration::from_secs(3600),
         }
     }
 }

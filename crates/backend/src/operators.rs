@@ -47,6 +47,7 @@ impl OperatorRow {
             // A crash between reserving the third try and recording the block leaves the
             // counter at 3 without `blocked_at`: that account cannot log in, so show it.
             blocked: self.blocked_at.is_some() || self.failed_logins >= MAX_FAILED_LOGINS,
+            failed_logins: self.failed_logins,
             last_login_at: self.last_login_at,
             created_at: self.created_at,
         })

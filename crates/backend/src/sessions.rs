@@ -54,14 +54,29 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role> {
 }
 
 impl Backend {
-    /// Checks a username and password and opens a session. Every refusal is the same
-    /// `InvalidCredentials`, after the same argon2 work.
+    /// Checks a username and password and opens a dashboard session.
     pub async fn login(
         &self,
         username: &str,
         password: String,
         meta: &RequestMeta,
     ) -> Result<(Me, SessionToken)> {
+        let operator = self.verify_operator_password(username, password, meta).await?;
+        let mut tx = self.db.begin_write().await?;
+        let token = self.open_session(&mut tx, operator.id, meta).await?;
+        tx.commit().await?;
+        Ok((Me { id: operator.id, username: operator.username, role: operator.role }, token))
+    }
+
+    /// Checks an operator's credentials under the lockout rule (for the dashboard login and
+    /// the OAuth2 password grant). Every refusal is the same `InvalidCredentials`, after the
+    /// same argon2 work.
+    pub async fn verify_operator_password(
+        &self,
+        username: &str,
+        password: String,
+        meta: &RequestMeta,
+    ) -> Result<Operator> {
         let username = username.trim().to_lowercase();
         let attempt: Option<Attempt> = sqlx::query_as(
             "UPDATE operators SET failed_logins = failed_logins + 1 \
@@ -94,15 +109,15 @@ impl Backend {
             id: attempt.id,
             username: attempt.username.clone(),
             role: parse_role(&attempt.role)?,
+            token_scopes: None,
         };
         let mut tx = self.db.begin_write().await?;
-        let now_text = clock::now_rfc3339();
         // Cleared only if nothing blocked the account while argon2 ran.
         let cleared = sqlx::query(
             "UPDATE operators SET failed_logins = 0, last_login_at = $1 \
              WHERE id = $2 AND blocked_at IS NULL",
         )
-        .bind(&now_text)
+        .bind(clock::now_rfc3339())
         .bind(operator.id)
         .execute(&mut *tx)
         .await?
@@ -112,12 +127,11 @@ impl Backend {
             self.audit_failed_login(Some(operator.id), "login.refused", meta).await?;
             return Err(Error::InvalidCredentials);
         }
-        let token = self.open_session(&mut tx, operator.id, meta).await?;
         let actor = Actor::Operator(operator.clone());
         audit::write(&mut tx, &actor, meta, Record::new("login.succeeded", "operator", operator.id))
             .await?;
         tx.commit().await?;
-        Ok((Me { id: operator.id, username: operator.username, role: operator.role }, token))
+        Ok(operator)
     }
 
     async fn record_wrong_password(&self, attempt: &Attempt, meta: &RequestMeta) -> Result<()> {
@@ -219,7 +233,12 @@ impl Backend {
                 .execute(&self.db.pool)
                 .await?;
         }
-        Ok(Operator { id: row.id, username: row.username, role: parse_role(&row.role)? })
+        Ok(Operator {
+            id: row.id,
+            username: row.username,
+            role: parse_role(&row.role)?,
+            token_scopes: None,
+        })
     }
 
     /// Ends the session behind `token` (no error if it had already ended).
@@ -250,9 +269,14 @@ impl Backend {
     }
 }
 
-/// Ends every session of an operator (blocked, deleted, role changed).
+/// Ends every session and revokes every API token of an operator (blocked, deleted, role
+/// changed).
 pub(crate) async fn end_all_sessions(tx: &mut Transaction<'_, Any>, operator_id: i64) -> Result<()> {
     sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1")
+        .bind(operator_id)
+        .execute(&mut **tx)
+        .await?;
+    sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1")
         .bind(operator_id)
         .execute(&mut **tx)
         .await?;

@@ -5,7 +5,7 @@ use std::process::{Command, Stdio};
 
 use crate::harness::{Flavor, PASSWORD, TestDb};
 
-crate::on_both_databases!(operator_create_succeeds_and_refuses_clearly);
+crate::on_both_databases!(operator_create_succeeds_and_refuses_clearly, api_client_create_prints_credentials_once);
 
 fn create(url: &str, username: &str, role: &str, password: &str) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))
@@ -45,4 +45,48 @@ async fn operator_create_succeeds_and_refuses_clearly(flavor: Flavor) {
     let (me, _) = backend.login("ops@example.com", PASSWORD.into(), &backend::RequestMeta::local()).await.unwrap();
     assert_eq!(me.role, shared::Role::Administrator);
     backend.db.close().await;
+}
+
+
+async fn api_client_create_prints_credentials_once(flavor: Flavor) {
+    let db = TestDb::new(flavor).await;
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["api-client", "create", "--name", "partner", "--scopes", "read_only legal"])
+        .env("DATABASE_URL", &db.url)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 2, "{stdout}");
+    let client_id = lines[0].strip_prefix("client_id=").unwrap();
+    let secret = lines[1].strip_prefix("client_secret=").unwrap();
+    let backend = backend::Backend::connect(&db.url, Default::default()).await.unwrap();
+    let grant = backend
+        .issue_token(
+            backend::oauth::TokenRequest::ClientCredentials {
+                client_id: client_id.into(),
+                client_secret: secret.into(),
+                scope: None,
+            },
+            &backend::RequestMeta::local(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(grant.scope, "read_only legal");
+    let stored: String = sqlx::query_scalar("SELECT secret_digest FROM api_clients")
+        .fetch_one(&backend.db.pool)
+        .await
+        .unwrap();
+    assert_ne!(stored, secret, "the secret is stored as a digest");
+    backend.db.close().await;
+
+    let bad = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["api-client", "create", "--name", "partner", "--scopes", "read_only root"])
+        .env("DATABASE_URL", &db.url)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success());
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("Unknown scope: root"));
 }

@@ -171,7 +171,7 @@ async fn unblock_lets_the_operator_back_in(flavor: Flavor) {
 async fn idle_and_absolute_timeouts_end_sessions(flavor: Flavor) {
     let idle = spawn_app_with(
         flavor,
-        SessionSettings { idle_timeout: Duration::from_secs(2), absolute_timeout: Duration::from_secs(3600) },
+        SessionSettings { idle_timeout: Duration::from_secs(2), absolute_timeout: Duration::from_secs(3600), ..SessionSettings::default() },
     )
     .await;
     let (b, _) = idle.logged_in("gina@example.com", Role::Support).await;
@@ -181,7 +181,7 @@ async fn idle_and_absolute_timeouts_end_sessions(flavor: Flavor) {
 
     let absolute = spawn_app_with(
         flavor,
-        SessionSettings { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2) },
+        SessionSettings { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2), ..SessionSettings::default() },
     )
     .await;
     let (b, _) = absolute.logged_in("hal@example.com", Role::Support).await;

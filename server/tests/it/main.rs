@@ -6,5 +6,6 @@ mod harness;
 mod audit;
 mod cli;
 mod login;
+mod oauth;
 mod operators;
 mod security;

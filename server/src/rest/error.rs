@@ -1,0 +1,79 @@
+//! Treezor's error envelope: `{"errors":[{"type","code","message","docUrl"}]}`. Messages
+//! come from our own allow-listed texts; internal details go to the log only.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+const DOC_URL: &str = "https://docs.treezor.com/guide/api-basics/response-codes.html";
+
+#[derive(Debug)]
+pub struct ApiError {
+    pub status: StatusCode,
+    pub kind: &'static str,
+    pub code: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(status: StatusCode, kind: &'static str, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError { status, kind, code, message: message.into() }
+    }
+
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", code, message)
+    }
+
+    pub fn from_backend(error: backend::Error, request_id: &str) -> Self {
+        use backend::Error as E;
+        match error {
+            E::Invalid(f) => ApiError::bad_request("input_validation_error", format!("{}: {}", f.field, f.message)),
+            E::InvalidCredentials => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "invalid_client",
+                "Invalid credentials.",
+            ),
+            E::Unauthenticated => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "unauthorized",
+                "A valid access token is required.",
+            ),
+            E::Forbidden(message) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "insufficient_scope", message)
+            }
+            E::NotFound => ApiError::new(
+                StatusCode::NOT_FOUND,
+                "invalid_request",
+                "resource_not_found_error",
+                "The resource was not found.",
+            ),
+            E::Conflict(message) => {
+                ApiError::new(StatusCode::CONFLICT, "invalid_request", "conflict_error", message)
+            }
+            internal => {
+                tracing::error!(request_id, error = %internal, "REST request failed");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "unexpected_internal_server_error",
+                    "unexpected_internal_server_error",
+                    format!("Internal error (reference {request_id})."),
+                )
+            }
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = json!({ "errors": [{
+            "type": self.kind,
+            "code": self.code,
+            "message": self.message,
+            "docUrl": DOC_URL,
+        }]});
+        (self.status, Json(body)).into_response()
+    }
+}

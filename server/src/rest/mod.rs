@@ -8,7 +8,8 @@ use axum::Router;
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
+use serde::de::DeserializeOwned;
 use backend::{Actor, RequestMeta};
 
 pub use error::ApiError;
@@ -18,7 +19,12 @@ use crate::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/oauth/token", post(oauth::token))
-        .route("/core-connect/support-user", get(support_users::list))
+        .route("/core-connect/support-user", get(support_users::list).post(support_users::create))
+        .route(
+            "/core-connect/support-user/{support_user_id}",
+            get(support_users::get).put(support_users::update).delete(support_users::delete),
+        )
+        .route("/core-connect/support-user/{support_user_id}/unblock", put(support_users::unblock))
 }
 
 /// The request's id and client address, set by the request-id layer.
@@ -30,6 +36,21 @@ pub fn request_meta(parts: &Parts) -> RequestMeta {
 pub struct Caller {
     pub actor: Actor,
     pub meta: RequestMeta,
+}
+
+impl Caller {
+    /// A backend error as this caller sees it (internal details logged under the request id).
+    pub fn error(&self, e: backend::Error) -> ApiError {
+        ApiError::from_backend(e, &self.meta.request_id)
+    }
+}
+
+/// Parses a JSON body; a malformed body or a wrong field type is a 400 naming the problem,
+/// never a 500.
+pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::bad_request("input_validation_error", format!("Invalid JSON body: {e}."))
+    })
 }
 
 impl FromRequestParts<AppState> for Caller {

@@ -1,12 +1,17 @@
 //! `/core-connect/support-user`: operators ("Dashboard users") for API clients, through the
-//! same backend rules as the Dashboard Users view.
+//! same backend rules as the Dashboard Users view. The API speaks in scopes where the
+//! dashboard speaks in roles: a set of scopes maps to the least role that grants them all.
 
 use axum::Json;
-use axum::extract::State;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::dto::OperatorSummary;
+use shared::dto::{OperatorForm, OperatorSummary};
+use shared::{Role, Scope};
 
-use super::{ApiError, Caller};
+use super::{ApiError, Caller, parse_json};
 use crate::AppState;
 
 /// Treezor's `SupportUserObject`.
@@ -22,11 +27,124 @@ fn support_user_object(op: &OperatorSummary) -> Value {
     })
 }
 
+fn role_for(scopes: &[String]) -> Result<Role, ApiError> {
+    let parsed = scopes
+        .iter()
+        .map(|name| {
+            Scope::parse(name).ok_or_else(|| {
+                ApiError::bad_request("input_validation_error", format!("scopes: unknown scope {name}."))
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Role::least_with_scopes(&parsed))
+}
+
+/// Path ids are strings in the API; ours are numbers, so anything else is simply not found.
+fn operator_id(raw: &str, caller: &Caller) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| ApiError::from_backend(backend::Error::NotFound, &caller.meta.request_id))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct CreateBody {
+    username: String,
+    password: String,
+    #[serde(default)]
+    scopes: Vec<String>,
+    #[serde(default)]
+    saml_key: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct UpdateBody {
+    username: Option<String>,
+    password: Option<String>,
+    /// The spec names it `scope` on update (and `scopes` on create); both are accepted.
+    #[serde(alias = "scopes")]
+    scope: Option<Vec<String>>,
+    saml_key: Option<String>,
+}
+
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>, ApiError> {
-    let operators = state
-        .backend
-        .list_operators(&caller.actor)
-        .await
-        .map_err(|e| ApiError::from_backend(e, &caller.meta.request_id))?;
+    let operators = state.backend.list_operators(&caller.actor).await.map_err(|e| caller.error(e))?;
     Ok(Json(operators.iter().map(support_user_object).collect()))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let id = operator_id(&id, &caller)?;
+    let op = state.backend.get_operator(&caller.actor, id).await.map_err(|e| caller.error(e))?;
+    Ok(Json(support_user_object(&op)))
+}
+
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body: CreateBody = parse_json(&body)?;
+    let form = OperatorForm {
+        username: body.username,
+        role: Some(role_for(&body.scopes)?),
+        password: body.password,
+        saml_key: body.saml_key.unwrap_or_default(),
+    };
+    let created = state
+        .backend
+        .create_operator(&caller.actor, &caller.meta, form)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(Json(support_user_object(&created)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = operator_id(&id, &caller)?;
+    let body: UpdateBody = parse_json(&body)?;
+    // A partial update: what the body leaves out keeps its current value.
+    let current = state.backend.get_operator(&caller.actor, id).await.map_err(|e| caller.error(e))?;
+    let role = match &body.scope {
+        Some(scopes) => role_for(scopes)?,
+        None => current.role,
+    };
+    let form = OperatorForm {
+        username: body.username.unwrap_or(current.username),
+        role: Some(role),
+        password: body.password.unwrap_or_default(),
+        saml_key: body.saml_key.or(current.saml_key).unwrap_or_default(),
+    };
+    let updated = state
+        .backend
+        .update_operator(&caller.actor, &caller.meta, id, form)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(Json(support_user_object(&updated)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = operator_id(&id, &caller)?;
+    state.backend.delete_operator(&caller.actor, &caller.meta, id).await.map_err(|e| caller.error(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+pub async fn unblock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let id = operator_id(&id, &caller)?;
+    state.backend.unblock_operator(&caller.actor, &caller.meta, id).await.map_err(|e| caller.error(e))?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -9,3 +9,4 @@ mod login;
 mod oauth;
 mod operators;
 mod security;
+mod support_users;

@@ -9,4 +9,5 @@ mod login;
 mod oauth;
 mod operators;
 mod security;
+mod spec;
 mod support_users;

@@ -1,0 +1,105 @@
+//! Responses validate against the schemas of the API contract,
+//! `../shared/spec/treezor-openapi-subset.yaml` (override with `TREEZOR_SPEC`).
+
+use std::sync::OnceLock;
+
+use backend::{Actor, RequestMeta};
+use serde_json::{Value, json};
+use shared::{Role, Scope};
+
+use crate::harness::{Flavor, PASSWORD, TestApp, browser, spawn_app};
+
+crate::on_both_databases!(support_user_responses_match_the_contract);
+
+fn spec() -> &'static Value {
+    static SPEC: OnceLock<Value> = OnceLock::new();
+    SPEC.get_or_init(|| {
+        let path = std::env::var("TREEZOR_SPEC").unwrap_or_else(|_| {
+            format!("{}/../../shared/spec/treezor-openapi-subset.yaml", env!("CARGO_MANIFEST_DIR"))
+        });
+        let text = std::fs::read_to_string(&path)
+            .unwrap_or_else(|e| panic!("the API contract must be at {path} (set TREEZOR_SPEC): {e}"));
+        let mut spec: Value = serde_yaml::from_str(&text).expect("the contract is YAML");
+        openapi_to_json_schema(&mut spec);
+        spec
+    })
+}
+
+/// OpenAPI 3.0's `nullable: true` is JSON Schema's `"null"` type.
+fn openapi_to_json_schema(node: &mut Value) {
+    match node {
+        Value::Object(map) => {
+            if map.remove("nullable") == Some(Value::Bool(true)) {
+                let inner = Value::Object(std::mem::take(map));
+                map.insert("anyOf".into(), json!([inner, {"type": "null"}]));
+            }
+            for value in map.values_mut() {
+                openapi_to_json_schema(value);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(openapi_to_json_schema),
+        _ => {}
+    }
+}
+
+/// Panics with every violation unless `instance` matches the schema `#/components/schemas/{name}`
+/// (or, with `array`, is an array of it).
+pub fn assert_matches_schema(name: &str, instance: &Value, array: bool) {
+    let target = json!({ "$ref": format!("#/components/schemas/{name}") });
+    let mut schema = if array { json!({ "type": "array", "items": target }) } else { target };
+    schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
+    schema["components"] = spec()["components"].clone();
+    let validator = jsonschema::validator_for(&schema).expect("the contract's schema compiles");
+    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "{name} violations: {errors:#?}\nin {instance:#}");
+}
+
+async fn support_user_responses_match_the_contract(flavor: Flavor) {
+    let app: TestApp = spawn_app(flavor).await;
+    app.add_operator("root@example.com", Role::Administrator).await;
+    let client = app
+        .backend
+        .create_api_client(&Actor::System, &RequestMeta::local(), "spec", &[Scope::SupportUserManagement])
+        .await
+        .unwrap();
+    let grant: Value = browser()
+        .post(format!("{}/oauth/token", app.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    // `postAuth_200_response` is a `oneOf` that lists the same alternative twice, so no
+    // object can satisfy it strictly; the client-credentials alternative is the one to meet.
+    assert_matches_schema("postAuth_200_response_oneOf", &grant, false);
+    let token = grant["access_token"].as_str().unwrap();
+    let url = format!("{}/core-connect/support-user", app.base_url);
+
+    let created: Value = browser()
+        .post(&url)
+        .bearer_auth(token)
+        .json(&json!({"username": "spec@example.com", "password": PASSWORD, "scopes": ["read_only"], "samlKey": "k"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_matches_schema("SupportUserObject", &created, false);
+    let list: Value = browser().get(&url).bearer_auth(token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list.as_array().unwrap().len(), 2);
+    assert_matches_schema("SupportUserObject", &list, true);
+
+    let error: Value = browser().get(&url).send().await.unwrap().json().await.unwrap();
+    assert_matches_schema("DefaultError", &error, false);
+    // The validator itself can fail: a wrong type is caught.
+    let broken = json!({"id": 12, "username": "x", "wrongPwdAttempts": "many"});
+    let result = std::panic::catch_unwind(|| assert_matches_schema("SupportUserObject", &broken, false));
+    assert!(result.is_err(), "a response with wrong types must be refused");
+}

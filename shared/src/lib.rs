@@ -3,8 +3,10 @@
 //! One place per rule: the permission table, the validation of fields the browser must also
 //! check, and the shapes that cross the wire. No I/O here.
 
+pub mod codes;
 pub mod dto;
 pub mod permissions;
+pub mod user_fields;
 pub mod validation;
 
 pub use permissions::{Action, Role, Scope, View};

@@ -1,0 +1,422 @@
+//! The end user's fields (seed "Users API", spec `postUsers_request` / `putUser_request`):
+//! one table that says what each field is, which the server uses to validate and store a
+//! user and the browser uses to build and check the edit form. A rule about a field lives
+//! here and nowhere else.
+
+use serde_json::{Map, Value};
+
+use crate::codes;
+use crate::validation::{FieldError, is_valid_email};
+
+/// What a field holds, and so how it is checked.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// Free text up to this many characters.
+    Text(usize),
+    /// An email address (≤ 200 characters).
+    Email,
+    /// ISO 3166-1 alpha-2.
+    Country,
+    /// ISO 639-1.
+    Language,
+    /// A tz database name, e.g. `Europe/Paris`.
+    Timezone,
+    /// `YYYY-MM-DD`, a real calendar date.
+    Date,
+    /// E.164: `+` then 8 to 15 digits.
+    Phone,
+    /// One of these strings.
+    Choice(&'static [&'static str]),
+    /// One of these integers.
+    IntChoice(&'static [i64]),
+    /// A non-negative integer.
+    Count,
+    /// The user tag: ≤ 250 characters of letters, digits, spaces and `/ ! - _ . * ' ( )`.
+    Tag,
+}
+
+/// When a field may be set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Settable {
+    /// At creation and on update.
+    Always,
+    /// Only at creation (e.g. `parentType`, which is immutable).
+    AtCreation,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub struct Field {
+    /// The API's (camelCase) name, also the column's name in snake_case via `column()`.
+    pub name: &'static str,
+    pub kind: Kind,
+    pub settable: Settable,
+    /// Changing it on a user whose KYC is validated does not send the user back to review.
+    pub kyc_neutral: bool,
+}
+
+const fn f(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, settable: Settable::Always, kyc_neutral: false }
+}
+const fn creation(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, settable: Settable::AtCreation, kyc_neutral: false }
+}
+const fn neutral(name: &'static str, kind: Kind) -> Field {
+    Field { name, kind, settable: Settable::Always, kyc_neutral: true }
+}
+
+pub const ADDRESS_MAX: usize = 150;
+pub const TEXT_MAX: usize = 255;
+const BOOL: Kind = Kind::IntChoice(&[0, 1]);
+
+pub const DISTRIBUTION_COUNTRIES: &[&str] = &["FR", "ES", "IT", "DE", "BE", "NL"];
+pub const PARENT_TYPES: &[&str] = &["shareholder", "employee", "leader"];
+
+/// Every field a client may set on an end user, in the spec's order.
+pub const FIELDS: &[Field] = &[
+    creation("userTypeId", Kind::IntChoice(&[1, 2, 3, 4])),
+    f("userTag", Kind::Tag),
+    creation("parentUserId", Kind::Count),
+    creation("parentType", Kind::Choice(PARENT_TYPES)),
+    f("specifiedUSPerson", BOOL),
+    f("controllingPersonType", Kind::IntChoice(&[0, 1, 2, 3])),
+    f("employeeType", Kind::IntChoice(&[0, 1, 2])),
+    f("entityType", Kind::IntChoice(&[1, 2, 3, 4, 5])),
+    f("title", Kind::Choice(&["M", "MME", "MLLE"])),
+    f("firstname", Kind::Text(TEXT_MAX)),
+    f("lastname", Kind::Text(TEXT_MAX)),
+    f("middleNames", Kind::Text(TEXT_MAX)),
+    f("birthday", Kind::Date),
+    f("email", Kind::Email),
+    f("address1", Kind::Text(ADDRESS_MAX)),
+    f("address2", Kind::Text(ADDRESS_MAX)),
+    neutral("address3", Kind::Text(ADDRESS_MAX)),
+    f("postcode", Kind::Text(20)),
+    f("city", Kind::Text(TEXT_MAX)),
+    f("state", Kind::Text(TEXT_MAX)),
+    f("country", Kind::Country),
+    f("distributionCountry", Kind::Choice(DISTRIBUTION_COUNTRIES)),
+    f("secondaryAddress1", Kind::Text(ADDRESS_MAX)),
+    f("secondaryAddress2", Kind::Text(ADDRESS_MAX)),
+    f("secondaryAddress3", Kind::Text(ADDRESS_MAX)),
+    f("secondaryPostcode", Kind::Text(20)),
+    f("secondaryCity", Kind::Text(TEXT_MAX)),
+    f("secondaryState", Kind::Text(TEXT_MAX)),
+    f("secondaryCountry", Kind::Country),
+    neutral("phone", Kind::Phone),
+    neutral("mobile", Kind::Phone),
+    f("nationality", Kind::Country),
+    f("nationalityOther", Kind::Country),
+    f("placeOfBirth", Kind::Text(ADDRESS_MAX)),
+    f("birthCountry", Kind::Country),
+    f("occupation", Kind::Text(TEXT_MAX)),
+    f("incomeRange", Kind::Choice(&["0-18", "19-23", "24-27", "28-35", "36-56", "57-*"])),
+    f("legalName", Kind::Text(100)),
+    f("legalRegistrationNumber", Kind::Text(TEXT_MAX)),
+    f("legalTvaNumber", Kind::Text(TEXT_MAX)),
+    f("legalRegistrationDate", Kind::Date),
+    f("legalForm", Kind::Text(TEXT_MAX)),
+    f("legalShareCapital", Kind::Count),
+    f("legalSector", Kind::Text(TEXT_MAX)),
+    f(
+        "legalAnnualTurnOver",
+        Kind::Choice(&["0-39", "40-99", "100-249", "250-999", "1000-2999", "3000-9999", "10000-99999", "100000-*"]),
+    ),
+    f("legalNetIncomeRange", Kind::Choice(&["0-4", "5-9", "10-49", "50-149", "150-499", "500-*"])),
+    f("legalNumberOfEmployeeRange", Kind::Choice(&["0", "1-9", "10-99", "100-249", "250-*"])),
+    f("effectiveBeneficiary", Kind::Count),
+    f("language", Kind::Language),
+    f("taxNumber", Kind::Text(TEXT_MAX)),
+    f("taxResidence", Kind::Country),
+    f("position", Kind::Text(TEXT_MAX)),
+    f("personalAssets", Kind::Choice(&["0-2", "3-22", "23-128", "129-319", "320-464", "465-"])),
+    neutral("activityOutsideEu", BOOL),
+    neutral("economicSanctions", BOOL),
+    neutral("residentCountriesSanctions", BOOL),
+    neutral("involvedSanctions", BOOL),
+    neutral("entitySanctionsQuestionnaire", Kind::IntChoice(&[0, 1, 2, 3, 4])),
+    neutral("timezone", Kind::Timezone),
+    f(
+        "occupationType",
+        Kind::Choice(&[
+            "self_employed",
+            "public_sector_employees",
+            "private_sector_employees",
+            "retired_people_and_students",
+            "without_any_professional_activity",
+        ]),
+    ),
+    f(
+        "sourceOfFunds",
+        Kind::Choice(&[
+            "donation", "inheritance", "loan", "lottery", "pension", "proceeds_from_investment",
+            "proceeds_from_sale", "salary", "savings",
+        ]),
+    ),
+    f("legalSectorType", Kind::Choice(&["NAF", "NACE"])),
+    f("isOnStockExchange", BOOL),
+    f("occupationCategory", Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])),
+    f("personalAssetsRange", Kind::IntChoice(&[0, 1, 2, 3, 4, 5, 6, 7])),
+    f("monthlyIncomeRange", Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7])),
+];
+
+/// The secondary address: for autoentrepreneurs, all of it or none of it before a KYC review.
+pub const SECONDARY_ADDRESS: &[&str] = &[
+    "secondaryAddress1",
+    "secondaryPostcode",
+    "secondaryCity",
+    "secondaryCountry",
+];
+
+pub fn field(name: &str) -> Option<&'static Field> {
+    FIELDS.iter().find(|f| f.name == name)
+}
+
+impl Field {
+    /// The snake_case column that stores this field.
+    pub fn column(&self) -> String {
+        let mut column = String::with_capacity(self.name.len() + 4);
+        for c in self.name.chars() {
+            if c.is_ascii_uppercase() {
+                column.push('_');
+                column.push(c.to_ascii_lowercase());
+            } else {
+                column.push(c);
+            }
+        }
+        column
+    }
+
+    pub fn is_integer(&self) -> bool {
+        matches!(self.kind, Kind::IntChoice(_) | Kind::Count)
+    }
+
+    /// Checks one value. `null` clears an optional field and is always accepted here.
+    pub fn check(&self, value: &Value) -> Result<(), FieldError> {
+        let err = |message: String| Err(FieldError::new(self.name, message));
+        if value.is_null() {
+            return Ok(());
+        }
+        if self.is_integer() {
+            let Some(n) = value.as_i64() else {
+                return err(format!("{} must be an integer.", self.name));
+            };
+            return match self.kind {
+                Kind::IntChoice(allowed) if !allowed.contains(&n) => {
+                    err(format!("{} must be one of {allowed:?}.", self.name))
+                }
+                Kind::Count if n < 0 => err(format!("{} must not be negative.", self.name)),
+                _ => Ok(()),
+            };
+        }
+        let Some(s) = value.as_str() else {
+            return err(format!("{} must be a string.", self.name));
+        };
+        if s.is_empty() {
+            return Ok(());
+        }
+        let length = s.chars().count();
+        let ok = match self.kind {
+            Kind::Text(max) => {
+                if length > max {
+                    return err(format!("{} must be at most {max} characters.", self.name));
+                }
+                !s.chars().any(char::is_control)
+            }
+            Kind::Email => {
+                if length > crate::validation::EMAIL_MAX_LEN {
+                    return err(format!("{} must be at most 200 characters.", self.name));
+                }
+                is_valid_email(s)
+            }
+            Kind::Country => codes::is_country(s),
+            Kind::Language => codes::is_language(s),
+            Kind::Timezone => codes::is_timezone(s),
+            Kind::Date => is_valid_date(s),
+            Kind::Phone => is_e164(s),
+            Kind::Choice(allowed) => allowed.contains(&s),
+            Kind::Tag => {
+                if length > 250 {
+                    return err(format!("{} must be at most 250 characters.", self.name));
+                }
+                s.chars().all(|c| c.is_alphanumeric() || " /!-_.*'()".contains(c))
+            }
+            Kind::IntChoice(_) | Kind::Count => unreachable!("integers are handled above"),
+        };
+        if ok { Ok(()) } else { err(self.rule()) }
+    }
+
+    /// The rule of the field, said to a person.
+    pub fn rule(&self) -> String {
+        let name = self.name;
+        match self.kind {
+            Kind::Text(max) => format!("{name} must be at most {max} characters of text."),
+            Kind::Email => format!("{name} must be a valid email address."),
+            Kind::Country => format!("{name} must be an ISO 3166-1 alpha-2 country code (e.g. FR)."),
+            Kind::Language => format!("{name} must be an ISO 639-1 language code (e.g. fr)."),
+            Kind::Timezone => format!("{name} must be a tz database name (e.g. Europe/Paris)."),
+            Kind::Date => format!("{name} must be a date written YYYY-MM-DD."),
+            Kind::Phone => format!("{name} must be an E.164 phone number (e.g. +33612345678)."),
+            Kind::Choice(allowed) => format!("{name} must be one of {}.", allowed.join(", ")),
+            Kind::IntChoice(allowed) => format!("{name} must be one of {allowed:?}."),
+            Kind::Count => format!("{name} must be a non-negative integer."),
+            Kind::Tag => format!(
+                "{name} must be at most 250 letters, digits, spaces or / ! - _ . * ' ( )."
+            ),
+        }
+    }
+}
+
+/// `YYYY-MM-DD` naming a day that exists.
+pub fn is_valid_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return false;
+    }
+    let num = |r: std::ops::Range<usize>| s[r].parse::<u32>().ok();
+    let (Some(y), Some(m), Some(d)) = (num(0..4), num(5..7), num(8..10)) else { return false };
+    if !s[0..4].bytes().all(|c| c.is_ascii_digit()) || y < 1800 {
+        return false;
+    }
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let days = match m {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&d)
+}
+
+/// E.164: a `+`, then 8 to 15 digits, the first not 0.
+pub fn is_e164(s: &str) -> bool {
+    let Some(digits) = s.strip_prefix('+') else { return false };
+    (8..=15).contains(&digits.len())
+        && digits.bytes().all(|c| c.is_ascii_digit())
+        && !digits.starts_with('0')
+}
+
+/// Whether the input is a creation or an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    Create,
+    Update,
+}
+
+/// Every problem of a user payload, by field: unknown fields, fields that cannot be set in
+/// this mode, wrong types, values outside the field's rule, and the cross-field rules that
+/// need no stored data (email required at creation, `specifiedUSPerson` required at creation,
+/// `parentType` only with `parentUserId`).
+pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    for (name, value) in input {
+        match field(name) {
+            None => errors.push(FieldError::new(name, format!("{name} is not a field of a user."))),
+            Some(f) if mode == Mode::Update && f.settable == Settable::AtCreation => errors.push(
+                FieldError::new(name, format!("{name} cannot be changed after creation.")),
+            ),
+            Some(f) => {
+                if let Err(e) = f.check(value) {
+                    errors.push(e);
+                }
+            }
+        }
+    }
+    let present = |name: &str| input.get(name).is_some_and(|v| !v.is_null() && v != "");
+    if mode == Mode::Create {
+        for required in ["email", "specifiedUSPerson", "userTypeId"] {
+            if !present(required) {
+                errors.push(FieldError::new(required, format!("{required} is required.")));
+            }
+        }
+        if present("parentType") && !present("parentUserId") {
+            errors.push(FieldError::new("parentType", "parentType needs a parentUserId."));
+        }
+    }
+    if mode == Mode::Update && input.get("email").is_some_and(|v| v.is_null() || v == "") {
+        errors.push(FieldError::new("email", "email cannot be removed."));
+    }
+    errors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors(input: Value, mode: Mode) -> Vec<String> {
+        user_input_errors(input.as_object().unwrap(), mode).into_iter().map(|e| e.field).collect()
+    }
+
+    #[test]
+    fn a_valid_physical_user_passes() {
+        let input = json!({
+            "userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "title": "MME",
+            "firstname": "Ada", "lastname": "Lovelace", "birthday": "1815-12-10", "country": "GB",
+            "phone": "+441234567890", "language": "en", "timezone": "Europe/London",
+            "userTag": "vip-2024 (batch/1)", "address1": "12 St James's Square",
+        });
+        assert_eq!(errors(input, Mode::Create), Vec::<String>::new());
+    }
+
+    #[test]
+    fn each_rule_refuses_and_names_its_field() {
+        let cases = [
+            ("email", json!("not-an-email")),
+            ("email", json!(format!("{}@example.com", "a".repeat(195)))),
+            ("country", json!("France")),
+            ("country", json!("fr")),
+            ("birthday", json!("1990-02-30")),
+            ("birthday", json!("10/12/1990")),
+            ("title", json!("DR")),
+            ("phone", json!("0612345678")),
+            ("mobile", json!("+33 6 12 34 56 78")),
+            ("language", json!("fra")),
+            ("timezone", json!("Paris")),
+            ("userTag", json!("x".repeat(251))),
+            ("userTag", json!("no <html>")),
+            ("address1", json!("a".repeat(151))),
+            ("specifiedUSPerson", json!(2)),
+            ("userTypeId", json!(5)),
+            ("userTypeId", json!("1")),
+            ("legalShareCapital", json!(-1)),
+            ("distributionCountry", json!("US")),
+            ("nonsense", json!("x")),
+        ];
+        for (field, value) in cases {
+            let mut input = json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "a@example.com"});
+            input[field] = value.clone();
+            assert_eq!(errors(input, Mode::Create), [field], "{field} = {value}");
+        }
+    }
+
+    #[test]
+    fn creation_rules() {
+        assert_eq!(errors(json!({}), Mode::Create), ["email", "specifiedUSPerson", "userTypeId"]);
+        let orphan = json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "a@example.com", "parentType": "employee"});
+        assert_eq!(errors(orphan, Mode::Create), ["parentType"]);
+        // Updates need nothing, but may not touch what is fixed at creation.
+        assert!(errors(json!({"firstname": "Ada"}), Mode::Update).is_empty());
+        assert_eq!(errors(json!({"parentType": "leader"}), Mode::Update), ["parentType"]);
+        assert_eq!(errors(json!({"userTypeId": 2}), Mode::Update), ["userTypeId"]);
+        assert_eq!(errors(json!({"email": null}), Mode::Update), ["email"]);
+    }
+
+    #[test]
+    fn dates_and_phones() {
+        assert!(is_valid_date("2024-02-29") && !is_valid_date("2023-02-29"));
+        assert!(!is_valid_date("2024-13-01") && !is_valid_date("2024-1-01") && !is_valid_date("+024-01-01"));
+        assert!(is_e164("+33612345678") && !is_e164("+0123456789") && !is_e164("+1234567"));
+    }
+
+    #[test]
+    fn columns_are_snake_case() {
+        assert_eq!(field("specifiedUSPerson").unwrap().column(), "specified_u_s_person");
+        assert_eq!(field("legalAnnualTurnOver").unwrap().column(), "legal_annual_turn_over");
+        assert_eq!(field("email").unwrap().column(), "email");
+        let mut names: Vec<_> = FIELDS.iter().map(|f| f.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), FIELDS.len(), "field names are unique");
+    }
+}

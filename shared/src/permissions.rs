@@ -279,6 +279,7 @@ impl View {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Action {
     // read_only
+    ReadUsers,
     OrganizeProfileElements,
     ViewWalletDetails,
     DownloadOperations,
@@ -328,7 +329,7 @@ impl Action {
     pub fn required_scope(self) -> Scope {
         use Action::*;
         match self {
-            OrganizeProfileElements | ViewWalletDetails | DownloadOperations
+            ReadUsers | OrganizeProfileElements | ViewWalletDetails | DownloadOperations
             | GenerateStatement => Scope::ReadOnly,
             EditUserInformation | ManageTaxResidences | DeactivateUser | SendForgotPassword
             | SecureScaDevice | AddWallet | EditWallet | DeactivateWallet

@@ -13,6 +13,7 @@ pub mod oauth;
 pub mod operators;
 pub mod password;
 pub mod sessions;
+pub mod users;
 
 use std::time::Duration;
 

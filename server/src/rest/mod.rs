@@ -3,6 +3,7 @@
 mod error;
 mod oauth;
 mod support_users;
+mod users;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
@@ -25,6 +26,8 @@ pub fn router() -> Router<AppState> {
             get(support_users::get).put(support_users::update).delete(support_users::delete),
         )
         .route("/core-connect/support-user/{support_user_id}/unblock", put(support_users::unblock))
+        .route("/v1/users", post(users::create))
+        .route("/v1/users/{user_id}", get(users::get).put(users::update).delete(users::deactivate))
 }
 
 /// The request's id and client address, set by the request-id layer.

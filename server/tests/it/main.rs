@@ -11,3 +11,4 @@ mod operators;
 mod security;
 mod spec;
 mod support_users;
+mod users;

@@ -1,0 +1,87 @@
+//! `/v1/users`: create, read, update and deactivate end users, in Treezor's envelope
+//! `{"users":[...]}` (a list even for one user).
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use backend::users::DeactivationOrigin;
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use super::{ApiError, Caller, parse_json};
+use crate::AppState;
+
+fn envelope(user: Map<String, Value>) -> Json<Value> {
+    Json(json!({ "users": [user] }))
+}
+
+/// The `{userId}` of the path, a positive integer.
+fn user_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId must be a positive integer."))
+}
+
+fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
+    match parse_json::<Value>(body)? {
+        Value::Object(map) => Ok(map),
+        _ => Err(ApiError::bad_request("input_validation_error", "The body must be a JSON object.")),
+    }
+}
+
+pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let input = object(&body)?;
+    let user = state.backend.create_user(&caller.actor, &caller.meta, input).await.map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let user = state.backend.get_user(&caller.actor, user_id(&id)?).await.map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let input = object(&body)?;
+    let user = state.backend.update_user(&caller.actor, &caller.meta, id, input).await.map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}
+
+#[derive(Deserialize)]
+pub struct OriginQuery {
+    origin: Option<String>,
+}
+
+/// `origin` comes in the query string or the JSON body; it is required.
+pub async fn deactivate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Query(query): Query<OriginQuery>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let from_body = if body.is_empty() {
+        None
+    } else {
+        object(&body)?.get("origin").and_then(Value::as_str).map(str::to_string)
+    };
+    let origin = query
+        .origin
+        .or(from_body)
+        .as_deref()
+        .and_then(DeactivationOrigin::parse)
+        .ok_or_else(|| ApiError::bad_request("input_validation_error", "origin must be OPERATOR or USER."))?;
+    let user = state
+        .backend
+        .deactivate_user(&caller.actor, &caller.meta, id, origin)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}

@@ -1,0 +1,226 @@
+//! `/v1/users` over HTTP: creation, reading, editing and deactivation with their refusals.
+
+use backend::{Actor, RequestMeta};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use shared::Scope;
+
+use crate::harness::{Flavor, TestApp, browser, spawn_app};
+use crate::spec::assert_matches_schema;
+
+crate::on_both_databases!(
+    users_are_created_read_and_shaped_like_the_contract,
+    each_invalid_field_is_refused_by_name,
+    parents_must_exist_be_active_and_stay_shallow,
+    deactivation_needs_empty_wallets_and_is_final,
+    editing_a_validated_user_sends_it_back_to_review,
+    each_endpoint_needs_its_scope,
+);
+
+async fn token(app: &TestApp, scopes: &[Scope]) -> String {
+    let client = app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "users", scopes).await.unwrap();
+    let body: Value = browser()
+        .post(format!("{}/oauth/token", app.base_url))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+        ])
+        .send().await.unwrap().json().await.unwrap();
+    body["access_token"].as_str().unwrap().to_string()
+}
+
+async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
+    let mut req = browser().request(method, format!("{}{path}", app.base_url)).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let res = req.send().await.unwrap();
+    (res.status(), res.json().await.unwrap_or(Value::Null))
+}
+
+fn person(email: &str) -> Value {
+    json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": email, "firstname": "Ada", "lastname": "Lovelace",
+           "title": "MME", "birthday": "1815-12-10", "country": "GB", "phone": "+441234567890", "timezone": "Europe/London"})
+}
+
+async fn create(app: &TestApp, token: &str, body: Value) -> Value {
+    let (status, res) = call(app, Method::POST, "/v1/users", token, Some(body)).await;
+    assert_eq!(status, 200, "{res}");
+    res["users"][0].clone()
+}
+
+fn refused_field(body: &Value) -> String {
+    body["errors"][0]["message"].as_str().unwrap().split(':').next().unwrap().to_string()
+}
+
+async fn users_are_created_read_and_shaped_like_the_contract(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = token(&app, &Scope::ALL).await;
+    let (status, created) = call(&app, Method::POST, "/v1/users", &t, Some(person("ada@example.com"))).await;
+    assert_eq!(status, 200, "{created}");
+    assert_matches_schema("UserObject", &created, false);
+    let user = &created["users"][0];
+    assert_eq!(user["userStatus"], "PENDING");
+    assert_eq!((user["firstname"].as_str(), user["country"].as_str()), (Some("Ada"), Some("GB")));
+    let id = user["userId"].as_i64().unwrap();
+
+    let (status, fetched) = call(&app, Method::GET, &format!("/v1/users/{id}"), &t, None).await;
+    assert_eq!(status, 200);
+    assert_eq!(fetched["users"][0], *user);
+    assert_eq!(fetched["users"].as_array().unwrap().len(), 1);
+    let (status, _) = call(&app, Method::GET, "/v1/users/999999", &t, None).await;
+    assert_eq!(status, 404);
+    let (status, body) = call(&app, Method::GET, "/v1/users/abc", &t, None).await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("userId"));
+
+    // The same email in another case is a duplicate.
+    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(person("ADA@example.com"))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "email".to_string()));
+    let audit = app.audit_actions().await;
+    assert_eq!(audit.iter().filter(|a| *a == "user.created").count(), 1);
+}
+
+async fn each_invalid_field_is_refused_by_name(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = token(&app, &Scope::ALL).await;
+    let cases = [
+        ("country", json!("FRA")),
+        ("birthday", json!("1990-02-30")),
+        ("title", json!("DR")),
+        ("phone", json!("0612345678")),
+        ("language", json!("french")),
+        ("timezone", json!("Nowhere/City")),
+        ("userTag", json!("t".repeat(251))),
+        ("address1", json!("a".repeat(151))),
+        ("userTypeId", json!(7)),
+        ("specifiedUSPerson", json!("yes")),
+        ("legalShareCapital", json!(-5)),
+        ("email", json!("nope")),
+        ("unknownField", json!(1)),
+    ];
+    for (field, value) in cases {
+        let mut body = person("bad@example.com");
+        body[field] = value.clone();
+        let (status, res) = call(&app, Method::POST, "/v1/users", &t, Some(body)).await;
+        assert_eq!(status, 400, "{field}={value}: {res}");
+        assert_eq!(refused_field(&res), field, "{res}");
+    }
+    let raw = browser().post(format!("{}/v1/users", app.base_url)).bearer_auth(&t)
+        .header("content-type", "application/json").body("[1,2").send().await.unwrap();
+    assert_eq!(raw.status(), 400);
+    let (status, _) = call(&app, Method::POST, "/v1/users", &t, Some(json!(["not", "an", "object"]))).await;
+    assert_eq!(status, 400);
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users").fetch_one(&app.backend.db.pool).await.unwrap();
+    assert_eq!(count, 0, "nothing was stored");
+}
+
+async fn parents_must_exist_be_active_and_stay_shallow(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = token(&app, &Scope::ALL).await;
+    let root = create(&app, &t, person("root@example.com")).await["userId"].as_i64().unwrap();
+    let child_of = |parent: i64, email: &str| {
+        let mut body = person(email);
+        body["parentUserId"] = json!(parent);
+        body["parentType"] = json!("employee");
+        body
+    };
+    let child = create(&app, &t, child_of(root, "child@example.com")).await;
+    assert_eq!((child["parentUserId"].as_i64(), child["parentType"].as_str()), (Some(root), Some("employee")));
+    let grandchild = create(&app, &t, child_of(child["userId"].as_i64().unwrap(), "grand@example.com")).await;
+    let (status, body) = call(&app, Method::POST, "/v1/users", &t,
+        Some(child_of(grandchild["userId"].as_i64().unwrap(), "great@example.com"))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()), "depth 3: {body}");
+    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(child_of(424242, "orphan@example.com"))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
+
+    // parentType is fixed at creation.
+    let (status, body) = call(&app, Method::PUT, &format!("/v1/users/{}", child["userId"]), &t,
+        Some(json!({"parentType": "leader"}))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentType".into()));
+
+    // A canceled parent takes no new children.
+    let lonely = create(&app, &t, person("lonely@example.com")).await["userId"].as_i64().unwrap();
+    let (status, _) = call(&app, Method::DELETE, &format!("/v1/users/{lonely}?origin=OPERATOR"), &t, None).await;
+    assert_eq!(status, 200);
+    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(child_of(lonely, "late@example.com"))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
+}
+
+async fn deactivation_needs_empty_wallets_and_is_final(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = token(&app, &Scope::ALL).await;
+    let rich = create(&app, &t, person("rich@example.com")).await["userId"].as_i64().unwrap();
+    let poor = create(&app, &t, person("poor@example.com")).await["userId"].as_i64().unwrap();
+    app.backend.add_wallet(&Actor::System, &RequestMeta::local(), rich, "EUR", 1250).await.unwrap();
+    app.backend.add_wallet(&Actor::System, &RequestMeta::local(), poor, "EUR", 0).await.unwrap();
+
+    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{rich}?origin=OPERATOR"), &t, None).await;
+    assert_eq!(status, 409, "{body}");
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains("balance"));
+    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{poor}"), &t, None).await;
+    assert_eq!(status, 400, "origin is required: {body}");
+
+    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{poor}"), &t, Some(json!({"origin": "USER"}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["users"][0]["userStatus"], "CANCELED");
+    assert_eq!(body["users"][0]["codeStatus"], "110006");
+    let (status, _) = call(&app, Method::DELETE, &format!("/v1/users/{poor}?origin=OPERATOR"), &t, None).await;
+    assert_eq!(status, 409, "a canceled user stays canceled");
+    let (status, _) = call(&app, Method::PUT, &format!("/v1/users/{poor}"), &t, Some(json!({"firstname": "X"}))).await;
+    assert_eq!(status, 409);
+    // Never deleted: still readable, with its status.
+    let (status, body) = call(&app, Method::GET, &format!("/v1/users/{poor}"), &t, None).await;
+    assert_eq!((status, body["users"][0]["userStatus"].as_str()), (StatusCode::OK, Some("CANCELED")));
+    let audit = app.audit_actions().await;
+    assert_eq!(audit.iter().filter(|a| *a == "user.deactivated").count(), 1);
+}
+
+async fn editing_a_validated_user_sends_it_back_to_review(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = token(&app, &Scope::ALL).await;
+    let id = create(&app, &t, person("kyc@example.com")).await["userId"].as_i64().unwrap();
+    sqlx::query("UPDATE end_users SET kyc_review = 2, kyc_level = 2 WHERE id = $1")
+        .bind(id).execute(&app.backend.db.pool).await.unwrap();
+    let path = format!("/v1/users/{id}");
+    let put = |body: Value| call(&app, Method::PUT, &path, &t, Some(body));
+
+    let (status, body) = put(json!({"phone": "+33612345678", "timezone": "Europe/Paris", "address3": "Bat. B"})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["users"][0]["kycReview"], 2, "contact details do not reopen the review");
+    assert_eq!(body["users"][0]["phone"], "+33612345678");
+
+    let (status, body) = put(json!({"lastname": "King"})).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["users"][0]["kycReview"], 1, "identity changes go back to review");
+    assert_eq!(body["users"][0]["lastname"], "King");
+
+    let (status, body) = put(json!({"country": "XX"})).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "country".into()));
+    let (status, body) = put(json!({"email": "Kyc@Example.com"})).await;
+    assert_eq!(status, 200, "{body}");
+
+    let row: (Option<String>, Option<String>) = sqlx::query_as(
+        "SELECT before_json, after_json FROM audit_log WHERE action = 'user.updated' ORDER BY id LIMIT 1")
+        .fetch_one(&app.backend.db.pool).await.unwrap();
+    assert!(row.0.unwrap().contains("+441234567890") && row.1.unwrap().contains("+33612345678"));
+}
+
+async fn each_endpoint_needs_its_scope(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let admin = token(&app, &Scope::ALL).await;
+    let id = create(&app, &admin, person("scoped@example.com")).await["userId"].as_i64().unwrap();
+    let read_only = token(&app, &[Scope::ReadOnly]).await;
+    let read_write = token(&app, &[Scope::ReadOnly, Scope::ReadWrite]).await;
+    let legal = token(&app, &[Scope::Legal]).await;
+
+    assert_eq!(call(&app, Method::GET, &format!("/v1/users/{id}"), &read_only, None).await.0, 200);
+    assert_eq!(call(&app, Method::POST, "/v1/users", &read_only, Some(person("a@example.com"))).await.0, 403);
+    assert_eq!(call(&app, Method::POST, "/v1/users", &read_write, Some(person("b@example.com"))).await.0, 403);
+    assert_eq!(call(&app, Method::POST, "/v1/users", &legal, Some(person("c@example.com"))).await.0, 200);
+    assert_eq!(call(&app, Method::PUT, &format!("/v1/users/{id}"), &read_only, Some(json!({"city": "Paris"}))).await.0, 403);
+    assert_eq!(call(&app, Method::PUT, &format!("/v1/users/{id}"), &read_write, Some(json!({"city": "Paris"}))).await.0, 200);
+    assert_eq!(call(&app, Method::DELETE, &format!("/v1/users/{id}?origin=OPERATOR"), &read_only, None).await.0, 403);
+    assert_eq!(browser().get(format!("{}/v1/users/{id}", app.base_url)).send().await.unwrap().status(), 401);
+}

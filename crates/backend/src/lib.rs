@@ -14,6 +14,7 @@ pub mod operators;
 pub mod password;
 pub mod sessions;
 pub mod users;
+pub mod users_search;
 
 use std::time::Duration;
 

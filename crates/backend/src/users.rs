@@ -47,23 +47,27 @@ impl DeactivationOrigin {
     }
 }
 
-/// The server-managed columns, then one per field.
-fn select_sql() -> &'static str {
-    static SQL: OnceLock<String> = OnceLock::new();
-    SQL.get_or_init(|| {
+/// What `user_object` reads: the server-managed columns, then one per field.
+pub(crate) fn user_columns() -> &'static str {
+    static COLUMNS: OnceLock<String> = OnceLock::new();
+    COLUMNS.get_or_init(|| {
         let fields: Vec<String> = FIELDS.iter().map(Field::column).collect();
         format!(
-            "SELECT id, user_status, code_status, kyc_level, kyc_review, kyc_review_comment, \
+            "id, user_status, code_status, kyc_level, kyc_review, kyc_review_comment, \
              is_frozen, created_date, modified_date, {}, \
-             (SELECT COUNT(*) FROM wallets w WHERE w.user_id = end_users.id) AS wallet_count \
-             FROM end_users WHERE id = $1",
+             (SELECT COUNT(*) FROM wallets w WHERE w.user_id = end_users.id) AS wallet_count",
             fields.join(", ")
         )
     })
 }
 
+fn select_sql() -> &'static str {
+    static SQL: OnceLock<String> = OnceLock::new();
+    SQL.get_or_init(|| format!("SELECT {} FROM end_users WHERE id = $1", user_columns()))
+}
+
 /// The API object of a stored user; unset fields are left out.
-fn user_object(row: &AnyRow) -> Result<Map<String, Value>> {
+pub(crate) fn user_object(row: &AnyRow) -> Result<Map<String, Value>> {
     let mut user = Map::new();
     let id: i64 = row.try_get("id")?;
     user.insert("userId".into(), json!(id));

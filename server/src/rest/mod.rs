@@ -26,7 +26,7 @@ pub fn router() -> Router<AppState> {
             get(support_users::get).put(support_users::update).delete(support_users::delete),
         )
         .route("/core-connect/support-user/{support_user_id}/unblock", put(support_users::unblock))
-        .route("/v1/users", post(users::create))
+        .route("/v1/users", post(users::create).get(users::search))
         .route("/v1/users/{user_id}", get(users::get).put(users::update).delete(users::deactivate))
 }
 

@@ -85,3 +85,17 @@ pub async fn deactivate(
         .map_err(|e| caller.error(e))?;
     Ok(envelope(user))
 }
+
+/// `GET /v1/users`: the search; `totalRows` rides on the first user, as in Treezor's API.
+pub async fn search(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<std::collections::HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    let search = backend::users_search::UserSearch::from_params(&params).map_err(|e| caller.error(e))?;
+    let mut page = state.backend.search_users(&caller.actor, &search).await.map_err(|e| caller.error(e))?;
+    if let Some(first) = page.users.first_mut() {
+        first.insert("totalRows".into(), json!(page.total));
+    }
+    Ok(Json(json!({ "users": page.users })))
+}

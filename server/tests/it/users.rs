@@ -224,3 +224,99 @@ async fn each_endpoint_needs_its_scope(flavor: Flavor) {
     assert_eq!(call(&app, Method::DELETE, &format!("/v1/users/{id}?origin=OPERATOR"), &read_only, None).await.0, 403);
     assert_eq!(browser().get(format!("{}/v1/users/{id}", app.base_url)).send().await.unwrap().status(), 401);
 }
+
+mod search {
+    use super::*;
+
+    crate::on_both_databases!(filters_sort_and_pages, name_search_matches_partial_words_of_names_and_email);
+
+    async fn seed(app: &TestApp, t: &str) -> Vec<i64> {
+        let people = [
+            json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada.lovelace@example.com", "firstname": "Ada", "lastname": "Lovelace", "userTag": "vip"}),
+            json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "alan@example.org", "firstname": "Alan", "lastname": "Turing"}),
+            json!({"userTypeId": 2, "specifiedUSPerson": 0, "email": "contact@acme.test", "legalName": "Acme Widgets SARL", "userTag": "vip"}),
+            json!({"userTypeId": 3, "specifiedUSPerson": 0, "email": "hello@greenpeace.test", "legalName": "Ocean Friends"}),
+            json!({"userTypeId": 4, "specifiedUSPerson": 1, "email": "mairie@ville.test", "legalName": "Mairie de Lyon"}),
+        ];
+        let mut ids = Vec::new();
+        for p in people {
+            ids.push(create(app, t, p).await["userId"].as_i64().unwrap());
+        }
+        ids
+    }
+
+    async fn ids(app: &TestApp, t: &str, query: &str) -> (Vec<i64>, Option<i64>) {
+        let (status, body) = call(app, Method::GET, &format!("/v1/users?{query}"), t, None).await;
+        assert_eq!(status, 200, "{query}: {body}");
+        let users = body["users"].as_array().unwrap();
+        (users.iter().map(|u| u["userId"].as_i64().unwrap()).collect(), users.first().and_then(|u| u["totalRows"].as_i64()))
+    }
+
+    async fn filters_sort_and_pages(flavor: Flavor) {
+        let app = spawn_app(flavor).await;
+        let t = token(&app, &Scope::ALL).await;
+        let all = seed(&app, &t).await;
+        let (ada, alan, acme, ocean, mairie) = (all[0], all[1], all[2], all[3], all[4]);
+        // Default: newest first, totalRows on the first object.
+        let (got, total) = ids(&app, &t, "").await;
+        assert_eq!((got.clone(), total), (vec![mairie, ocean, acme, alan, ada], Some(5)));
+        assert_eq!(ids(&app, &t, "sortBy=userId&sortOrder=ASC").await.0, all);
+        assert_eq!(ids(&app, &t, "userTypeId=1&sortBy=userId&sortOrder=ASC").await.0, vec![ada, alan]);
+        assert_eq!(ids(&app, &t, "userTag=vip&sortBy=userId&sortOrder=ASC").await.0, vec![ada, acme]);
+        assert_eq!(ids(&app, &t, &format!("userId={ocean}")).await.0, vec![ocean]);
+        assert_eq!(ids(&app, &t, "email=ALAN@example.org").await.0, vec![alan]);
+        assert_eq!(ids(&app, &t, "legalName=acme widgets sarl").await.0, vec![acme]);
+        assert_eq!(ids(&app, &t, "specifiedUSPerson=1").await.0, vec![mairie]);
+        assert_eq!(ids(&app, &t, "createdDateFrom=2000-01-01&createdDateTo=2999-12-31").await.1, Some(5));
+        assert_eq!(ids(&app, &t, "createdDateTo=2000-01-01").await.0, Vec::<i64>::new());
+
+        // Deactivation shows in the status filter; the user stays listed.
+        call(&app, Method::DELETE, &format!("/v1/users/{alan}?origin=OPERATOR"), &t, None).await;
+        assert_eq!(ids(&app, &t, "userStatus=CANCELED").await.0, vec![alan]);
+        assert_eq!(ids(&app, &t, "userStatus=PENDING").await.1, Some(4));
+
+        // Paging: pages of two, in order, with the total on each first object.
+        let (p1, t1) = ids(&app, &t, "sortBy=userId&sortOrder=ASC&pageCount=2&pageNumber=1").await;
+        let (p2, _) = ids(&app, &t, "sortBy=userId&sortOrder=ASC&pageCount=2&pageNumber=2").await;
+        let (p3, _) = ids(&app, &t, "sortBy=userId&sortOrder=ASC&pageCount=2&pageNumber=3").await;
+        let (p4, _) = ids(&app, &t, "sortBy=userId&sortOrder=ASC&pageCount=2&pageNumber=4").await;
+        assert_eq!((p1, p2, p3, p4, t1), (vec![ada, alan], vec![acme, ocean], vec![mairie], vec![], Some(5)));
+
+        for bad in ["userTypeId=9", "userStatus=GONE", "pageCount=0", "sortBy=email", "userId=x", "createdDateFrom=01/02/2024"] {
+            let (status, body) = call(&app, Method::GET, &format!("/v1/users?{bad}"), &t, None).await;
+            let param = bad.split('=').next().unwrap();
+            assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, param.to_string()), "{bad}");
+        }
+        let (_, body) = call(&app, Method::GET, "/v1/users?pageCount=2", &t, None).await;
+        assert_matches_schema("UserObject", &body, false);
+    }
+
+    async fn name_search_matches_partial_words_of_names_and_email(flavor: Flavor) {
+        let app = spawn_app(flavor).await;
+        let t = token(&app, &Scope::ALL).await;
+        let all = seed(&app, &t).await;
+        let (ada, alan, acme, ocean, mairie) = (all[0], all[1], all[2], all[3], all[4]);
+        let sorted = |q: &str| {
+            let q = format!("name={q}&sortBy=userId&sortOrder=ASC");
+            let app = &app;
+            let t = &t;
+            async move { ids(app, t, &q).await.0 }
+        };
+        assert_eq!(sorted("love").await, vec![ada], "part of a last name");
+        assert_eq!(sorted("LOVE").await, vec![ada], "any case");
+        assert_eq!(sorted("uri").await, vec![alan], "inside a word");
+        assert_eq!(sorted("widget").await, vec![acme], "legal name");
+        assert_eq!(sorted("greenpeace").await, vec![ocean], "email");
+        assert_eq!(sorted("example").await, vec![ada, alan], "email domain");
+        assert_eq!(sorted("lyon").await, vec![mairie]);
+        assert_eq!(sorted("zzz").await, Vec::<i64>::new());
+        assert_eq!(sorted("\"x\" OR ada").await, Vec::<i64>::new(), "operators are text");
+        assert_eq!(sorted("50%").await, Vec::<i64>::new(), "LIKE wildcards are text");
+        // The index follows edits.
+        call(&app, Method::PUT, &format!("/v1/users/{alan}"), &t, Some(json!({"lastname": "Kay"}))).await;
+        assert_eq!(sorted("turing").await, Vec::<i64>::new());
+        assert_eq!(sorted("kay").await, vec![alan], "the new name is found");
+        let (status, body) = call(&app, Method::GET, "/v1/users?name=ab", &t, None).await;
+        assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "name".into()));
+    }
+}

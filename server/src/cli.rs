@@ -26,11 +26,22 @@ pub enum Command {
         #[command(subcommand)]
         command: OperatorCommand,
     },
+    /// Fills the database with N realistic demo end users (with wallets and children).
+    SeedDemo(SeedDemoArgs),
     /// Manages OAuth2 API clients of the REST API.
     ApiClient {
         #[command(subcommand)]
         command: ApiClientCommand,
     },
+}
+
+#[derive(Args, Debug)]
+pub struct SeedDemoArgs {
+    /// How many end users to add.
+    #[arg(long, default_value_t = 1000)]
+    pub users: u64,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Subcommand, Debug)]

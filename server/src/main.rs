@@ -8,7 +8,8 @@ use std::time::Duration;
 use app::ssr::SessionCookie;
 use backend::{Actor, Backend, RequestMeta, SessionSettings};
 use server::cli::{
-    ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, ServeArgs,
+    ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, SeedDemoArgs,
+    ServeArgs,
 };
 use server::{AppState, http};
 use shared::dto::OperatorForm;
@@ -27,6 +28,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Operator { command: OperatorCommand::Create(args) } => create_operator(args).await,
         Command::ApiClient { command: ApiClientCommand::Create(args) } => create_api_client(args).await,
+        Command::SeedDemo(args) => seed_demo(args).await,
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -111,4 +113,21 @@ async fn create_api_client(args: CreateApiClientArgs) -> anyhow::Result<()> {
         Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
         Err(e) => Err(anyhow::Error::new(e).context("could not create the API client")),
     }
+}
+
+async fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
+    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
+        .await
+        .context("cannot open the database")?;
+    let step = (args.users / 10).max(1);
+    let report = backend
+        .seed_demo(args.users, |done| {
+            if done % step == 0 || done == args.users {
+                eprintln!("  {done} / {} users", args.users);
+            }
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("seeding failed: {e}"))?;
+    println!("Seeded {} demo users in {:.1} s.", report.users, report.seconds);
+    Ok(())
 }

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 pub mod clock;
 pub mod db;
+pub mod demo;
 pub mod error;
 pub mod oauth;
 pub mod operators;

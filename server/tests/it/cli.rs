@@ -90,3 +90,41 @@ async fn api_client_create_prints_credentials_once(flavor: Flavor) {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("Unknown scope: root"));
 }
+
+mod seed {
+    use super::*;
+
+    crate::on_both_databases!(seed_demo_fills_a_searchable_database);
+
+    async fn seed_demo_fills_a_searchable_database(flavor: Flavor) {
+        let db = TestDb::new(flavor).await;
+        for _ in 0..2 {
+            let out = Command::new(env!("CARGO_BIN_EXE_server"))
+                .args(["seed-demo", "--users", "1200"])
+                .env("DATABASE_URL", &db.url)
+                .env("RUST_LOG", "error")
+                .output()
+                .unwrap();
+            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+            assert!(String::from_utf8_lossy(&out.stdout).contains("Seeded 1200 demo users"));
+        }
+        let backend = backend::Backend::connect(&db.url, Default::default()).await.unwrap();
+        let pool = &backend.db.pool;
+        let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap() };
+        assert_eq!(count("SELECT COUNT(*) FROM end_users").await, 2400, "a second run adds, with unique emails");
+        assert_eq!(count("SELECT COUNT(DISTINCT user_type_id) FROM end_users").await, 4);
+        assert_eq!(count("SELECT COUNT(DISTINCT user_status) FROM end_users").await, 3);
+        assert_eq!(count("SELECT COUNT(*) FROM wallets").await, 2400);
+        assert!(count("SELECT COUNT(*) FROM wallets WHERE balance > 0").await > 1000);
+        assert!(count("SELECT COUNT(*) FROM end_users WHERE parent_user_id IS NOT NULL").await >= 50);
+        // The name index covers seeded users too.
+        let search = backend::users_search::UserSearch {
+            name: Some("lovelace".into()),
+            ..Default::default()
+        };
+        let page = backend.search_users(&backend::Actor::System, &search).await.unwrap();
+        assert!(page.total > 0);
+        assert!(page.users.iter().all(|u| u["lastname"] == "Lovelace" || u["email"].as_str().unwrap().contains("lovelace")));
+        backend.db.close().await;
+    }
+}

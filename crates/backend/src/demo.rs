@@ -1,0 +1,241 @@
+//! `server seed-demo --users N`: realistic, varied end users for a dashboard worth looking
+//! at, and for measuring at the scale we design for (1,000,000 users). Rows go in batches
+//! of multi-row INSERTs, one transaction per batch; names are deterministic per index so
+//! that a run is reproducible.
+
+use std::time::Instant;
+
+use sqlx::AssertSqlSafe;
+
+use crate::audit::{self, Record};
+use crate::auth::{Actor, RequestMeta};
+use crate::error::Result;
+use crate::Backend;
+
+const FIRST_NAMES: &[&str] = &[
+    "Ada", "Alan", "Grace", "Linus", "Marie", "Pierre", "Lucie", "Hugo", "Emma", "Louis", "Chloe",
+    "Noah", "Ines", "Jules", "Sofia", "Mateo", "Lea", "Nathan", "Camille", "Yasmine", "Olivia",
+    "Tom", "Sara", "Ibrahim", "Zoe", "Felix", "Anna", "Paul", "Nina", "Oscar",
+];
+const LAST_NAMES: &[&str] = &[
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy",
+    "Moreau", "Simon", "Laurent", "Lefebvre", "Michel", "Garcia", "David", "Bertrand", "Roux",
+    "Vincent", "Fournier", "Morel", "Girard", "Andre", "Mercier", "Dupont", "Lambert", "Bonnet",
+    "Francois", "Martinez", "Lovelace", "Turing", "Hopper", "Curie", "Nguyen", "Rossi", "Muller",
+];
+const COMPANY_WORDS: &[&str] = &[
+    "Acme", "Globex", "Initech", "Umbrella", "Stark", "Wayne", "Tyrell", "Cyberdyne", "Hooli",
+    "Vandelay", "Soylent", "Aperture", "Gringotts", "Oceanic", "Monarch", "Blue Sun",
+];
+const COMPANY_KINDS: &[&str] = &["SARL", "SAS", "SA", "Holding", "Partners", "Group", "Labs"];
+const CITIES: &[(&str, &str, &str)] = &[
+    ("Paris", "75011", "FR"), ("Lyon", "69002", "FR"), ("Marseille", "13001", "FR"),
+    ("Madrid", "28001", "ES"), ("Milano", "20121", "IT"), ("Berlin", "10115", "DE"),
+    ("Bruxelles", "1000", "BE"), ("Amsterdam", "1012", "NL"), ("Lisboa", "1100", "PT"),
+    ("New York", "10001", "US"),
+];
+const TAGS: &[&str] = &["vip", "campaign-2025", "partner", "student", "premium", "legacy"];
+
+/// How many users one INSERT statement carries.
+const BATCH: usize = 500;
+/// Columns the demo fills.
+const COLUMNS: &str = "user_type_id, user_status, code_status, kyc_level, kyc_review, created_date, \
+     modified_date, specified_u_s_person, title, firstname, lastname, birthday, email, address1, \
+     postcode, city, country, phone, user_tag, legal_name";
+const COLUMN_COUNT: usize = 20;
+
+/// One demo user, from its index.
+struct DemoUser {
+    user_type_id: i64,
+    status: &'static str,
+    code_status: Option<i64>,
+    kyc_level: i64,
+    kyc_review: i64,
+    created: String,
+    us_person: i64,
+    title: Option<&'static str>,
+    firstname: Option<&'static str>,
+    lastname: Option<&'static str>,
+    birthday: Option<String>,
+    email: String,
+    address1: String,
+    postcode: &'static str,
+    city: &'static str,
+    country: &'static str,
+    phone: String,
+    user_tag: Option<&'static str>,
+    legal_name: Option<String>,
+}
+
+/// A cheap, well-mixed hash of the index (splitmix64), so that fields vary independently.
+fn mix(i: u64, salt: u64) -> u64 {
+    let mut z = i.wrapping_add(salt.wrapping_mul(0x9E37_79B9_7F4A_7C15));
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}
+
+fn pick<T: Copy>(list: &[T], i: u64, salt: u64) -> T {
+    list[(mix(i, salt) % list.len() as u64) as usize]
+}
+
+fn demo_user(i: u64, run: &str) -> DemoUser {
+    let user_type_id = match mix(i, 1) % 100 {
+        0..=69 => 1,
+        70..=89 => 2,
+        90..=96 => 3,
+        _ => 4,
+    };
+    let (status, code_status, kyc_level, kyc_review) = match mix(i, 2) % 100 {
+        0..=29 => ("PENDING", None, 0, if mix(i, 9) % 2 == 0 { 0 } else { 1 }),
+        30..=94 => ("VALIDATED", Some(110009), 2, 2),
+        _ => ("CANCELED", Some(110005), 2, 2),
+    };
+    // Spread over roughly three years, in order of index, at second precision.
+    let created_secs = 1_700_000_000 + (i as i64) * 90 + (mix(i, 3) % 60) as i64;
+    let created = chrono::DateTime::from_timestamp(created_secs, 0)
+        .expect("in range")
+        .format("%Y-%m-%dT%H:%M:%S%.3fZ")
+        .to_string();
+    let (city, postcode, country) = pick(CITIES, i, 4);
+    let tag = (mix(i, 5) % 4 == 0).then(|| pick(TAGS, i, 6));
+    let phone = format!("+336{:08}", mix(i, 7) % 100_000_000);
+    let address1 = format!("{} rue {}", 1 + mix(i, 8) % 120, pick(LAST_NAMES, i, 10));
+    if user_type_id == 1 {
+        let first = pick(FIRST_NAMES, i, 11);
+        let last = pick(LAST_NAMES, i, 12);
+        let year = 1950 + mix(i, 13) % 55;
+        DemoUser {
+            user_type_id, status, code_status, kyc_level, kyc_review, created,
+            us_person: if country == "US" { 1 } else { 0 },
+            title: Some(pick(&["M", "MME", "MLLE"], i, 14)),
+            firstname: Some(first),
+            lastname: Some(last),
+            birthday: Some(format!("{year}-{:02}-{:02}", 1 + mix(i, 15) % 12, 1 + mix(i, 16) % 28)),
+            email: format!("{}.{}.{i}{run}@example.com", first.to_lowercase(), last.to_lowercase()),
+            address1, postcode, city, country, phone, user_tag: tag, legal_name: None,
+        }
+    } else {
+        let name = format!("{} {}", pick(COMPANY_WORDS, i, 17), pick(COMPANY_KINDS, i, 18));
+        DemoUser {
+            user_type_id, status, code_status, kyc_level, kyc_review, created, us_person: 0,
+            title: None, firstname: None, lastname: None, birthday: None,
+            email: format!("contact.{i}{run}@{}.example.org", name.split(' ').next().unwrap_or("co").to_lowercase()),
+            address1, postcode, city, country, phone, user_tag: tag, legal_name: Some(name),
+        }
+    }
+}
+
+/// What a seeding run did.
+pub struct SeedReport {
+    pub users: u64,
+    pub seconds: f64,
+}
+
+impl Backend {
+    /// Adds `count` demo users, with wallets (some with a balance) and some children.
+    pub async fn seed_demo(&self, count: u64, progress: impl Fn(u64)) -> Result<SeedReport> {
+        let started = Instant::now();
+        let first_id: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM end_users")
+            .fetch_one(&self.db.pool)
+            .await?;
+        // A run suffix keeps emails unique when seeding a database twice.
+        let run = format!(".r{first_id}");
+        let mut done = 0u64;
+        while done < count {
+            let n = BATCH.min((count - done) as usize);
+            let rows: Vec<String> = (0..n)
+                .map(|r| {
+                    let base = r * COLUMN_COUNT;
+                    let cells: Vec<String> = (1..=COLUMN_COUNT).map(|c| format!("${}", base + c)).collect();
+                    format!("({})", cells.join(", "))
+                })
+                .collect();
+            // Our own column list and placeholders; the values are bound.
+            let sql = format!("INSERT INTO end_users ({COLUMNS}) VALUES {}", rows.join(", "));
+            let mut query = sqlx::query(AssertSqlSafe(sql));
+            for k in 0..n as u64 {
+                let u = demo_user(done + k, &run);
+                query = query
+                    .bind(u.user_type_id)
+                    .bind(u.status)
+                    .bind(u.code_status)
+                    .bind(u.kyc_level)
+                    .bind(u.kyc_review)
+                    .bind(u.created.clone())
+                    .bind(u.created)
+                    .bind(u.us_person)
+                    .bind(u.title)
+                    .bind(u.firstname)
+                    .bind(u.lastname)
+                    .bind(u.birthday)
+                    .bind(u.email)
+                    .bind(u.address1)
+                    .bind(u.postcode)
+                    .bind(u.city)
+                    .bind(u.country)
+                    .bind(u.phone)
+                    .bind(u.user_tag)
+                    .bind(u.legal_name);
+            }
+            let mut tx = self.db.begin_write().await?;
+            query.execute(&mut *tx).await?;
+            tx.commit().await?;
+            done += n as u64;
+            progress(done);
+        }
+
+        let mut tx = self.db.begin_write().await?;
+        // Every user gets a wallet; two in three hold money (minor units).
+        sqlx::query(
+            "INSERT INTO wallets (user_id, currency, balance, created_date) \
+             SELECT id, 'EUR', CASE WHEN id % 3 = 0 THEN 0 ELSE (id * 7919) % 500000 END, created_date \
+             FROM end_users WHERE id >= $1",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        // One user in forty is an employee of the user before it (depth 1).
+        sqlx::query(
+            "UPDATE end_users SET parent_user_id = id - 1, parent_type = 'employee' \
+             WHERE id > $1 AND id % 40 = 0",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        let record = Record::new("demo.seeded", "user", first_id)
+            .after(&serde_json::json!({ "users": count, "firstUserId": first_id }));
+        audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;
+        tx.commit().await?;
+        Ok(SeedReport { users: count, seconds: started.elapsed().as_secs_f64() })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+    use shared::user_fields::{Mode, user_input_errors};
+
+    #[test]
+    fn demo_users_are_valid_and_varied() {
+        let mut types = std::collections::HashSet::new();
+        let mut statuses = std::collections::HashSet::new();
+        for i in 0..2000 {
+            let u = demo_user(i, ".r1");
+            types.insert(u.user_type_id);
+            statuses.insert(u.status);
+            let input = json!({
+                "userTypeId": u.user_type_id, "specifiedUSPerson": u.us_person, "email": u.email,
+                "title": u.title, "firstname": u.firstname, "lastname": u.lastname,
+                "birthday": u.birthday, "address1": u.address1, "postcode": u.postcode,
+                "city": u.city, "country": u.country, "phone": u.phone, "userTag": u.user_tag,
+                "legalName": u.legal_name,
+            });
+            let errors = user_input_errors(input.as_object().unwrap(), Mode::Create);
+            assert!(errors.is_empty(), "demo user {i} breaks a rule: {errors:?}");
+        }
+        assert_eq!(types.len(), 4);
+        assert_eq!(statuses.len(), 3);
+    }
+}

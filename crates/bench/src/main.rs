@@ -1,0 +1,147 @@
+//! `cargo run --release -p bench -- --users 1000000 [--postgres]`
+//!
+//! Seeds a fresh database with N demo users (timed), serves the real router on a loopback
+//! port, and prints the p50/p95 latency of: GET by id, name search, email search, and a
+//! filtered, sorted page at page 1 and page 1000. Requests are sequential (latency, not
+//! throughput) and bounded in count.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::Parser;
+use serde_json::Value;
+
+#[derive(Parser)]
+struct Args {
+    /// End users to seed.
+    #[arg(long, default_value_t = 1_000_000)]
+    users: u64,
+    /// Requests per measurement.
+    #[arg(long, default_value_t = 200)]
+    requests: usize,
+    /// Benchmark Postgres (a fresh database created through this admin URL) instead of SQLite.
+    #[arg(long)]
+    postgres: bool,
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+    postgres_admin_url: String,
+}
+
+fn mix(i: u64) -> u64 {
+    let mut z = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z ^ (z >> 31)
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[idx].as_secs_f64() * 1000.0
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let scratch = std::env::temp_dir().join(format!("backoffice-bench-{}", uuid::Uuid::new_v4().simple()));
+    let pg_name = format!("backoffice_bench_{}", uuid::Uuid::new_v4().simple());
+    let url = if args.postgres {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&args.postgres_admin_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {pg_name}"))).execute(&mut conn).await?;
+        format!("{}/{pg_name}", args.postgres_admin_url.rsplit_once('/').unwrap().0)
+    } else {
+        std::fs::create_dir_all(&scratch)?;
+        format!("sqlite://{}", scratch.join("bench.db").display())
+    };
+    let result = run(&args, &url).await;
+    if args.postgres {
+        use sqlx::Connection;
+        let mut conn = sqlx::PgConnection::connect(&args.postgres_admin_url).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")))
+            .execute(&mut conn)
+            .await?;
+    } else {
+        let _ = std::fs::remove_dir_all(&scratch);
+    }
+    result
+}
+
+async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
+    let backend = backend::Backend::connect(url, Default::default()).await.context("connect")?;
+    println!("backend: {}", if args.postgres { "postgres" } else { "sqlite" });
+    let seeded = backend.seed_demo(args.users, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    println!("seed {} users: {:.1} s ({:.0} users/s)", seeded.users, seeded.seconds, seeded.users as f64 / seeded.seconds);
+
+    let client = backend
+        .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "bench", &shared::Scope::ALL)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let state = server::AppState {
+        backend: backend.clone(),
+        cookie: app::ssr::SessionCookie { secure: false },
+        dist: Arc::new(std::env::temp_dir()),
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let base = format!("http://{}", listener.local_addr()?);
+    let router = server::http::router(state);
+    tokio::spawn(async move {
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+    });
+    let http = reqwest::Client::new();
+    let grant: Value = http
+        .post(format!("{base}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+        ])
+        .send()
+        .await?
+        .json()
+        .await?;
+    let token = grant["access_token"].as_str().context("token")?.to_string();
+    let max_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM end_users").fetch_one(&backend.db.pool).await?;
+    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM end_users WHERE id % 997 = 0 LIMIT 500")
+        .fetch_all(&backend.db.pool)
+        .await?;
+    let names = ["lovel", "turin", "garci", "dupon", "mercie", "nguye", "globex", "umbrel", "hopper", "franc"];
+
+    type PathFn = Box<dyn Fn(u64) -> String>;
+    let measures: Vec<(&str, PathFn)> = vec![
+        ("GET /v1/users/{id}", Box::new(move |i| format!("/v1/users/{}", 1 + (mix(i) % max_id as u64) as i64))),
+        ("name search", Box::new(move |i| format!("/v1/users?name={}&pageCount=20", names[(mix(i) % 10) as usize]))),
+        ("email search", Box::new(move |i| format!("/v1/users?email={}", emails[(mix(i) as usize) % emails.len()]))),
+        (
+            "filtered sorted page 1",
+            Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1", 1 + i % 2)),
+        ),
+        (
+            "filtered sorted page 1000",
+            Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1000", 1 + i % 2)),
+        ),
+    ];
+    println!("{:<28} {:>9} {:>9} {:>9}", "measure", "p50 ms", "p95 ms", "rows");
+    for (label, path) in &measures {
+        let mut times = Vec::with_capacity(args.requests);
+        let mut rows = 0usize;
+        for i in 0..args.requests as u64 {
+            let started = Instant::now();
+            let res = http.get(format!("{base}{}", path(i))).bearer_auth(&token).send().await?;
+            let status = res.status();
+            let body: Value = res.json().await?;
+            times.push(started.elapsed());
+            anyhow::ensure!(status.is_success(), "{label}: {status} {body}");
+            rows += body["users"].as_array().map_or(0, Vec::len);
+        }
+        times.sort();
+        println!(
+            "{:<28} {:>9.2} {:>9.2} {:>9.1}",
+            label,
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            rows as f64 / args.requests as f64
+        );
+    }
+    backend.db.close().await;
+    Ok(())
+}

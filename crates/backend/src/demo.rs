@@ -207,6 +207,13 @@ impl Backend {
             .after(&serde_json::json!({ "users": count, "firstUserId": first_id }));
         audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;
         tx.commit().await?;
+        // Fresh statistics for the planner and, on Postgres, a visibility map so that counts
+        // can use index-only scans (autovacuum would get there, later).
+        let maintenance = match self.db.kind {
+            crate::DbKind::Sqlite => "ANALYZE",
+            crate::DbKind::Postgres => "VACUUM (ANALYZE) end_users, wallets",
+        };
+        sqlx::query(maintenance).execute(&self.db.pool).await?;
         Ok(SeedReport { users: count, seconds: started.elapsed().as_secs_f64() })
     }
 }

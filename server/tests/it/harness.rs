@@ -194,6 +194,47 @@ impl TestApp {
         self.backend.create_operator(&Actor::System, &RequestMeta::local(), form).await.unwrap().id
     }
 
+    /// A bearer token from a new API client holding `scopes` (client credentials grant).
+    pub async fn bearer(&self, scopes: &[shared::Scope]) -> String {
+        let client = self
+            .backend
+            .create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes)
+            .await
+            .unwrap();
+        let grant: Value = browser()
+            .post(format!("{}/oauth/token", self.base_url))
+            .form(&[
+                ("grant_type", "client_credentials"),
+                ("client_id", client.client_id.as_str()),
+                ("client_secret", client.client_secret.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        grant["access_token"].as_str().expect("a token is granted").to_string()
+    }
+
+    /// Calls the REST API with a bearer token; a body that is not JSON reads as `null`.
+    pub async fn rest(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+    ) -> (reqwest::StatusCode, Value) {
+        let mut req = browser().request(method, format!("{}{path}", self.base_url)).bearer_auth(token);
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.unwrap();
+        let status = res.status();
+        let text = res.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    }
+
     pub async fn me(&self, browser: &reqwest::Client) -> Option<Me> {
         self.call(browser, "session/me", serde_json::json!({})).await.unwrap()
     }

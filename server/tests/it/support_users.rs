@@ -1,53 +1,22 @@
 //! `/core-connect/support-user` over HTTP: the same rules as the Dashboard Users view.
 
-use backend::{Actor, RequestMeta};
+use backend::Actor;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use shared::{Role, Scope};
 
-use crate::harness::{Flavor, PASSWORD, TestApp, browser, spawn_app};
+use crate::harness::{Flavor, PASSWORD, browser, spawn_app};
 
 crate::on_both_databases!(support_users_crud_follows_the_operator_rules, bad_bodies_are_400_not_500);
 
-/// A bearer token of a client holding `scopes`.
-async fn bearer(app: &TestApp, scopes: &[Scope]) -> String {
-    let client = app
-        .backend
-        .create_api_client(&Actor::System, &RequestMeta::local(), "crud", scopes)
-        .await
-        .unwrap();
-    let res = browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap();
-    let body: Value = res.json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn send(app: &TestApp, method: reqwest::Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = browser().request(method, format!("{}{path}", app.base_url)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    let status = res.status();
-    let text = res.text().await.unwrap();
-    (status, if text.is_empty() { Value::Null } else { serde_json::from_str(&text).unwrap() })
-}
 
 async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     use reqwest::Method;
     let app = spawn_app(flavor).await;
     let admin_id = app.add_operator("root@example.com", Role::Administrator).await;
-    let manager = bearer(&app, &[Scope::ReadOnly, Scope::SupportUserManagement]).await;
+    let manager = app.bearer(&[Scope::ReadOnly, Scope::SupportUserManagement]).await;
 
-    let (status, created) = send(&app, Method::POST, "/core-connect/support-user", &manager, Some(json!({
+    let (status, created) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
         "username": "api-made@example.com", "password": PASSWORD, "scopes": ["read_only", "read_write"], "samlKey": "k1"
     }))).await;
     assert_eq!(status, 200, "{created}");
@@ -57,11 +26,11 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     let ops = app.backend.list_operators(&Actor::System).await.unwrap();
     assert_eq!(ops.iter().find(|o| o.username == "api-made@example.com").unwrap().role, Role::Support);
 
-    let (status, fetched) = send(&app, Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
+    let (status, fetched) = app.rest(Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
     assert_eq!((status, &fetched["username"]), (StatusCode::OK, &json!("api-made@example.com")));
 
     // Partial update: only the scopes change.
-    let (status, updated) = send(&app, Method::PUT, &format!("/core-connect/support-user/{id}"), &manager,
+    let (status, updated) = app.rest(Method::PUT, &format!("/core-connect/support-user/{id}"), &manager,
         Some(json!({"scope": ["read_only", "read_write", "legal"]}))).await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["samlKey"], "k1");
@@ -69,37 +38,37 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     assert_eq!(ops.iter().find(|o| o.username == "api-made@example.com").unwrap().role, Role::SupportLegal);
 
     // Without the admin scope, Administrators are out of reach.
-    let (status, body) = send(&app, Method::POST, "/core-connect/support-user", &manager, Some(json!({
+    let (status, body) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
         "username": "boss@example.com", "password": PASSWORD, "scopes": ["admin"]}))).await;
     assert_eq!(status, 403, "{body}");
-    let (status, _) = send(&app, Method::DELETE, &format!("/core-connect/support-user/{admin_id}"), &manager, None).await;
+    let (status, _) = app.rest(Method::DELETE, &format!("/core-connect/support-user/{admin_id}"), &manager, None).await;
     assert_eq!(status, 403);
 
     // Duplicate username, unknown id.
-    let (status, body) = send(&app, Method::POST, "/core-connect/support-user", &manager, Some(json!({
+    let (status, body) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
         "username": "API-MADE@example.com", "password": PASSWORD, "scopes": ["read_only"]}))).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("already exists"), "{body}");
-    let (status, _) = send(&app, Method::GET, "/core-connect/support-user/999999", &manager, None).await;
+    let (status, _) = app.rest(Method::GET, "/core-connect/support-user/999999", &manager, None).await;
     assert_eq!(status, 404);
-    let (status, _) = send(&app, Method::GET, "/core-connect/support-user/not-a-number", &manager, None).await;
+    let (status, _) = app.rest(Method::GET, "/core-connect/support-user/not-a-number", &manager, None).await;
     assert_eq!(status, 404);
 
     // Unblock: 409 when not blocked, 204 when it was.
-    let (status, _) = send(&app, Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
+    let (status, _) = app.rest(Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
     assert_eq!(status, 409);
     for _ in 0..3 {
         app.login(&browser(), "api-made@example.com", "wrong password!!").await.unwrap_err();
     }
-    let (status, body) = send(&app, Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
+    let (status, body) = app.rest(Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
     assert_eq!((status, &body["wrongPwdAttempts"]), (StatusCode::OK, &json!(3)));
-    let (status, body) = send(&app, Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
+    let (status, body) = app.rest(Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
     app.login(&browser(), "api-made@example.com", PASSWORD).await.unwrap();
 
-    let (status, _) = send(&app, Method::DELETE, &format!("/core-connect/support-user/{id}"), &manager, None).await;
+    let (status, _) = app.rest(Method::DELETE, &format!("/core-connect/support-user/{id}"), &manager, None).await;
     assert_eq!(status, 204);
-    let (status, _) = send(&app, Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
+    let (status, _) = app.rest(Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
     assert_eq!(status, 404);
 
     let audit = app.audit_actions().await;
@@ -116,7 +85,7 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
 async fn bad_bodies_are_400_not_500(flavor: Flavor) {
     use reqwest::Method;
     let app = spawn_app(flavor).await;
-    let token = bearer(&app, &[Scope::SupportUserManagement]).await;
+    let token = app.bearer(&[Scope::SupportUserManagement]).await;
     let url = format!("{}/core-connect/support-user", app.base_url);
     let raw = browser().post(&url).bearer_auth(&token).header("content-type", "application/json")
         .body("{not json").send().await.unwrap();
@@ -130,7 +99,7 @@ async fn bad_bodies_are_400_not_500(flavor: Flavor) {
         json!({"username": "not-an-email", "password": PASSWORD}),
         json!({"username": "a@example.com", "password": "short"}),
     ] {
-        let (status, body) = send(&app, Method::POST, "/core-connect/support-user", &token, Some(bad.clone())).await;
+        let (status, body) = app.rest(Method::POST, "/core-connect/support-user", &token, Some(bad.clone())).await;
         assert_eq!(status, 400, "{bad} -> {body}");
         assert!(body["errors"][0]["message"].is_string());
     }

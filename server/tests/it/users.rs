@@ -17,27 +17,6 @@ crate::on_both_databases!(
     each_endpoint_needs_its_scope,
 );
 
-async fn token(app: &TestApp, scopes: &[Scope]) -> String {
-    let client = app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "users", scopes).await.unwrap();
-    let body: Value = browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-        ])
-        .send().await.unwrap().json().await.unwrap();
-    body["access_token"].as_str().unwrap().to_string()
-}
-
-async fn call(app: &TestApp, method: Method, path: &str, token: &str, body: Option<Value>) -> (StatusCode, Value) {
-    let mut req = browser().request(method, format!("{}{path}", app.base_url)).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    let res = req.send().await.unwrap();
-    (res.status(), res.json().await.unwrap_or(Value::Null))
-}
 
 fn person(email: &str) -> Value {
     json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": email, "firstname": "Ada", "lastname": "Lovelace",
@@ -45,7 +24,7 @@ fn person(email: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str, body: Value) -> Value {
-    let (status, res) = call(app, Method::POST, "/v1/users", token, Some(body)).await;
+    let (status, res) = app.rest(Method::POST, "/v1/users", token, Some(body)).await;
     assert_eq!(status, 200, "{res}");
     res["users"][0].clone()
 }
@@ -56,8 +35,8 @@ fn refused_field(body: &Value) -> String {
 
 async fn users_are_created_read_and_shaped_like_the_contract(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let t = token(&app, &Scope::ALL).await;
-    let (status, created) = call(&app, Method::POST, "/v1/users", &t, Some(person("ada@example.com"))).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let (status, created) = app.rest(Method::POST, "/v1/users", &t, Some(person("ada@example.com"))).await;
     assert_eq!(status, 200, "{created}");
     assert_matches_schema("UserObject", &created, false);
     let user = &created["users"][0];
@@ -65,18 +44,18 @@ async fn users_are_created_read_and_shaped_like_the_contract(flavor: Flavor) {
     assert_eq!((user["firstname"].as_str(), user["country"].as_str()), (Some("Ada"), Some("GB")));
     let id = user["userId"].as_i64().unwrap();
 
-    let (status, fetched) = call(&app, Method::GET, &format!("/v1/users/{id}"), &t, None).await;
+    let (status, fetched) = app.rest(Method::GET, &format!("/v1/users/{id}"), &t, None).await;
     assert_eq!(status, 200);
     assert_eq!(fetched["users"][0], *user);
     assert_eq!(fetched["users"].as_array().unwrap().len(), 1);
-    let (status, _) = call(&app, Method::GET, "/v1/users/999999", &t, None).await;
+    let (status, _) = app.rest(Method::GET, "/v1/users/999999", &t, None).await;
     assert_eq!(status, 404);
-    let (status, body) = call(&app, Method::GET, "/v1/users/abc", &t, None).await;
+    let (status, body) = app.rest(Method::GET, "/v1/users/abc", &t, None).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("userId"));
 
     // The same email in another case is a duplicate.
-    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(person("ADA@example.com"))).await;
+    let (status, body) = app.rest(Method::POST, "/v1/users", &t, Some(person("ADA@example.com"))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "email".to_string()));
     let audit = app.audit_actions().await;
     assert_eq!(audit.iter().filter(|a| *a == "user.created").count(), 1);
@@ -84,7 +63,7 @@ async fn users_are_created_read_and_shaped_like_the_contract(flavor: Flavor) {
 
 async fn each_invalid_field_is_refused_by_name(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let t = token(&app, &Scope::ALL).await;
+    let t = app.bearer(&Scope::ALL).await;
     let cases = [
         ("country", json!("FRA")),
         ("birthday", json!("1990-02-30")),
@@ -103,14 +82,14 @@ async fn each_invalid_field_is_refused_by_name(flavor: Flavor) {
     for (field, value) in cases {
         let mut body = person("bad@example.com");
         body[field] = value.clone();
-        let (status, res) = call(&app, Method::POST, "/v1/users", &t, Some(body)).await;
+        let (status, res) = app.rest(Method::POST, "/v1/users", &t, Some(body)).await;
         assert_eq!(status, 400, "{field}={value}: {res}");
         assert_eq!(refused_field(&res), field, "{res}");
     }
     let raw = browser().post(format!("{}/v1/users", app.base_url)).bearer_auth(&t)
         .header("content-type", "application/json").body("[1,2").send().await.unwrap();
     assert_eq!(raw.status(), 400);
-    let (status, _) = call(&app, Method::POST, "/v1/users", &t, Some(json!(["not", "an", "object"]))).await;
+    let (status, _) = app.rest(Method::POST, "/v1/users", &t, Some(json!(["not", "an", "object"]))).await;
     assert_eq!(status, 400);
     let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(count, 0, "nothing was stored");
@@ -118,7 +97,7 @@ async fn each_invalid_field_is_refused_by_name(flavor: Flavor) {
 
 async fn parents_must_exist_be_active_and_stay_shallow(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let t = token(&app, &Scope::ALL).await;
+    let t = app.bearer(&Scope::ALL).await;
     let root = create(&app, &t, person("root@example.com")).await["userId"].as_i64().unwrap();
     let child_of = |parent: i64, email: &str| {
         let mut body = person(email);
@@ -129,49 +108,49 @@ async fn parents_must_exist_be_active_and_stay_shallow(flavor: Flavor) {
     let child = create(&app, &t, child_of(root, "child@example.com")).await;
     assert_eq!((child["parentUserId"].as_i64(), child["parentType"].as_str()), (Some(root), Some("employee")));
     let grandchild = create(&app, &t, child_of(child["userId"].as_i64().unwrap(), "grand@example.com")).await;
-    let (status, body) = call(&app, Method::POST, "/v1/users", &t,
+    let (status, body) = app.rest(Method::POST, "/v1/users", &t,
         Some(child_of(grandchild["userId"].as_i64().unwrap(), "great@example.com"))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()), "depth 3: {body}");
-    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(child_of(424242, "orphan@example.com"))).await;
+    let (status, body) = app.rest(Method::POST, "/v1/users", &t, Some(child_of(424242, "orphan@example.com"))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
 
     // parentType is fixed at creation.
-    let (status, body) = call(&app, Method::PUT, &format!("/v1/users/{}", child["userId"]), &t,
+    let (status, body) = app.rest(Method::PUT, &format!("/v1/users/{}", child["userId"]), &t,
         Some(json!({"parentType": "leader"}))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentType".into()));
 
     // A canceled parent takes no new children.
     let lonely = create(&app, &t, person("lonely@example.com")).await["userId"].as_i64().unwrap();
-    let (status, _) = call(&app, Method::DELETE, &format!("/v1/users/{lonely}?origin=OPERATOR"), &t, None).await;
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{lonely}?origin=OPERATOR"), &t, None).await;
     assert_eq!(status, 200);
-    let (status, body) = call(&app, Method::POST, "/v1/users", &t, Some(child_of(lonely, "late@example.com"))).await;
+    let (status, body) = app.rest(Method::POST, "/v1/users", &t, Some(child_of(lonely, "late@example.com"))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
 }
 
 async fn deactivation_needs_empty_wallets_and_is_final(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let t = token(&app, &Scope::ALL).await;
+    let t = app.bearer(&Scope::ALL).await;
     let rich = create(&app, &t, person("rich@example.com")).await["userId"].as_i64().unwrap();
     let poor = create(&app, &t, person("poor@example.com")).await["userId"].as_i64().unwrap();
     app.backend.add_wallet(&Actor::System, &RequestMeta::local(), rich, "EUR", 1250).await.unwrap();
     app.backend.add_wallet(&Actor::System, &RequestMeta::local(), poor, "EUR", 0).await.unwrap();
 
-    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{rich}?origin=OPERATOR"), &t, None).await;
+    let (status, body) = app.rest(Method::DELETE, &format!("/v1/users/{rich}?origin=OPERATOR"), &t, None).await;
     assert_eq!(status, 409, "{body}");
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("balance"));
-    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{poor}"), &t, None).await;
+    let (status, body) = app.rest(Method::DELETE, &format!("/v1/users/{poor}"), &t, None).await;
     assert_eq!(status, 400, "origin is required: {body}");
 
-    let (status, body) = call(&app, Method::DELETE, &format!("/v1/users/{poor}"), &t, Some(json!({"origin": "USER"}))).await;
+    let (status, body) = app.rest(Method::DELETE, &format!("/v1/users/{poor}"), &t, Some(json!({"origin": "USER"}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["users"][0]["userStatus"], "CANCELED");
     assert_eq!(body["users"][0]["codeStatus"], "110006");
-    let (status, _) = call(&app, Method::DELETE, &format!("/v1/users/{poor}?origin=OPERATOR"), &t, None).await;
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{poor}?origin=OPERATOR"), &t, None).await;
     assert_eq!(status, 409, "a canceled user stays canceled");
-    let (status, _) = call(&app, Method::PUT, &format!("/v1/users/{poor}"), &t, Some(json!({"firstname": "X"}))).await;
+    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{poor}"), &t, Some(json!({"firstname": "X"}))).await;
     assert_eq!(status, 409);
     // Never deleted: still readable, with its status.
-    let (status, body) = call(&app, Method::GET, &format!("/v1/users/{poor}"), &t, None).await;
+    let (status, body) = app.rest(Method::GET, &format!("/v1/users/{poor}"), &t, None).await;
     assert_eq!((status, body["users"][0]["userStatus"].as_str()), (StatusCode::OK, Some("CANCELED")));
     let audit = app.audit_actions().await;
     assert_eq!(audit.iter().filter(|a| *a == "user.deactivated").count(), 1);
@@ -179,12 +158,12 @@ async fn deactivation_needs_empty_wallets_and_is_final(flavor: Flavor) {
 
 async fn editing_a_validated_user_sends_it_back_to_review(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let t = token(&app, &Scope::ALL).await;
+    let t = app.bearer(&Scope::ALL).await;
     let id = create(&app, &t, person("kyc@example.com")).await["userId"].as_i64().unwrap();
     sqlx::query("UPDATE end_users SET kyc_review = 2, kyc_level = 2 WHERE id = $1")
         .bind(id).execute(&app.backend.db.pool).await.unwrap();
     let path = format!("/v1/users/{id}");
-    let put = |body: Value| call(&app, Method::PUT, &path, &t, Some(body));
+    let put = |body: Value| app.rest(Method::PUT, &path, &t, Some(body));
 
     let (status, body) = put(json!({"phone": "+33612345678", "timezone": "Europe/Paris", "address3": "Bat. B"})).await;
     assert_eq!(status, 200, "{body}");
@@ -209,19 +188,19 @@ async fn editing_a_validated_user_sends_it_back_to_review(flavor: Flavor) {
 
 async fn each_endpoint_needs_its_scope(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let admin = token(&app, &Scope::ALL).await;
+    let admin = app.bearer(&Scope::ALL).await;
     let id = create(&app, &admin, person("scoped@example.com")).await["userId"].as_i64().unwrap();
-    let read_only = token(&app, &[Scope::ReadOnly]).await;
-    let read_write = token(&app, &[Scope::ReadOnly, Scope::ReadWrite]).await;
-    let legal = token(&app, &[Scope::Legal]).await;
+    let read_only = app.bearer(&[Scope::ReadOnly]).await;
+    let read_write = app.bearer(&[Scope::ReadOnly, Scope::ReadWrite]).await;
+    let legal = app.bearer(&[Scope::Legal]).await;
 
-    assert_eq!(call(&app, Method::GET, &format!("/v1/users/{id}"), &read_only, None).await.0, 200);
-    assert_eq!(call(&app, Method::POST, "/v1/users", &read_only, Some(person("a@example.com"))).await.0, 403);
-    assert_eq!(call(&app, Method::POST, "/v1/users", &read_write, Some(person("b@example.com"))).await.0, 403);
-    assert_eq!(call(&app, Method::POST, "/v1/users", &legal, Some(person("c@example.com"))).await.0, 200);
-    assert_eq!(call(&app, Method::PUT, &format!("/v1/users/{id}"), &read_only, Some(json!({"city": "Paris"}))).await.0, 403);
-    assert_eq!(call(&app, Method::PUT, &format!("/v1/users/{id}"), &read_write, Some(json!({"city": "Paris"}))).await.0, 200);
-    assert_eq!(call(&app, Method::DELETE, &format!("/v1/users/{id}?origin=OPERATOR"), &read_only, None).await.0, 403);
+    assert_eq!(app.rest(Method::GET, &format!("/v1/users/{id}"), &read_only, None).await.0, 200);
+    assert_eq!(app.rest(Method::POST, "/v1/users", &read_only, Some(person("a@example.com"))).await.0, 403);
+    assert_eq!(app.rest(Method::POST, "/v1/users", &read_write, Some(person("b@example.com"))).await.0, 403);
+    assert_eq!(app.rest(Method::POST, "/v1/users", &legal, Some(person("c@example.com"))).await.0, 200);
+    assert_eq!(app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_only, Some(json!({"city": "Paris"}))).await.0, 403);
+    assert_eq!(app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_write, Some(json!({"city": "Paris"}))).await.0, 200);
+    assert_eq!(app.rest(Method::DELETE, &format!("/v1/users/{id}?origin=OPERATOR"), &read_only, None).await.0, 403);
     assert_eq!(browser().get(format!("{}/v1/users/{id}", app.base_url)).send().await.unwrap().status(), 401);
 }
 
@@ -246,7 +225,7 @@ mod search {
     }
 
     async fn ids(app: &TestApp, t: &str, query: &str) -> (Vec<i64>, Option<i64>) {
-        let (status, body) = call(app, Method::GET, &format!("/v1/users?{query}"), t, None).await;
+        let (status, body) = app.rest(Method::GET, &format!("/v1/users?{query}"), t, None).await;
         assert_eq!(status, 200, "{query}: {body}");
         let users = body["users"].as_array().unwrap();
         (users.iter().map(|u| u["userId"].as_i64().unwrap()).collect(), users.first().and_then(|u| u["totalRows"].as_i64()))
@@ -254,7 +233,7 @@ mod search {
 
     async fn filters_sort_and_pages(flavor: Flavor) {
         let app = spawn_app(flavor).await;
-        let t = token(&app, &Scope::ALL).await;
+        let t = app.bearer(&Scope::ALL).await;
         let all = seed(&app, &t).await;
         let (ada, alan, acme, ocean, mairie) = (all[0], all[1], all[2], all[3], all[4]);
         // Default: newest first, totalRows on the first object.
@@ -271,7 +250,7 @@ mod search {
         assert_eq!(ids(&app, &t, "createdDateTo=2000-01-01").await.0, Vec::<i64>::new());
 
         // Deactivation shows in the status filter; the user stays listed.
-        call(&app, Method::DELETE, &format!("/v1/users/{alan}?origin=OPERATOR"), &t, None).await;
+        app.rest(Method::DELETE, &format!("/v1/users/{alan}?origin=OPERATOR"), &t, None).await;
         assert_eq!(ids(&app, &t, "userStatus=CANCELED").await.0, vec![alan]);
         assert_eq!(ids(&app, &t, "userStatus=PENDING").await.1, Some(4));
 
@@ -283,17 +262,17 @@ mod search {
         assert_eq!((p1, p2, p3, p4, t1), (vec![ada, alan], vec![acme, ocean], vec![mairie], vec![], Some(5)));
 
         for bad in ["userTypeId=9", "userStatus=GONE", "pageCount=0", "sortBy=email", "userId=x", "createdDateFrom=01/02/2024"] {
-            let (status, body) = call(&app, Method::GET, &format!("/v1/users?{bad}"), &t, None).await;
+            let (status, body) = app.rest(Method::GET, &format!("/v1/users?{bad}"), &t, None).await;
             let param = bad.split('=').next().unwrap();
             assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, param.to_string()), "{bad}");
         }
-        let (_, body) = call(&app, Method::GET, "/v1/users?pageCount=2", &t, None).await;
+        let (_, body) = app.rest(Method::GET, "/v1/users?pageCount=2", &t, None).await;
         assert_matches_schema("UserObject", &body, false);
     }
 
     async fn name_search_matches_partial_words_of_names_and_email(flavor: Flavor) {
         let app = spawn_app(flavor).await;
-        let t = token(&app, &Scope::ALL).await;
+        let t = app.bearer(&Scope::ALL).await;
         let all = seed(&app, &t).await;
         let (ada, alan, acme, ocean, mairie) = (all[0], all[1], all[2], all[3], all[4]);
         let sorted = |q: &str| {
@@ -313,10 +292,10 @@ mod search {
         assert_eq!(sorted("\"x\" OR ada").await, Vec::<i64>::new(), "operators are text");
         assert_eq!(sorted("50%").await, Vec::<i64>::new(), "LIKE wildcards are text");
         // The index follows edits.
-        call(&app, Method::PUT, &format!("/v1/users/{alan}"), &t, Some(json!({"lastname": "Kay"}))).await;
+        app.rest(Method::PUT, &format!("/v1/users/{alan}"), &t, Some(json!({"lastname": "Kay"}))).await;
         assert_eq!(sorted("turing").await, Vec::<i64>::new());
         assert_eq!(sorted("kay").await, vec![alan], "the new name is found");
-        let (status, body) = call(&app, Method::GET, "/v1/users?name=ab", &t, None).await;
+        let (status, body) = app.rest(Method::GET, "/v1/users?name=ab", &t, None).await;
         assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "name".into()));
     }
 }

@@ -243,8 +243,12 @@ impl Backend {
         let sort = search.sort_by.column();
         let tie_break = if search.sort_by == SortBy::UserId { String::new() } else { format!(", id {order}") };
         let n = binds.len();
+        // The page's ids come from the index alone (deep OFFSETs skip index entries, not
+        // rows); only the page's own rows are then read.
         let page_sql = format!(
-            "SELECT {} FROM end_users {filter} ORDER BY {sort} {order}{tie_break} LIMIT ${} OFFSET ${}",
+            "SELECT {} FROM end_users WHERE id IN \
+             (SELECT id FROM end_users {filter} ORDER BY {sort} {order}{tie_break} LIMIT ${} OFFSET ${}) \
+             ORDER BY {sort} {order}{tie_break}",
             user_columns(),
             n + 1,
             n + 2

@@ -1,5 +1,6 @@
-//! Responses validate against the schemas of the API contract,
-//! `../shared/spec/treezor-openapi-subset.yaml` (override with `TREEZOR_SPEC`).
+//! Responses validate against the schemas of the API contract. The repository keeps a copy
+//! (`spec/treezor-openapi-subset.yaml`) so that a lone clone tests itself; when the steering
+//! copy (`../shared/spec/`) sits beside the clone, the two must be identical.
 
 use std::sync::OnceLock;
 
@@ -11,14 +12,24 @@ use crate::harness::{Flavor, PASSWORD, TestApp, browser, spawn_app};
 
 crate::on_both_databases!(support_user_responses_match_the_contract);
 
+const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/treezor-openapi-subset.yaml");
+const STEERING_CONTRACT: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec/treezor-openapi-subset.yaml");
+
+#[test]
+fn the_kept_contract_is_the_steering_one() {
+    let kept = std::fs::read(CONTRACT).expect("spec/treezor-openapi-subset.yaml is in the repository");
+    match std::fs::read(STEERING_CONTRACT) {
+        Ok(steering) => assert!(kept == steering, "the contract changed: copy ../shared/spec/ into spec/"),
+        Err(_) => eprintln!("no ../shared/spec beside this clone: testing against the kept copy"),
+    }
+}
+
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let path = std::env::var("TREEZOR_SPEC").unwrap_or_else(|_| {
-            format!("{}/../../shared/spec/treezor-openapi-subset.yaml", env!("CARGO_MANIFEST_DIR"))
-        });
-        let text = std::fs::read_to_string(&path)
-            .unwrap_or_else(|e| panic!("the API contract must be at {path} (set TREEZOR_SPEC): {e}"));
+        let text = std::fs::read_to_string(CONTRACT)
+            .unwrap_or_else(|e| panic!("the API contract must be at {CONTRACT}: {e}"));
         let mut spec: Value = serde_yaml::from_str(&text).expect("the contract is YAML");
         openapi_to_json_schema(&mut spec);
         spec

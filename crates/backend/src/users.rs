@@ -318,6 +318,33 @@ impl Backend {
         Ok(after)
     }
 
+    /// Freezes (`true`) or unfreezes a user's assets (`isFrozen`). Administrators only.
+    pub async fn set_frozen(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+        frozen: bool,
+    ) -> Result<Map<String, Value>> {
+        actor.require(Action::FreezeUser)?;
+        let mut tx = self.db.begin_write().await?;
+        let before = fetch_user(&mut tx, id).await?;
+        if before["isFrozen"] == i64::from(frozen) {
+            return Ok(before);
+        }
+        sqlx::query("UPDATE end_users SET is_frozen = $1, modified_date = $2 WHERE id = $3")
+            .bind(i64::from(frozen))
+            .bind(clock::now_rfc3339())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let after = fetch_user(&mut tx, id).await?;
+        let action = if frozen { "user.frozen" } else { "user.unfrozen" };
+        audit::write(&mut tx, actor, meta, Record::new(action, "user", id).before(&before).after(&after)).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
     /// Adds a wallet (minimal, until wallets get their own management).
     pub async fn add_wallet(&self, actor: &Actor, meta: &RequestMeta, user_id: i64, currency: &str, balance: i64) -> Result<i64> {
         actor.require(Action::AddWallet)?;

@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
         .route("/core-connect/support-user/{support_user_id}/unblock", put(support_users::unblock))
         .route("/v1/users", post(users::create).get(users::search))
         .route("/v1/users/{user_id}", get(users::get).put(users::update).delete(users::deactivate))
+        .route("/v1/users/{user_id}/FreezeAssets", put(users::freeze_assets))
 }
 
 /// The request's id and client address, set by the request-id layer.

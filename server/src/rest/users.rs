@@ -99,3 +99,20 @@ pub async fn search(
     }
     Ok(Json(json!({ "users": page.users })))
 }
+
+/// `PUT /v1/users/{userId}/FreezeAssets` with `{"isFrozen": 1}` (freeze) or `0` (unfreeze).
+pub async fn freeze_assets(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let frozen = match object(&body)?.get("isFrozen").and_then(Value::as_i64) {
+        Some(0) => false,
+        Some(1) => true,
+        _ => return Err(ApiError::bad_request("input_validation_error", "isFrozen: isFrozen must be 0 or 1.")),
+    };
+    let user = state.backend.set_frozen(&caller.actor, &caller.meta, id, frozen).await.map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}

@@ -15,7 +15,29 @@ crate::on_both_databases!(
     deactivation_needs_empty_wallets_and_is_final,
     editing_a_validated_user_sends_it_back_to_review,
     each_endpoint_needs_its_scope,
+    only_admin_tokens_freeze_assets,
 );
+
+async fn only_admin_tokens_freeze_assets(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let admin = app.bearer(&Scope::ALL).await;
+    let legal = app.bearer(&[Scope::ReadOnly, Scope::ReadWrite, Scope::Legal]).await;
+    let id = create(&app, &admin, person("frozen@example.com")).await["userId"].as_i64().unwrap();
+    let path = format!("/v1/users/{id}/FreezeAssets");
+
+    let (status, _) = app.rest(Method::PUT, &path, &legal, Some(json!({"isFrozen": 1}))).await;
+    assert_eq!(status, 403);
+    let (status, body) = app.rest(Method::PUT, &path, &admin, Some(json!({"isFrozen": 1}))).await;
+    assert_eq!((status, &body["users"][0]["isFrozen"]), (StatusCode::OK, &json!(1)), "{body}");
+    let (_, body) = app.rest(Method::GET, &format!("/v1/users/{id}"), &legal, None).await;
+    assert_eq!(body["users"][0]["isFrozen"], 1);
+    let (status, body) = app.rest(Method::PUT, &path, &admin, Some(json!({"isFrozen": 2}))).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "isFrozen".into()));
+    let (status, body) = app.rest(Method::PUT, &path, &admin, Some(json!({"isFrozen": 0}))).await;
+    assert_eq!((status, &body["users"][0]["isFrozen"]), (StatusCode::OK, &json!(0)));
+    let audit = app.audit_actions().await;
+    assert!(audit.contains(&"user.frozen".to_string()) && audit.contains(&"user.unfrozen".to_string()));
+}
 
 
 fn person(email: &str) -> Value {

@@ -6,6 +6,7 @@
 pub mod codes;
 pub mod dto;
 pub mod permissions;
+pub mod tax;
 pub mod user_fields;
 pub mod validation;
 

@@ -14,6 +14,7 @@ pub mod oauth;
 pub mod operators;
 pub mod password;
 pub mod sessions;
+pub mod tax_residences;
 pub mod users;
 pub mod users_search;
 

@@ -3,6 +3,7 @@
 mod error;
 mod oauth;
 mod support_users;
+mod tax_residences;
 mod users;
 
 use axum::Router;
@@ -29,6 +30,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/users", post(users::create).get(users::search))
         .route("/v1/users/{user_id}", get(users::get).put(users::update).delete(users::deactivate))
         .route("/v1/users/{user_id}/FreezeAssets", put(users::freeze_assets))
+        .route("/v1/taxResidences", get(tax_residences::list).post(tax_residences::create))
+        .route(
+            "/v1/taxResidences/{tax_residence_id}",
+            get(tax_residences::get).put(tax_residences::update).delete(tax_residences::delete),
+        )
 }
 
 /// The request's id and client address, set by the request-id layer.

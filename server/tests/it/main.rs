@@ -11,4 +11,5 @@ mod operators;
 mod security;
 mod spec;
 mod support_users;
+mod tax_residences;
 mod users;

@@ -1,0 +1,13 @@
+-- Tax residences (seed: "Manage user tax residence"). Soft-deleted, never removed.
+CREATE TABLE tax_residences (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    user_id          INTEGER  NOT NULL REFERENCES end_users(id),
+    country          TEXT    NOT NULL,
+    tax_payer_id     TEXT,
+    liability_waiver INTEGER  NOT NULL,          -- 0 / 1
+    created_date     TEXT    NOT NULL,
+    last_update      TEXT    NOT NULL,
+    deleted_date     TEXT,
+    is_deleted       INTEGER  NOT NULL DEFAULT 0
+);
+CREATE INDEX tax_residences_by_user ON tax_residences (user_id, is_deleted);

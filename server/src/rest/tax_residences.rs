@@ -1,0 +1,110 @@
+//! `/v1/taxResidences`: envelope `{"taxResidences":[...]}`.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use backend::tax_residences::TaxResidenceInput;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, Caller, parse_json};
+use crate::AppState;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct Body {
+    user_id: Option<i64>,
+    country: Option<String>,
+    tax_payer_id: Option<String>,
+    liability_waiver: Option<bool>,
+}
+
+impl From<Body> for TaxResidenceInput {
+    fn from(b: Body) -> Self {
+        TaxResidenceInput {
+            user_id: b.user_id,
+            country: b.country,
+            tax_payer_id: b.tax_payer_id,
+            liability_waiver: b.liability_waiver,
+        }
+    }
+}
+
+fn envelope(items: Vec<Value>) -> Json<Value> {
+    Json(json!({ "taxResidences": items }))
+}
+
+fn id_param(name: &str, raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| ApiError::bad_request("input_validation_error", format!("{name}: {name} must be a positive integer.")))
+}
+
+/// `GET /v1/taxResidences?userId=` (or `?taxResidenceId=`).
+pub async fn list(
+    State(state): State<AppState>,
+    caller: Caller,
+    Query(params): Query<HashMap<String, String>>,
+) -> Result<Json<Value>, ApiError> {
+    if let Some(raw) = params.get("taxResidenceId") {
+        let one = state.backend.get_tax_residence(&caller.actor, id_param("taxResidenceId", raw)?).await;
+        return one.map(|r| envelope(vec![r])).map_err(|e| caller.error(e));
+    }
+    let raw = params
+        .get("userId")
+        .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId: userId is required."))?;
+    let items = state
+        .backend
+        .list_tax_residences(&caller.actor, id_param("userId", raw)?)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(items))
+}
+
+pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let input: Body = parse_json(&body)?;
+    let created = state
+        .backend
+        .create_tax_residence(&caller.actor, &caller.meta, input.into())
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(vec![created]))
+}
+
+pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let found = state
+        .backend
+        .get_tax_residence(&caller.actor, id_param("taxResidenceId", &id)?)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(vec![found]))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let id = id_param("taxResidenceId", &id)?;
+    let input: Body = parse_json(&body)?;
+    let updated = state
+        .backend
+        .update_tax_residence(&caller.actor, &caller.meta, id, input.into())
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(vec![updated]))
+}
+
+pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let deleted = state
+        .backend
+        .delete_tax_residence(&caller.actor, &caller.meta, id_param("taxResidenceId", &id)?)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(vec![deleted]))
+}

@@ -195,6 +195,25 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
+        // One user in two has a card on its wallet; one in five has beneficiaries.
+        sqlx::query(
+            "INSERT INTO cards (user_id, wallet_id, public_token, masked_pan, status_code, created_date) \
+             SELECT w.user_id, w.id, 'pt' || CAST(w.id * 7 + 100000000 AS TEXT), \
+                    '5123 45** **** ' || substr(CAST(10000 + (w.id * 37) % 10000 AS TEXT), 2, 4), \
+                    CASE WHEN w.id % 17 = 0 THEN 'LOCK' ELSE 'UNLOCK' END, w.created_date \
+             FROM wallets w WHERE w.user_id >= $1 AND w.user_id % 2 = 0",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date) \
+             SELECT id, 'Landlord ' || CAST(id AS TEXT), 'FR7630006000011234567890189', 'AGRIFRPPXXX', id % 13, created_date \
+             FROM end_users WHERE id >= $1 AND id % 5 = 0",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
         // One user in forty is an employee of the user before it (depth 1).
         sqlx::query(
             "UPDATE end_users SET parent_user_id = id - 1, parent_type = 'employee' \

@@ -11,6 +11,7 @@ pub mod db;
 pub mod demo;
 pub mod error;
 pub mod oauth;
+pub mod products;
 pub mod operators;
 pub mod password;
 pub mod sessions;

@@ -2,6 +2,7 @@
 
 mod error;
 mod oauth;
+mod products;
 mod support_users;
 mod tax_residences;
 mod users;
@@ -30,6 +31,11 @@ pub fn router() -> Router<AppState> {
         .route("/v1/users", post(users::create).get(users::search))
         .route("/v1/users/{user_id}", get(users::get).put(users::update).delete(users::deactivate))
         .route("/v1/users/{user_id}/FreezeAssets", put(users::freeze_assets))
+        .route("/v1/wallets", get(products::wallets))
+        .route("/v1/wallets/{wallet_id}", get(products::wallet))
+        .route("/v1/cards", get(products::cards))
+        .route("/v1/cards/{card_id}", get(products::card))
+        .route("/v1/beneficiaries", get(products::beneficiaries))
         .route("/v1/taxResidences", get(tax_residences::list).post(tax_residences::create))
         .route(
             "/v1/taxResidences/{tax_residence_id}",

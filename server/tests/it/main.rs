@@ -8,6 +8,7 @@ mod cli;
 mod login;
 mod oauth;
 mod operators;
+mod products;
 mod security;
 mod spec;
 mod support_users;

@@ -36,10 +36,21 @@ fn spec() -> &'static Value {
     })
 }
 
-/// OpenAPI 3.0's `nullable: true` is JSON Schema's `"null"` type.
+/// OpenAPI 3.0's `nullable: true` is JSON Schema's `"null"` type, and its boolean
+/// `exclusiveMinimum`/`exclusiveMaximum` modify `minimum`/`maximum`.
 fn openapi_to_json_schema(node: &mut Value) {
     match node {
         Value::Object(map) => {
+            for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+                if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
+                    map.remove(flag);
+                    if exclusive {
+                        if let Some(limit) = map.remove(bound) {
+                            map.insert(flag.into(), limit);
+                        }
+                    }
+                }
+            }
             if map.remove("nullable") == Some(Value::Bool(true)) {
                 let inner = Value::Object(std::mem::take(map));
                 map.insert("anyOf".into(), json!([inner, {"type": "null"}]));

@@ -69,6 +69,13 @@ pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
     })
 }
 
+/// An id from the path or the query: a positive integer, or a 400 naming the parameter.
+pub fn positive_id(name: &str, raw: &str) -> Result<i64, ApiError> {
+    raw.trim().parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+        ApiError::bad_request("input_validation_error", format!("{name}: {name} must be a positive integer."))
+    })
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 

@@ -6,27 +6,19 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde_json::{Value, json};
 
-use super::{ApiError, Caller};
+use super::{ApiError, Caller, positive_id};
 use crate::AppState;
-
-fn positive(name: &str, raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad_request("input_validation_error", format!("{name}: {name} must be a positive integer.")))
-}
 
 fn required_user(params: &HashMap<String, String>) -> Result<i64, ApiError> {
     let raw = params
         .get("userId")
         .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId: userId is required."))?;
-    positive("userId", raw)
+    positive_id("userId", raw)
 }
 
 pub async fn wallets(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     let items = if let Some(raw) = params.get("walletId") {
-        vec![state.backend.get_wallet(&caller.actor, positive("walletId", raw)?).await.map_err(|e| caller.error(e))?]
+        vec![state.backend.get_wallet(&caller.actor, positive_id("walletId", raw)?).await.map_err(|e| caller.error(e))?]
     } else {
         state.backend.list_wallets(&caller.actor, required_user(&params)?).await.map_err(|e| caller.error(e))?
     };
@@ -34,13 +26,13 @@ pub async fn wallets(State(state): State<AppState>, caller: Caller, Query(params
 }
 
 pub async fn wallet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let wallet = state.backend.get_wallet(&caller.actor, positive("walletId", &id)?).await.map_err(|e| caller.error(e))?;
+    let wallet = state.backend.get_wallet(&caller.actor, positive_id("walletId", &id)?).await.map_err(|e| caller.error(e))?;
     Ok(Json(json!({ "wallets": [wallet] })))
 }
 
 pub async fn cards(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     let items = match (params.get("cardId"), params.get("publicToken")) {
-        (Some(raw), _) => vec![state.backend.find_card(&caller.actor, Some(positive("cardId", raw)?), None).await.map_err(|e| caller.error(e))?],
+        (Some(raw), _) => vec![state.backend.find_card(&caller.actor, Some(positive_id("cardId", raw)?), None).await.map_err(|e| caller.error(e))?],
         (None, Some(token)) => vec![state.backend.find_card(&caller.actor, None, Some(token)).await.map_err(|e| caller.error(e))?],
         (None, None) => state.backend.list_cards(&caller.actor, required_user(&params)?).await.map_err(|e| caller.error(e))?,
     };
@@ -48,7 +40,7 @@ pub async fn cards(State(state): State<AppState>, caller: Caller, Query(params):
 }
 
 pub async fn card(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let card = state.backend.find_card(&caller.actor, Some(positive("cardId", &id)?), None).await.map_err(|e| caller.error(e))?;
+    let card = state.backend.find_card(&caller.actor, Some(positive_id("cardId", &id)?), None).await.map_err(|e| caller.error(e))?;
     Ok(Json(json!({ "cards": [card] })))
 }
 

@@ -9,7 +9,7 @@ use backend::tax_residences::TaxResidenceInput;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{ApiError, Caller, parse_json};
+use super::{ApiError, Caller, parse_json, positive_id};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -36,14 +36,6 @@ fn envelope(items: Vec<Value>) -> Json<Value> {
     Json(json!({ "taxResidences": items }))
 }
 
-fn id_param(name: &str, raw: &str) -> Result<i64, ApiError> {
-    raw.trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad_request("input_validation_error", format!("{name}: {name} must be a positive integer.")))
-}
-
 /// `GET /v1/taxResidences?userId=` (or `?taxResidenceId=`).
 pub async fn list(
     State(state): State<AppState>,
@@ -51,7 +43,7 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     if let Some(raw) = params.get("taxResidenceId") {
-        let one = state.backend.get_tax_residence(&caller.actor, id_param("taxResidenceId", raw)?).await;
+        let one = state.backend.get_tax_residence(&caller.actor, positive_id("taxResidenceId", raw)?).await;
         return one.map(|r| envelope(vec![r])).map_err(|e| caller.error(e));
     }
     let raw = params
@@ -59,7 +51,7 @@ pub async fn list(
         .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId: userId is required."))?;
     let items = state
         .backend
-        .list_tax_residences(&caller.actor, id_param("userId", raw)?)
+        .list_tax_residences(&caller.actor, positive_id("userId", raw)?)
         .await
         .map_err(|e| caller.error(e))?;
     Ok(envelope(items))
@@ -78,7 +70,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) 
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let found = state
         .backend
-        .get_tax_residence(&caller.actor, id_param("taxResidenceId", &id)?)
+        .get_tax_residence(&caller.actor, positive_id("taxResidenceId", &id)?)
         .await
         .map_err(|e| caller.error(e))?;
     Ok(envelope(vec![found]))
@@ -90,7 +82,7 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let id = id_param("taxResidenceId", &id)?;
+    let id = positive_id("taxResidenceId", &id)?;
     let input: Body = parse_json(&body)?;
     let updated = state
         .backend
@@ -103,7 +95,7 @@ pub async fn update(
 pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
     let deleted = state
         .backend
-        .delete_tax_residence(&caller.actor, &caller.meta, id_param("taxResidenceId", &id)?)
+        .delete_tax_residence(&caller.actor, &caller.meta, positive_id("taxResidenceId", &id)?)
         .await
         .map_err(|e| caller.error(e))?;
     Ok(envelope(vec![deleted]))

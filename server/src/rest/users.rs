@@ -8,19 +8,16 @@ use backend::users::DeactivationOrigin;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::{ApiError, Caller, parse_json};
+use super::{ApiError, Caller, parse_json, positive_id};
 use crate::AppState;
 
 fn envelope(user: Map<String, Value>) -> Json<Value> {
     Json(json!({ "users": [user] }))
 }
 
-/// The `{userId}` of the path, a positive integer.
+/// The `{userId}` of the path.
 fn user_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
-        .ok()
-        .filter(|id| *id > 0)
-        .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId must be a positive integer."))
+    positive_id("userId", raw)
 }
 
 fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {

@@ -196,6 +196,12 @@ impl TestApp {
 
     /// A bearer token from a new API client holding `scopes` (client credentials grant).
     pub async fn bearer(&self, scopes: &[shared::Scope]) -> String {
+        let grant = self.grant(scopes).await;
+        grant["access_token"].as_str().expect("a token is granted").to_string()
+    }
+
+    /// The whole `POST /oauth/token` answer for a new API client holding `scopes`.
+    pub async fn grant(&self, scopes: &[shared::Scope]) -> Value {
         let client = self
             .backend
             .create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes)
@@ -214,7 +220,7 @@ impl TestApp {
             .json()
             .await
             .unwrap();
-        grant["access_token"].as_str().expect("a token is granted").to_string()
+        grant
     }
 
     /// Calls the REST API with a bearer token; a body that is not JSON reads as `null`.

@@ -4,7 +4,6 @@
 
 use std::sync::OnceLock;
 
-use backend::{Actor, RequestMeta};
 use serde_json::{Value, json};
 use shared::{Role, Scope};
 
@@ -79,24 +78,7 @@ pub fn assert_matches_schema(name: &str, instance: &Value, array: bool) {
 async fn support_user_responses_match_the_contract(flavor: Flavor) {
     let app: TestApp = spawn_app(flavor).await;
     app.add_operator("root@example.com", Role::Administrator).await;
-    let client = app
-        .backend
-        .create_api_client(&Actor::System, &RequestMeta::local(), "spec", &[Scope::SupportUserManagement])
-        .await
-        .unwrap();
-    let grant: Value = browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant = app.grant(&[Scope::SupportUserManagement]).await;
     // `postAuth_200_response` is a `oneOf` that lists the same alternative twice, so no
     // object can satisfy it strictly; the client-credentials alternative is the one to meet.
     assert_matches_schema("postAuth_200_response_oneOf", &grant, false);

@@ -185,16 +185,17 @@ impl Backend {
         let fields: Vec<(&Field, &Value)> =
             FIELDS.iter().filter_map(|f| input.get(f.name).map(|v| (f, v))).collect();
         let columns: Vec<String> = fields.iter().map(|(f, _)| f.column()).collect();
-        let placeholders: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 3)).collect();
+        let placeholders: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 4)).collect();
         // Column names come from our own field table, never from the request.
         let sql = format!(
             "INSERT INTO end_users (created_date, modified_date, user_status, {}) \
-             VALUES ($1, $2, 'PENDING', {}) RETURNING id",
+             VALUES ($1, $2, $3, {}) RETURNING id",
             columns.join(", "),
             placeholders.join(", ")
         );
         let now = clock::now_rfc3339();
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now);
+        let mut query =
+            sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(STATUS_PENDING);
         for (field, value) in &fields {
             query = bind_field(query, field, value);
         }

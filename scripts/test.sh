@@ -10,6 +10,8 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 
 echo "==> Unit and integration tests (SQLite and Postgres)"
 cargo test --locked 2>&1 | tee "$logs/cargo.log"
+# The app's own unit tests (form rules, formatting), with the server's feature set.
+cargo test --locked -p app --no-default-features --features ssr 2>&1 | tee -a "$logs/cargo.log"
 
 echo "==> Building the front end for the end-to-end tests"
 trunk build
@@ -23,9 +25,16 @@ export E2E_ADMIN_USER="admin@e2e.test"
 export E2E_ADMIN_PASSWORD="e2e-passphrase-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')"
 printf '%s\n' "$E2E_ADMIN_PASSWORD" \
   | "$target_dir/debug/server" operator create --username "$E2E_ADMIN_USER" --role administrator --password-stdin
-"$target_dir/debug/server" serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
+"$target_dir/debug/server" seed-demo --users 300 > /dev/null
+# A real SMTP server on loopback; the specs read the emails it writes to E2E_MAIL_DIR.
+smtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export E2E_MAIL_DIR="$e2e_dir/mail"
+python3 end2end/smtp_sink.py "$smtp_port" "$E2E_MAIL_DIR" &
+sink_pid=$!
+DASHBOARD_SMTP_URL="smtp://127.0.0.1:$smtp_port" DASHBOARD_PUBLIC_URL="$E2E_BASE_URL" \
+  "$target_dir/debug/server" serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
 server_pid=$!
-trap 'kill $server_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
+trap 'kill $server_pid $sink_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT
 for _ in $(seq 1 50); do
   curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1 && break
   sleep 0.2

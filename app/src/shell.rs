@@ -48,12 +48,29 @@ pub fn App() -> impl IntoView {
 
     view! {
         <Router>
-            {move || match session.0.get() {
+            <SessionOrPublic session=session/>
+        </Router>
+    }
+}
+
+/// The public pages of end users need no operator; everything else does.
+#[component]
+fn SessionOrPublic(session: Session) -> impl IntoView {
+    let location = use_location();
+    // A memo, so that moving between operator pages does not rebuild the layout.
+    let public = Memo::new(move |_| pages::public::is_public(&location.pathname.get()));
+    view! {
+        {move || {
+            if public.get() {
+                let path = location.pathname.get_untracked();
+                return view! { <pages::public::PublicPage path=path/> }.into_any();
+            }
+            match session.0.get() {
                 None => view! { <Loading label="Starting…"/> }.into_any(),
                 Some(None) => view! { <LoginPage/> }.into_any(),
                 Some(Some(me)) => view! { <Layout me=me/> }.into_any(),
-            }}
-        </Router>
+            }
+        }}
     }
 }
 
@@ -108,6 +125,7 @@ fn LoginPage() -> impl IntoView {
 #[component]
 fn Layout(me: Me) -> impl IntoView {
     let session = expect_context::<Session>();
+    provide_context(pages::users::OpenProfiles::new());
     let role = me.role;
     let me_id = me.id;
     let logout = move |_| {
@@ -139,6 +157,7 @@ fn Layout(me: Me) -> impl IntoView {
             </nav>
             <div class="main-column">
                 <header class="topbar">
+                    <pages::users::toolbar::SearchToolbar/>
                     <span class="spacer"></span>
                     <span class="whoami">
                         <strong data-testid="operator-name">{me.username.clone()}</strong>
@@ -193,6 +212,16 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
                     .into_any()
             }
             Some(View::AuditLog) => view! { <pages::audit_log::AuditLogPage/> }.into_any(),
+            Some(View::SearchUsers) => view! { <pages::users::list::SearchResultsPage/> }.into_any(),
+            Some(View::AllUsers) => view! { <pages::users::list::AllUsersPage/> }.into_any(),
+            Some(View::ProfilesBoard) => {
+                view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any()
+            }
+            Some(View::CreateUser) => view! { <pages::users::form::CreateUserPage/> }.into_any(),
+            Some(View::OnboardingUsers) => view! { <pages::onboarding::OnboardingUsersPage/> }.into_any(),
+            Some(View::SystemConfiguration) => {
+                view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
+            }
             Some(view) => view! {
                 <section>
                     <h1>{view.title()}</h1>

@@ -33,3 +33,37 @@ export async function addOperator(page: Page, username: string, roleLabel: strin
 export function operatorRow(page: Page, username: string) {
   return page.locator(`tr[data-username="${username}"]`);
 }
+
+/** Waits for an email to `to` in the SMTP sink's folder and returns its text. */
+export async function waitForEmail(to: string, contains: string): Promise<string> {
+  const fs = await import("node:fs");
+  const path = await import("node:path");
+  const dir = process.env.E2E_MAIL_DIR ?? "";
+  for (let i = 0; i < 150; i++) {
+    if (dir && fs.existsSync(dir)) {
+      for (const file of fs.readdirSync(dir).sort().reverse()) {
+        const text = fs.readFileSync(path.join(dir, file), "utf8");
+        const recipients = text.split("\n")[0].toLowerCase();
+        if (recipients.includes(to.toLowerCase()) && text.includes(contains)) return text;
+      }
+    }
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`no email to ${to} containing ${contains} in ${dir}`);
+}
+
+/** The path and query of the first link to `page` in an email (e.g. "/activate?token=..."). */
+export function linkIn(email: string, page: string): string {
+  const match = email.match(new RegExp(`/${page}\\?token=[A-Za-z0-9_-]+`));
+  if (!match) throw new Error(`no ${page} link in ${email}`);
+  return match[0];
+}
+
+/** Runs the search toolbar with the given fields. */
+export async function search(page: Page, fields: Record<string, string>) {
+  const toolbar = page.getByRole("search", { name: "Search users" });
+  for (const label of ["User Id", "User Tag", "Email", "Name", "Card", "Wallet"]) {
+    await toolbar.getByLabel(label, { exact: true }).fill(fields[label] ?? "");
+  }
+  await toolbar.getByRole("button", { name: "Search" }).click();
+}

@@ -93,6 +93,13 @@ pub struct ServeArgs {
     /// Lifetime of an OAuth2 access token, in seconds.
     #[arg(long, env = "DASHBOARD_API_TOKEN_SECONDS", default_value_t = 3600)]
     pub api_token_seconds: u64,
+    /// Where emails go, in lettre's URL form (`smtp://127.0.0.1:2525`, `smtps://user:pass@host`).
+    /// Unset: emails wait in the outbox and the log says mail delivery is off.
+    #[arg(long, env = "DASHBOARD_SMTP_URL")]
+    pub smtp_url: Option<String>,
+    /// The sender of emails.
+    #[arg(long, env = "DASHBOARD_MAIL_FROM", default_value = "Back office <no-reply@localhost>")]
+    pub mail_from: String,
     /// Username of the Administrator created on first start (when there is no operator).
     #[arg(long, env = "DASHBOARD_INITIAL_ADMIN", default_value = "admin@backoffice.local")]
     pub initial_admin: String,

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use app::ssr::SessionCookie;
-use backend::{Actor, Backend, RequestMeta, SessionSettings};
+use backend::{Actor, Backend, MailSettings, RequestMeta, SessionSettings};
 use server::cli::{
     ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, SeedDemoArgs,
     ServeArgs,
@@ -45,9 +45,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         absolute_timeout: Duration::from_secs(args.session_absolute_hours * 3600),
         api_token_lifetime: Duration::from_secs(args.api_token_seconds),
     };
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    let mail = MailSettings {
+        smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
+        from: args.mail_from.clone(),
+        public_url: public_url.clone(),
+    };
     let backend = Backend::connect(&args.db.database_url, sessions)
         .await
-        .context("cannot open the database")?;
+        .context("cannot open the database")?
+        .with_mail(mail);
+    tokio::spawn(backend.clone().run_mail_worker());
     if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {
         // Shown once, on the terminal of whoever started the server; never logged.
         println!("Created the first Administrator.");
@@ -55,7 +63,6 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         println!("  password: {password}");
         println!("Keep this password now: it is not stored anywhere in clear.");
     }
-    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
     let state = AppState {
         backend,
         cookie: SessionCookie { secure: public_url.starts_with("https://") },

@@ -59,3 +59,121 @@ pub struct Page<T> {
     pub page: i64,
     pub page_size: i64,
 }
+
+/// The search toolbar's fields, as typed (each may be empty).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserLookup {
+    pub user_id: String,
+    pub user_tag: String,
+    pub email: String,
+    pub name: String,
+    /// A card id (digits) or a card's public token.
+    pub card: String,
+    pub wallet: String,
+}
+
+impl UserLookup {
+    pub fn is_empty(&self) -> bool {
+        [&self.user_id, &self.user_tag, &self.email, &self.name, &self.card, &self.wallet]
+            .iter()
+            .all(|v| v.trim().is_empty())
+    }
+
+    /// The lookup as URL query pairs (only the filled fields), for the results page.
+    pub fn to_query(&self) -> Vec<(&'static str, String)> {
+        [
+            ("userId", &self.user_id),
+            ("userTag", &self.user_tag),
+            ("email", &self.email),
+            ("name", &self.name),
+            ("card", &self.card),
+            ("wallet", &self.wallet),
+        ]
+        .into_iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .map(|(k, v)| (k, v.trim().to_string()))
+        .collect()
+    }
+
+    pub fn from_query(get: impl Fn(&str) -> Option<String>) -> Self {
+        let get = |k: &str| get(k).unwrap_or_default();
+        UserLookup {
+            user_id: get("userId"),
+            user_tag: get("userTag"),
+            email: get("email"),
+            name: get("name"),
+            card: get("card"),
+            wallet: get("wallet"),
+        }
+    }
+}
+
+/// A page of end users (API objects) and how many match in all.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub total: i64,
+}
+
+/// A child in the Children Users diagram, with its own children.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildNode {
+    pub user_id: i64,
+    pub name: String,
+    pub parent_type: Option<String>,
+    pub user_status: String,
+    pub children: Vec<ChildNode>,
+}
+
+/// Everything the Profile Boards show about one user.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct UserProfile {
+    pub user: serde_json::Map<String, serde_json::Value>,
+    pub wallets: Vec<serde_json::Value>,
+    pub cards: Vec<serde_json::Value>,
+    pub beneficiaries: Vec<serde_json::Value>,
+    pub tax_residences: Vec<serde_json::Value>,
+    pub children: Vec<ChildNode>,
+}
+
+/// The display name of a user object: legal name for legal entities, else first and last name.
+pub fn user_display_name(user: &serde_json::Map<String, serde_json::Value>) -> String {
+    let text = |k: &str| user.get(k).and_then(|v| v.as_str()).unwrap_or_default().trim().to_string();
+    let legal = text("legalName");
+    let person = format!("{} {}", text("firstname"), text("lastname")).trim().to_string();
+    let is_person = user.get("userTypeId").and_then(|v| v.as_i64()) == Some(1);
+    match (is_person, legal.is_empty(), person.is_empty()) {
+        (false, false, _) | (true, false, true) => legal,
+        (_, _, false) => person,
+        _ => text("email"),
+    }
+}
+
+/// One tax residence of the "Tax residences" popup's list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaxResidenceDraft {
+    /// `None` for a residence added in the popup.
+    pub id: Option<i64>,
+    pub country: String,
+    pub tax_payer_id: String,
+}
+
+/// System Configuration's feature toggles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SystemSettings {
+    /// "Send forgot password" is offered on user profiles.
+    pub send_forgot_password: bool,
+    /// The SCA devices section is shown on user profiles.
+    pub sca_devices_section: bool,
+}
+
+/// One row of Onboarding Users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnboardingEntry {
+    pub account_id: i64,
+    pub email: String,
+    /// RFC 3339, UTC.
+    pub created_date: String,
+    pub activated_date: Option<String>,
+    pub user_id: Option<i64>,
+}

@@ -339,10 +339,50 @@ pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldErr
     errors
 }
 
+/// What a stored user must satisfy before a KYC review can be requested, as far as its own
+/// fields tell (the backend adds the rules that need other data, such as tax residences):
+/// an autoentrepreneur (userTypeId 1, legalForm 1000) has all of its secondary address or
+/// none of it.
+pub fn kyc_review_errors(user: &Map<String, Value>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    let present = |name: &str| user.get(name).is_some_and(|v| !v.is_null() && v != "");
+    let is_autoentrepreneur = user.get("userTypeId").and_then(Value::as_i64) == Some(1)
+        && user.get("legalForm").is_some_and(|v| v == "1000" || v == 1000);
+    let set = SECONDARY_ADDRESS.iter().filter(|f| present(f)).count();
+    if is_autoentrepreneur && set > 0 && set < SECONDARY_ADDRESS.len() {
+        for missing in SECONDARY_ADDRESS.iter().filter(|f| !present(f)) {
+            errors.push(FieldError::new(
+                missing,
+                format!("{missing} is required: an autoentrepreneur's secondary address must be complete (or empty) before a KYC review."),
+            ));
+        }
+    }
+    errors
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn autoentrepreneurs_need_a_whole_secondary_address_for_review() {
+        let fields = |v: Value| -> Vec<String> {
+            kyc_review_errors(v.as_object().unwrap()).into_iter().map(|e| e.field).collect()
+        };
+        let partial = json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue", "secondaryCity": "Paris"});
+        assert_eq!(fields(partial.clone()), ["secondaryPostcode", "secondaryCountry"]);
+        assert!(fields(json!({"userTypeId": 1, "legalForm": "1000"})).is_empty(), "none of it is fine");
+        let whole = json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue",
+                           "secondaryPostcode": "75001", "secondaryCity": "Paris", "secondaryCountry": "FR"});
+        assert!(fields(whole).is_empty());
+        let mut business = partial.clone();
+        business["userTypeId"] = json!(2);
+        assert!(fields(business).is_empty(), "the rule is for autoentrepreneurs only");
+        let mut other_form = partial;
+        other_form["legalForm"] = json!("5499");
+        assert!(fields(other_form).is_empty());
+    }
 
     fn errors(input: Value, mode: Mode) -> Vec<String> {
         user_input_errors(input.as_object().unwrap(), mode).into_iter().map(|e| e.field).collect()

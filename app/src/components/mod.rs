@@ -23,6 +23,15 @@ impl Notices {
     pub fn failure(&self, error: &AppError) {
         self.0.set(Some(Notice::Failure(error.to_string())));
     }
+
+    /// A failure said in our own words (no request behind it, or an empty answer).
+    pub fn failure_text(&self, message: impl Into<String>) {
+        self.0.set(Some(Notice::Failure(message.into())));
+    }
+
+    pub fn clear(&self) {
+        self.0.set(None);
+    }
 }
 
 pub fn use_notices() -> Notices {

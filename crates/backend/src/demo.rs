@@ -214,6 +214,18 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
+        // Physical users reside for tax where they live; US residents and one in two others
+        // have a TIN, the rest a liability waiver (shared::tax).
+        sqlx::query(
+            "INSERT INTO tax_residences (user_id, country, tax_payer_id, liability_waiver, created_date, last_update) \
+             SELECT id, country, \
+                    CASE WHEN country = 'US' OR id % 2 = 0 THEN 'TIN' || CAST(id * 13 AS TEXT) ELSE NULL END, \
+                    CASE WHEN country = 'US' OR id % 2 = 0 THEN 0 ELSE 1 END, created_date, created_date \
+             FROM end_users WHERE id >= $1 AND user_type_id = 1 AND country IS NOT NULL",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
         // One user in forty is an employee of the user before it (depth 1).
         sqlx::query(
             "UPDATE end_users SET parent_user_id = id - 1, parent_type = 'employee' \

@@ -10,12 +10,17 @@ pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod kyc;
+pub mod mail;
 pub mod oauth;
+pub mod onboarding;
 pub mod products;
 pub mod operators;
 pub mod password;
 pub mod sessions;
+pub mod settings;
 pub mod tax_residences;
+pub mod user_lookup;
 pub mod users;
 pub mod users_search;
 
@@ -46,18 +51,52 @@ impl Default for SessionSettings {
     }
 }
 
+/// Where emails go and what their links point at.
+#[derive(Clone, Debug)]
+pub struct MailSettings {
+    /// lettre's URL form (`smtp://127.0.0.1:2525`); `None` keeps every email in the outbox.
+    pub smtp_url: Option<String>,
+    pub from: String,
+    /// The base of the links in emails (`https://backoffice.example.com`).
+    pub public_url: String,
+}
+
+impl Default for MailSettings {
+    fn default() -> Self {
+        MailSettings {
+            smtp_url: None,
+            from: "Back office <no-reply@localhost>".into(),
+            public_url: "http://127.0.0.1:3000".into(),
+        }
+    }
+}
+
 /// The service: one per process, cheap to clone.
 #[derive(Clone)]
 pub struct Backend {
     pub db: Db,
     pub sessions: SessionSettings,
+    pub mail: MailSettings,
+    /// Wakes the mail worker when an email is queued.
+    pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl Backend {
     /// Connects, applies the migrations and returns a ready service.
     pub async fn connect(database_url: &str, sessions: SessionSettings) -> Result<Backend> {
         let db = Db::connect(database_url).await?;
-        Ok(Backend { db, sessions })
+        Ok(Backend {
+            db,
+            sessions,
+            mail: MailSettings::default(),
+            mail_queued: std::sync::Arc::new(tokio::sync::Notify::new()),
+        })
+    }
+
+    /// The same service, sending email with `mail`.
+    pub fn with_mail(mut self, mail: MailSettings) -> Backend {
+        self.mail = mail;
+        self
     }
 
     /// Answers whether the database can be reached (for `/healthz`).

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 use shared::Action;
+use shared::dto::TaxResidenceDraft;
 use shared::tax::check_tax_residence;
 use sqlx::{Any, Transaction};
 
@@ -182,5 +183,62 @@ impl Backend {
         audit::write(&mut tx, actor, meta, record).await?;
         tx.commit().await?;
         Ok(after)
+    }
+
+    /// The dashboard popup's "Save Changes": residences left out of `kept` are deleted, those
+    /// without id are added (with a waiver exactly when they have no TIN). Every added one is
+    /// checked first, so a refusal changes nothing.
+    pub async fn replace_tax_residences(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        user_id: i64,
+        kept: Vec<TaxResidenceDraft>,
+    ) -> Result<Vec<Value>> {
+        actor.require(Action::ManageTaxResidences)?;
+        let live = |all: Vec<Value>| -> Vec<Value> { all.into_iter().filter(|r| r["isDeleted"] != true).collect() };
+        let current = live(self.list_tax_residences(actor, user_id).await?);
+        let distribution: Option<String> =
+            sqlx::query_scalar("SELECT distribution_country FROM end_users WHERE id = $1")
+                .bind(user_id)
+                .fetch_optional(&self.db.pool)
+                .await?
+                .ok_or(Error::NotFound)?;
+        let mut countries = Vec::new();
+        for draft in &kept {
+            let country = draft.country.trim().to_ascii_uppercase();
+            match draft.id {
+                Some(id) => {
+                    let stored = current.iter().find(|r| r["id"] == id).ok_or(Error::NotFound)?;
+                    countries.push(stored["country"].as_str().unwrap_or_default().to_string());
+                }
+                None => {
+                    let tin = draft.tax_payer_id.trim();
+                    check_tax_residence(&country, tin, tin.is_empty(), distribution.as_deref())?;
+                    countries.push(country);
+                }
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        if let Some(twice) = countries.iter().find(|c| !seen.insert(c.as_str())) {
+            return Err(Error::Conflict(format!("The user already has a tax residence in {twice}.")));
+        }
+        for stored in &current {
+            let id = stored["id"].as_i64().unwrap_or_default();
+            if !kept.iter().any(|d| d.id == Some(id)) {
+                self.delete_tax_residence(actor, meta, id).await?;
+            }
+        }
+        for draft in kept.into_iter().filter(|d| d.id.is_none()) {
+            let tin = draft.tax_payer_id.trim().to_string();
+            let input = TaxResidenceInput {
+                user_id: Some(user_id),
+                country: Some(draft.country.trim().to_ascii_uppercase()),
+                liability_waiver: Some(tin.is_empty()),
+                tax_payer_id: Some(tin),
+            };
+            self.create_tax_residence(actor, meta, input).await?;
+        }
+        Ok(live(self.list_tax_residences(actor, user_id).await?))
     }
 }

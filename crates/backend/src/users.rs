@@ -25,8 +25,10 @@ pub const STATUS_CANCELED: &str = "CANCELED";
 pub const CODE_CANCELED_BY_OPERATOR: i64 = 110005;
 pub const CODE_CANCELED_BY_USER: i64 = 110006;
 /// `kycReview` values (seed: KYC review statuses).
+pub const KYC_REVIEW_NONE: i64 = 0;
 pub const KYC_REVIEW_PENDING: i64 = 1;
 pub const KYC_REVIEW_VALIDATED: i64 = 2;
+pub const KYC_REVIEW_REFUSED: i64 = 3;
 /// Deepest allowed child: a child of a child of a top-level user.
 pub const MAX_NESTING_DEPTH: usize = 2;
 
@@ -125,7 +127,7 @@ fn duplicate_email() -> Error {
     Error::invalid("email", "email is already used by another user.")
 }
 
-async fn fetch_user(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Map<String, Value>> {
+pub(crate) async fn fetch_user(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Map<String, Value>> {
     let row = sqlx::query(AssertSqlSafe(select_sql())).bind(id).fetch_optional(&mut **tx).await?;
     user_object(&row.ok_or(Error::NotFound)?)
 }
@@ -151,6 +153,63 @@ async fn depth_of(tx: &mut Transaction<'_, Any>, id: i64) -> Result<usize> {
     Ok(depth)
 }
 
+/// Creates a user inside `tx` (the caller checked the permission): the field rules, the
+/// parent rules, the row and its audit.
+pub(crate) async fn create_user_in(
+    tx: &mut Transaction<'_, Any>,
+    actor: &Actor,
+    meta: &RequestMeta,
+    input: Map<String, Value>,
+) -> Result<Map<String, Value>> {
+    first_error(&input, Mode::Create)?;
+    if let Some(parent_id) = input.get("parentUserId").and_then(Value::as_i64) {
+        let status: Option<String> =
+            sqlx::query_scalar("SELECT user_status FROM end_users WHERE id = $1")
+                .bind(parent_id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        match status.as_deref() {
+            None => return Err(Error::invalid("parentUserId", "parentUserId names no user.")),
+            Some(STATUS_CANCELED) => {
+                return Err(Error::invalid("parentUserId", "The parent user is canceled."));
+            }
+            Some(_) => {}
+        }
+        if depth_of(tx, parent_id).await? + 1 > MAX_NESTING_DEPTH {
+            return Err(Error::invalid(
+                "parentUserId",
+                format!("Children may be nested at most {MAX_NESTING_DEPTH} levels deep."),
+            ));
+        }
+    }
+
+    let fields: Vec<(&Field, &Value)> =
+        FIELDS.iter().filter_map(|f| input.get(f.name).map(|v| (f, v))).collect();
+    let columns: Vec<String> = fields.iter().map(|(f, _)| f.column()).collect();
+    let placeholders: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 4)).collect();
+    // Column names come from our own field table, never from the request.
+    let sql = format!(
+        "INSERT INTO end_users (created_date, modified_date, user_status, {}) \
+         VALUES ($1, $2, $3, {}) RETURNING id",
+        columns.join(", "),
+        placeholders.join(", ")
+    );
+    let now = clock::now_rfc3339();
+    let mut query =
+        sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(STATUS_PENDING);
+    for (field, value) in &fields {
+        query = bind_field(query, field, value);
+    }
+    let id: i64 = match query.fetch_one(&mut **tx).await {
+        Ok(row) => row.try_get("id")?,
+        Err(e) if is_unique_violation(&e) => return Err(duplicate_email()),
+        Err(e) => return Err(e.into()),
+    };
+    let created = fetch_user(tx, id).await?;
+    audit::write(tx, actor, meta, Record::new("user.created", "user", id).after(&created)).await?;
+    Ok(created)
+}
+
 impl Backend {
     pub async fn create_user(
         &self,
@@ -159,53 +218,8 @@ impl Backend {
         input: Map<String, Value>,
     ) -> Result<Map<String, Value>> {
         actor.require(Action::CreateUser)?;
-        first_error(&input, Mode::Create)?;
         let mut tx = self.db.begin_write().await?;
-        if let Some(parent_id) = input.get("parentUserId").and_then(Value::as_i64) {
-            let status: Option<String> =
-                sqlx::query_scalar("SELECT user_status FROM end_users WHERE id = $1")
-                    .bind(parent_id)
-                    .fetch_optional(&mut *tx)
-                    .await?;
-            match status.as_deref() {
-                None => return Err(Error::invalid("parentUserId", "parentUserId names no user.")),
-                Some(STATUS_CANCELED) => {
-                    return Err(Error::invalid("parentUserId", "The parent user is canceled."));
-                }
-                Some(_) => {}
-            }
-            if depth_of(&mut tx, parent_id).await? + 1 > MAX_NESTING_DEPTH {
-                return Err(Error::invalid(
-                    "parentUserId",
-                    format!("Children may be nested at most {MAX_NESTING_DEPTH} levels deep."),
-                ));
-            }
-        }
-
-        let fields: Vec<(&Field, &Value)> =
-            FIELDS.iter().filter_map(|f| input.get(f.name).map(|v| (f, v))).collect();
-        let columns: Vec<String> = fields.iter().map(|(f, _)| f.column()).collect();
-        let placeholders: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 4)).collect();
-        // Column names come from our own field table, never from the request.
-        let sql = format!(
-            "INSERT INTO end_users (created_date, modified_date, user_status, {}) \
-             VALUES ($1, $2, $3, {}) RETURNING id",
-            columns.join(", "),
-            placeholders.join(", ")
-        );
-        let now = clock::now_rfc3339();
-        let mut query =
-            sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(STATUS_PENDING);
-        for (field, value) in &fields {
-            query = bind_field(query, field, value);
-        }
-        let id: i64 = match query.fetch_one(&mut *tx).await {
-            Ok(row) => row.try_get("id")?,
-            Err(e) if is_unique_violation(&e) => return Err(duplicate_email()),
-            Err(e) => return Err(e.into()),
-        };
-        let created = fetch_user(&mut tx, id).await?;
-        audit::write(&mut tx, actor, meta, Record::new("user.created", "user", id).after(&created)).await?;
+        let created = create_user_in(&mut tx, actor, meta, input).await?;
         tx.commit().await?;
         Ok(created)
     }

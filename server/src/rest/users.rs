@@ -113,3 +113,14 @@ pub async fn freeze_assets(
     let user = state.backend.set_frozen(&caller.actor, &caller.meta, id, frozen).await.map_err(|e| caller.error(e))?;
     Ok(envelope(user))
 }
+
+/// `PUT /v1/users/{userId}/Kycreview`: sends the user (and its children) to KYC review.
+pub async fn kyc_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let id = user_id(&id)?;
+    let user = state
+        .backend
+        .request_kyc_review(&caller.actor, &caller.meta, id, backend::kyc::KycReviewDoor::Api)
+        .await
+        .map_err(|e| caller.error(e))?;
+    Ok(envelope(user))
+}

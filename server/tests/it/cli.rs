@@ -117,6 +117,11 @@ mod seed {
         assert_eq!(count("SELECT COUNT(*) FROM wallets").await, 2400);
         assert!(count("SELECT COUNT(*) FROM wallets WHERE balance > 0").await > 1000);
         assert!(count("SELECT COUNT(*) FROM end_users WHERE parent_user_id IS NOT NULL").await >= 50);
+        assert!(count("SELECT COUNT(*) FROM cards").await >= 1000);
+        assert!(count("SELECT COUNT(*) FROM tax_residences").await >= 200);
+        // Seeded tax residences follow the TIN rules: a US residence has its TIN, a waiver has none.
+        assert_eq!(count("SELECT COUNT(*) FROM tax_residences WHERE country = 'US' AND tax_payer_id IS NULL").await, 0);
+        assert_eq!(count("SELECT COUNT(*) FROM tax_residences WHERE (liability_waiver = 1) = (tax_payer_id IS NOT NULL)").await, 0);
         // The name index covers seeded users too.
         let search = backend::users_search::UserSearch {
             name: Some("lovelace".into()),

@@ -113,8 +113,16 @@ pub async fn spawn_app(flavor: Flavor) -> TestApp {
 }
 
 pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestApp {
+    spawn_app_with_mail(flavor, sessions, backend::MailSettings::default()).await
+}
+
+/// An app whose emails go to `mail` (its worker runs when an SMTP URL is set).
+pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail: backend::MailSettings) -> TestApp {
     let db = TestDb::new(flavor).await;
-    let backend = Backend::connect(&db.url, sessions).await.expect("backend connects");
+    let backend = Backend::connect(&db.url, sessions).await.expect("backend connects").with_mail(mail);
+    if backend.mail.smtp_url.is_some() {
+        tokio::spawn(backend.clone().run_mail_worker());
+    }
     let dist = std::env::temp_dir().join("backoffice-test-empty-dist");
     let state = server::AppState {
         backend: backend.clone(),

@@ -37,7 +37,7 @@ fn spec() -> &'static Value {
 
 /// OpenAPI 3.0's `nullable: true` is JSON Schema's `"null"` type, and its boolean
 /// `exclusiveMinimum`/`exclusiveMaximum` modify `minimum`/`maximum`.
-fn openapi_to_json_schema(node: &mut Value) {
+pub fn openapi_to_json_schema(node: &mut Value) {
     match node {
         Value::Object(map) => {
             for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
@@ -66,10 +66,15 @@ fn openapi_to_json_schema(node: &mut Value) {
 /// Panics with every violation unless `instance` matches the schema `#/components/schemas/{name}`
 /// (or, with `array`, is an array of it).
 pub fn assert_matches_schema(name: &str, instance: &Value, array: bool) {
+    assert_matches_schema_of(spec(), name, instance, array);
+}
+
+/// The same check against another OpenAPI document (already converted to JSON Schema).
+pub fn assert_matches_schema_of(document: &Value, name: &str, instance: &Value, array: bool) {
     let target = json!({ "$ref": format!("#/components/schemas/{name}") });
     let mut schema = if array { json!({ "type": "array", "items": target }) } else { target };
     schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
-    schema["components"] = spec()["components"].clone();
+    schema["components"] = document["components"].clone();
     let validator = jsonschema::validator_for(&schema).expect("the contract's schema compiles");
     let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{name} violations: {errors:#?}\nin {instance:#}");

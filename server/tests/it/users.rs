@@ -16,6 +16,7 @@ crate::on_both_databases!(
     editing_a_validated_user_sends_it_back_to_review,
     each_endpoint_needs_its_scope,
     only_admin_tokens_freeze_assets,
+    kyc_review_requests_check_that_each_user_is_ready,
 );
 
 async fn only_admin_tokens_freeze_assets(flavor: Flavor) {
@@ -320,4 +321,84 @@ mod search {
         let (status, body) = app.rest(Method::GET, "/v1/users?name=ab", &t, None).await;
         assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "name".into()));
     }
+}
+
+async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let review = |id: i64| {
+        let (app, t) = (&app, &t);
+        async move { app.rest(Method::PUT, &format!("/v1/users/{id}/Kycreview"), t, None).await }
+    };
+
+    // An autoentrepreneur with half a secondary address is refused, naming what is missing.
+    let mut auto = person("auto@example.com");
+    auto["legalForm"] = json!("1000");
+    auto["secondaryAddress1"] = json!("2 rue du Bac");
+    auto["secondaryCity"] = json!("Paris");
+    let auto_id = create(&app, &t, auto).await["userId"].as_i64().unwrap();
+    let (status, body) = review(auto_id).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "secondaryPostcode".into()), "{body}");
+    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{auto_id}"), &t,
+        Some(json!({"secondaryPostcode": "75007", "secondaryCountry": "FR"}))).await;
+    assert_eq!(status, 200);
+
+    // A scope check first: the API needs read_write.
+    let no_write = app.bearer(&[Scope::ReadOnly, Scope::Legal]).await;
+    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{auto_id}/Kycreview"), &no_write, None).await;
+    assert_eq!(status, 403);
+
+    let (status, body) = review(auto_id).await;
+    assert_eq!(status, 200, "{body}");
+    let user = &body["users"][0];
+    assert_eq!(user["kycReview"], 1);
+    assert!(user["kycReviewComment"].as_str().unwrap().contains("kycReview NONE -> PENDING"), "{user}");
+    let (status, body) = review(auto_id).await;
+    assert_eq!(status, 409, "already pending: {body}");
+
+    // A US person needs a US tax residence first.
+    let mut us = person("us@example.com");
+    us["specifiedUSPerson"] = json!(1);
+    us["country"] = json!("US");
+    let us_id = create(&app, &t, us).await["userId"].as_i64().unwrap();
+    let (status, body) = review(us_id).await;
+    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "specifiedUSPerson".into()), "{body}");
+    let (status, _) = app.rest(Method::POST, "/v1/taxResidences", &t,
+        Some(json!({"userId": us_id, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false}))).await;
+    assert_eq!(status, 200);
+    let (status, _) = review(us_id).await;
+    assert_eq!(status, 200);
+
+    // The request covers the children; a child that is not ready stops it, named.
+    let parent = create(&app, &t, person("parent@example.com")).await["userId"].as_i64().unwrap();
+    let mut child = person("child@example.com");
+    child["parentUserId"] = json!(parent);
+    child["parentType"] = json!("employee");
+    let child_id = create(&app, &t, child.clone()).await["userId"].as_i64().unwrap();
+    let mut bad_child = child;
+    bad_child["email"] = json!("bad-child@example.com");
+    bad_child["legalForm"] = json!("1000");
+    bad_child["secondaryCity"] = json!("Lyon");
+    let bad_child_id = create(&app, &t, bad_child).await["userId"].as_i64().unwrap();
+    let (status, body) = review(parent).await;
+    assert_eq!(status, 400);
+    assert!(body["errors"][0]["message"].as_str().unwrap().contains(&format!("Child user {bad_child_id}")), "{body}");
+    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{bad_child_id}"), &t, Some(json!({"secondaryCity": ""}))).await;
+    assert_eq!(status, 200);
+    let (status, _) = review(parent).await;
+    assert_eq!(status, 200);
+    for id in [child_id, bad_child_id] {
+        let (_, body) = app.rest(Method::GET, &format!("/v1/users/{id}"), &t, None).await;
+        assert_eq!(body["users"][0]["kycReview"], 1, "child {id} went to review with its parent");
+    }
+
+    // A canceled user cannot be reviewed.
+    let gone = create(&app, &t, person("gone@example.com")).await["userId"].as_i64().unwrap();
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{gone}?origin=USER"), &t, None).await;
+    assert_eq!(status, 200);
+    let (status, _) = review(gone).await;
+    assert_eq!(status, 409);
+
+    let audited = app.audit_actions().await.iter().filter(|a| *a == "user.kyc_review_requested").count();
+    assert_eq!(audited, 5, "auto, us, parent and its two children");
 }

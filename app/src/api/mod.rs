@@ -84,3 +84,10 @@ pub async fn list_audit(page: i64, page_size: i64) -> Result<Page<AuditEntry>, A
     with_actor(|ctx, actor| async move { ctx.backend.list_audit(&actor, page, page_size).await })
         .await
 }
+
+mod users;
+pub use users::*;
+mod admin;
+mod public;
+pub use admin::*;
+pub use public::*;

@@ -1,0 +1,70 @@
+//! Onboarding Users: end users who signed up, not completed (waiting for activation) or
+//! completed (with their userId).
+
+use leptos::prelude::*;
+
+use crate::api;
+use crate::components::{Loading, short_time};
+use crate::shell::handle_session_end;
+
+const PAGE_SIZE: i64 = 50;
+
+#[component]
+pub fn OnboardingUsersPage() -> impl IntoView {
+    let completed = RwSignal::new(false);
+    let page = RwSignal::new(1i64);
+    let entries = LocalResource::new(move || api::list_onboarding(completed.get(), page.get(), PAGE_SIZE));
+    let choose = move |done: bool| {
+        move |_| {
+            completed.set(done);
+            page.set(1);
+        }
+    };
+    let body = move || {
+        entries.get().map(|result| match result {
+            Err(e) => {
+                handle_session_end(&e);
+                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+            }
+            Ok(p) if p.items.is_empty() => view! {
+                <p class="empty">{if completed.get_untracked() { "No completed onboarding yet." } else { "No onboarding waiting." }}</p>
+            }
+            .into_any(),
+            Ok(p) => {
+                let last = ((p.total + p.page_size - 1) / p.page_size).max(1);
+                view! {
+                    <table class="data-table" aria-label="Onboarding users">
+                        <thead><tr><th scope="col">"Email"</th><th scope="col">"Signed up"</th>
+                            <th scope="col">"Completed"</th><th scope="col">"User id"</th></tr></thead>
+                        <tbody>
+                            {p.items.into_iter().map(|e| view! { <tr>
+                                <td>{e.email}</td>
+                                <td>{short_time(&e.created_date)}</td>
+                                <td>{e.activated_date.as_deref().map(short_time).unwrap_or_else(|| "Not completed".into())}</td>
+                                <td>{e.user_id.map(|id| id.to_string()).unwrap_or_default()}</td>
+                            </tr> }).collect_view()}
+                        </tbody>
+                    </table>
+                    <div class="pager">
+                        <button class="secondary" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|n| *n -= 1)>"Previous"</button>
+                        <span>{format!("Page {} of {last} ({} accounts)", p.page, p.total)}</span>
+                        <button class="secondary" disabled=move || { page.get() >= last } on:click=move |_| page.update(|n| *n += 1)>"Next"</button>
+                    </div>
+                }
+                .into_any()
+            }
+        })
+    };
+    view! {
+        <section>
+            <h1>"Onboarding Users"</h1>
+            <div class="inner-tabs" role="tablist" aria-label="Onboarding state">
+                <button type="button" role="tab" aria-selected=move || (!completed.get()).to_string()
+                    class:active=move || !completed.get() on:click=choose(false)>"Not completed"</button>
+                <button type="button" role="tab" aria-selected=move || completed.get().to_string()
+                    class:active=move || completed.get() on:click=choose(true)>"Completed"</button>
+            </div>
+            <Transition fallback=|| view! { <Loading/> }>{body}</Transition>
+        </section>
+    }
+}

@@ -1,0 +1,65 @@
+//! System Configuration (admin): feature toggles, effective at once.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use shared::dto::SystemSettings;
+
+use crate::api;
+use crate::components::{Loading, use_notices};
+use crate::shell::handle_session_end;
+
+#[component]
+pub fn SystemConfigurationPage() -> impl IntoView {
+    let notices = use_notices();
+    let current = LocalResource::new(api::load_system_settings);
+    let forgot = RwSignal::new(true);
+    let sca = RwSignal::new(true);
+    let pending = RwSignal::new(false);
+    Effect::new(move |_| {
+        if let Some(Ok(s)) = current.get() {
+            forgot.set(s.send_forgot_password);
+            sca.set(s.sca_devices_section);
+        }
+    });
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        pending.set(true);
+        let settings = SystemSettings { send_forgot_password: forgot.get_untracked(), sca_devices_section: sca.get_untracked() };
+        spawn_local(async move {
+            let result = api::update_system_settings(settings).await;
+            pending.set(false);
+            match result {
+                Ok(_) => notices.success("The configuration was saved."),
+                Err(e) => {
+                    handle_session_end(&e);
+                    notices.failure(&e);
+                }
+            }
+        });
+    };
+    view! {
+        <section>
+            <h1>"System Configuration"</h1>
+            {move || match current.get() {
+                None => view! { <Loading/> }.into_any(),
+                Some(Err(e)) => {
+                    handle_session_end(&e);
+                    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
+                }
+                Some(Ok(_)) => view! {
+                    <form class="panel settings-form" on:submit=save>
+                        <label class="toggle"><input type="checkbox" bind:checked=forgot/>
+                            " Send forgot password enabled"</label>
+                        <label class="toggle"><input type="checkbox" bind:checked=sca/>
+                            " SCA devices section enabled"</label>
+                        <div class="form-actions">
+                            <button type="submit" class="primary" disabled=move || pending.get()>
+                                {move || if pending.get() { "Saving…" } else { "Save" }}
+                            </button>
+                        </div>
+                    </form>
+                }.into_any(),
+            }}
+        </section>
+    }
+}

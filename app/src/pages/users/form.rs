@@ -1,0 +1,427 @@
+//! The user form: Edit user information (a dialog on the profile) and Create a new User
+//! (a page, also reached by "Add child user"). Fields, inputs and checks all come from
+//! `shared::user_fields`, the table the server validates with; server refusals land on the
+//! field they name.
+
+use std::collections::BTreeMap;
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_router::hooks::use_query_map;
+use serde_json::{Map, Value};
+use shared::codes;
+use shared::user_fields::{FIELDS, Kind, Mode, Settable, field, user_input_errors};
+
+use super::{profile_opener, tab_label, text};
+use crate::api;
+use crate::components::{Modal, use_notices};
+use crate::error::AppError;
+use crate::shell::handle_session_end;
+
+const IDENTITY: &[&str] = &[
+    "title", "firstname", "lastname", "middleNames", "birthday", "placeOfBirth", "birthCountry", "nationality",
+    "nationalityOther", "occupation", "occupationType", "incomeRange", "personalAssets",
+];
+const CONTACT: &[&str] = &["email", "phone", "mobile", "language", "timezone"];
+const ADDRESS: &[&str] = &["address1", "address2", "address3", "postcode", "city", "state", "country", "distributionCountry"];
+const SECONDARY_ADDRESS: &[&str] = &[
+    "secondaryAddress1", "secondaryAddress2", "secondaryAddress3", "secondaryPostcode", "secondaryCity",
+    "secondaryState", "secondaryCountry",
+];
+const LEGAL_ENTITY: &[&str] = &[
+    "legalName", "legalForm", "legalRegistrationNumber", "legalRegistrationDate", "legalTvaNumber",
+    "legalShareCapital", "legalSector", "legalSectorType", "legalAnnualTurnOver", "legalNetIncomeRange",
+    "legalNumberOfEmployeeRange", "isOnStockExchange", "effectiveBeneficiary", "entityType",
+];
+/// Chosen on their own (type, parent) rather than in a group.
+const SET_APART: &[&str] = &["userTypeId", "parentUserId", "parentType"];
+
+/// The groups of the form, like the Profile tab; "Other" gathers every remaining field so
+/// that none of the table is missing.
+fn groups(user_type: i64) -> Vec<(&'static str, Vec<&'static str>)> {
+    let grouped: Vec<&str> = [IDENTITY, CONTACT, ADDRESS, SECONDARY_ADDRESS, LEGAL_ENTITY, SET_APART].concat();
+    let other: Vec<&str> = FIELDS.iter().map(|f| f.name).filter(|n| !grouped.contains(n)).collect();
+    let mut list = vec![];
+    if user_type == 1 {
+        list.push(("Identity", IDENTITY.to_vec()));
+    } else {
+        list.push(("Legal entity", LEGAL_ENTITY.to_vec()));
+        list.push(("Legal representative", vec!["title", "firstname", "lastname", "birthday", "nationality"]));
+    }
+    list.push(("Contact", CONTACT.to_vec()));
+    list.push(("Address", ADDRESS.to_vec()));
+    list.push(("Secondary address", SECONDARY_ADDRESS.to_vec()));
+    list.push(("Other", other));
+    list
+}
+
+/// A field's label for people.
+pub fn field_label(name: &str) -> String {
+    let special = match name {
+        "firstname" => "First name",
+        "lastname" => "Last name",
+        "email" => "Email",
+        "country" => "Country",
+        "userTag" => "User tag",
+        "specifiedUSPerson" => "US person",
+        "legalTvaNumber" => "VAT number",
+        "address1" => "Address line 1",
+        "address2" => "Address line 2",
+        "address3" => "Address line 3",
+        "secondaryAddress1" => "Secondary address line 1",
+        "secondaryAddress2" => "Secondary address line 2",
+        "secondaryAddress3" => "Secondary address line 3",
+        "userTypeId" => "User type",
+        "parentUserId" => "Parent user id",
+        _ => "",
+    };
+    if !special.is_empty() {
+        return special.to_string();
+    }
+    let mut words = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_ascii_uppercase() && i > 0 {
+            words.push(' ');
+            words.push(c.to_ascii_lowercase());
+        } else if i == 0 {
+            words.push(c.to_ascii_uppercase());
+        } else {
+            words.push(c);
+        }
+    }
+    words
+}
+
+/// The form's values, as typed, by field name.
+type Values = RwSignal<BTreeMap<String, String>>;
+
+/// Typed values as the API's JSON: integers parsed, empty text cleared (`""`).
+fn to_json(name: &str, raw: &str) -> Result<Value, (String, String)> {
+    let raw = raw.trim();
+    let Some(f) = field(name) else { return Ok(Value::Null) };
+    if f.is_integer() {
+        if raw.is_empty() {
+            return Ok(Value::Null);
+        }
+        return raw
+            .parse::<i64>()
+            .map(Value::from)
+            .map_err(|_| (name.to_string(), format!("{} must be a whole number.", field_label(name))));
+    }
+    Ok(Value::String(raw.to_string()))
+}
+
+/// One input of the form, chosen by the field's kind.
+fn field_input(name: &'static str, values: Values, errors: RwSignal<Vec<(String, String)>>) -> impl IntoView {
+    let f = field(name).expect("a field of the table");
+    let id = format!("user-field-{name}");
+    let error_id = format!("{id}-error");
+    let value = move || values.with(|v| v.get(name).cloned().unwrap_or_default());
+    let set = move |ev: leptos::ev::Event| {
+        let typed = event_target_value(&ev);
+        values.update(|v| {
+            v.insert(name.to_string(), typed);
+        });
+        errors.update(|e| e.retain(|(field, _)| field != name));
+    };
+    let error = move || errors.with(|e| e.iter().find(|(f, _)| f == name).map(|(_, m)| m.clone()));
+    let invalid = move || error().is_some().to_string();
+    let input = match f.kind {
+        Kind::Choice(options) => view! {
+            <select id=id.clone() prop:value=value on:change=set aria-invalid=invalid aria-describedby=error_id.clone()>
+                <option value="">"—"</option>
+                {options.iter().map(|o| view! { <option value=*o>{*o}</option> }).collect_view()}
+            </select>
+        }
+        .into_any(),
+        Kind::IntChoice(options) => {
+            let is_bool = options == [0, 1];
+            view! {
+                <select id=id.clone() prop:value=value on:change=set aria-invalid=invalid aria-describedby=error_id.clone()>
+                    <option value="">"—"</option>
+                    {options.iter().map(|o| {
+                        let shown = match (is_bool, o) { (true, 0) => "No".to_string(), (true, _) => "Yes".to_string(), _ => o.to_string() };
+                        view! { <option value=o.to_string()>{shown}</option> }
+                    }).collect_view()}
+                </select>
+            }
+            .into_any()
+        }
+        kind => {
+            let (input_type, list) = match kind {
+                Kind::Date => ("date", None),
+                Kind::Email => ("email", None),
+                Kind::Phone => ("tel", None),
+                Kind::Count => ("number", None),
+                Kind::Country => ("text", Some("country-codes")),
+                Kind::Language => ("text", Some("language-codes")),
+                Kind::Timezone => ("text", Some("timezone-names")),
+                _ => ("text", None),
+            };
+            view! {
+                <input id=id.clone() type=input_type list=list autocomplete="off" prop:value=value on:input=set
+                    aria-invalid=invalid aria-describedby=error_id.clone()/>
+            }
+            .into_any()
+        }
+    };
+    view! {
+        <div class="form-field">
+            <label for=id>{field_label(name)}</label>
+            {input}
+            {move || error().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
+        </div>
+    }
+}
+
+/// Suggestions for the code fields (the check is still the rule, not the list).
+fn code_lists() -> impl IntoView {
+    view! {
+        <datalist id="country-codes">{codes::COUNTRIES.iter().map(|c| view! { <option value=*c/> }).collect_view()}</datalist>
+        <datalist id="language-codes">{codes::LANGUAGES.iter().map(|c| view! { <option value=*c/> }).collect_view()}</datalist>
+        <datalist id="timezone-names">{codes::TIMEZONES.iter().map(|c| view! { <option value=*c/> }).collect_view()}</datalist>
+    }
+}
+
+fn group_fieldsets(
+    groups: Vec<(&'static str, Vec<&'static str>)>,
+    values: Values,
+    errors: RwSignal<Vec<(String, String)>>,
+    mode: Mode,
+) -> impl IntoView {
+    groups
+        .into_iter()
+        .map(|(title, names)| {
+            let inputs = names
+                .into_iter()
+                .filter(|n| mode == Mode::Create || field(n).is_some_and(|f| f.settable == Settable::Always))
+                .map(|n| field_input(n, values, errors))
+                .collect_view();
+            view! { <fieldset class="form-group"><legend>{title}</legend><div class="form-columns">{inputs}</div></fieldset> }
+        })
+        .collect_view()
+}
+
+/// The JSON to send and the problems the shared rules find, before any request.
+fn collect(
+    values: &BTreeMap<String, String>,
+    original: Option<&Map<String, Value>>,
+    mode: Mode,
+) -> (Map<String, Value>, Vec<(String, String)>) {
+    let mut input = Map::new();
+    let mut problems = Vec::new();
+    for (name, raw) in values {
+        if let Some(before) = original {
+            if text(before, name) == raw.trim() {
+                continue;
+            }
+        } else if raw.trim().is_empty() {
+            continue;
+        }
+        match to_json(name, raw) {
+            Ok(v) => {
+                input.insert(name.clone(), v);
+            }
+            Err(problem) => problems.push(problem),
+        }
+    }
+    problems.extend(user_input_errors(&input, mode).into_iter().map(|e| (e.field, e.message)));
+    (input, problems)
+}
+
+#[component]
+pub fn EditUserDialog(user: Map<String, Value>, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
+    let notices = use_notices();
+    let id = user["userId"].as_i64().unwrap_or_default();
+    let user_type = user["userTypeId"].as_i64().unwrap_or(1);
+    let initial: BTreeMap<String, String> = FIELDS.iter().map(|f| (f.name.to_string(), text(&user, f.name))).collect();
+    let values = RwSignal::new(initial);
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let general = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let original = user.clone();
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (changes, problems) = values.with_untracked(|v| collect(v, Some(&original), Mode::Update));
+        errors.set(problems.clone());
+        general.set(None);
+        if !problems.is_empty() {
+            return;
+        }
+        if changes.is_empty() {
+            on_close.run(());
+            return;
+        }
+        pending.set(true);
+        let was_validated = original["kycReview"] == 2;
+        spawn_local(async move {
+            let result = api::update_user(id, changes).await;
+            pending.set(false);
+            match result {
+                Ok(updated) => {
+                    let review = if updated["kycReview"] == 1 && was_validated {
+                        " Its KYC goes back to review."
+                    } else {
+                        ""
+                    };
+                    notices.success(format!("User #{id} was updated.{review}"));
+                    on_saved.run(());
+                }
+                Err(AppError::Invalid { field, message }) => errors.set(vec![(field, message)]),
+                Err(e) => {
+                    handle_session_end(&e);
+                    general.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title="Edit user information".to_string() on_close=on_close>
+            <form class="form user-form" on:submit=submit novalidate>
+                {code_lists()}
+                {group_fieldsets(groups(user_type), values, errors, Mode::Update)}
+                {move || general.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <div class="form-actions">
+                    <button type="button" class="secondary" on:click=move |_| on_close.run(())>"Cancel"</button>
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || if pending.get() { "Saving…" } else { "Save" }}
+                    </button>
+                </div>
+            </form>
+        </Modal>
+    }
+}
+
+/// Create a new User; `?parentUserId=N` (from "Add child user") presets the parent.
+#[component]
+pub fn CreateUserPage() -> impl IntoView {
+    let notices = use_notices();
+    let open = profile_opener();
+    let query = use_query_map();
+    let parent = Memo::new(move |_| query.with(|q| q.get("parentUserId")).filter(|p| !p.is_empty()));
+    let user_type = RwSignal::new(1i64);
+    let values = RwSignal::new(BTreeMap::<String, String>::new());
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let general = RwSignal::new(None::<String>);
+    let pending = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let mut typed = values.get_untracked();
+        // Only the fields of the chosen type's groups are sent.
+        let shown: Vec<&str> = groups(user_type.get_untracked()).into_iter().flat_map(|(_, f)| f).collect();
+        typed.retain(|k, _| shown.contains(&k.as_str()) || k == "specifiedUSPerson" || k == "parentType");
+        typed.insert("userTypeId".into(), user_type.get_untracked().to_string());
+        if let Some(p) = parent.get_untracked() {
+            typed.insert("parentUserId".into(), p);
+        }
+        let (input, problems) = collect(&typed, None, Mode::Create);
+        errors.set(problems.clone());
+        general.set(None);
+        if !problems.is_empty() {
+            return;
+        }
+        pending.set(true);
+        let open = open.clone();
+        spawn_local(async move {
+            let result = api::create_user(input).await;
+            pending.set(false);
+            match result {
+                Ok(created) => {
+                    let id = created["userId"].as_i64().unwrap_or_default();
+                    notices.success(format!("User #{id} was created."));
+                    open(id, tab_label(&created));
+                }
+                Err(AppError::Invalid { field, message }) => errors.set(vec![(field, message)]),
+                Err(e) => {
+                    handle_session_end(&e);
+                    general.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    let title = move || if parent.get().is_some() { "Add child user" } else { "Create a new User" };
+    view! {
+        <section>
+            <h1>{title}</h1>
+            <form class="form user-form page-form" on:submit=submit novalidate>
+                {code_lists()}
+                <fieldset class="form-group">
+                    <legend>"User"</legend>
+                    <div class="form-columns">
+                        <div class="form-field">
+                            <label for="user-field-userTypeId">"User type"</label>
+                            <select id="user-field-userTypeId" prop:value=move || user_type.get().to_string()
+                                on:change=move |ev| user_type.set(event_target_value(&ev).parse().unwrap_or(1))>
+                                <option value="1">"Physical"</option>
+                                <option value="2">"Business"</option>
+                                <option value="3">"NGO"</option>
+                                <option value="4">"Governmental"</option>
+                            </select>
+                        </div>
+                        {field_input("specifiedUSPerson", values, errors)}
+                        {move || parent.get().map(|p| view! {
+                            <div class="form-field">
+                                <label for="user-field-parentUserId">"Parent user id"</label>
+                                <input id="user-field-parentUserId" type="text" readonly prop:value=p/>
+                            </div>
+                            {field_input("parentType", values, errors)}
+                        })}
+                    </div>
+                </fieldset>
+                {move || group_fieldsets(
+                    groups(user_type.get()).into_iter().filter(|(t, _)| *t != "Other").collect(),
+                    values, errors, Mode::Create,
+                )}
+                {move || errors.with(|e| e.iter().find(|(f, _)| f == "parentUserId" || f == "userTypeId").map(|(_, m)| {
+                    view! { <p class="form-error" role="alert">{m.clone()}</p> }
+                }))}
+                {move || general.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+                <div class="form-actions">
+                    <button type="submit" class="primary" disabled=move || pending.get()>
+                        {move || if pending.get() { "Creating…" } else { "Create user" }}
+                    </button>
+                </div>
+            </form>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_field_has_a_place_in_the_form() {
+        for user_type in 1..=4 {
+            let placed: Vec<&str> = groups(user_type).into_iter().flat_map(|(_, f)| f).collect();
+            for f in FIELDS.iter().filter(|f| !SET_APART.contains(&f.name)) {
+                let is_identity_only = IDENTITY.contains(&f.name) && user_type != 1;
+                let is_legal_only = LEGAL_ENTITY.contains(&f.name) && user_type == 1;
+                assert!(placed.contains(&f.name) || is_identity_only || is_legal_only, "{} has no place", f.name);
+            }
+        }
+    }
+
+    #[test]
+    fn labels_read_as_words() {
+        assert_eq!(field_label("legalRegistrationNumber"), "Legal registration number");
+        assert_eq!(field_label("country"), "Country");
+        assert_eq!(field_label("firstname"), "First name");
+    }
+
+    #[test]
+    fn only_changes_are_sent_and_rules_are_the_shared_ones() {
+        let original: Map<String, Value> = serde_json::from_str(r#"{"userId": 1, "country": "FR", "phone": "+33612345678", "kycLevel": 1}"#).unwrap();
+        let mut values: BTreeMap<String, String> = [("country", "XX"), ("phone", "+33612345678"), ("legalShareCapital", "ten")]
+            .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let (input, problems) = collect(&values, Some(&original), Mode::Update);
+        let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
+        assert!(fields.contains(&"country") && fields.contains(&"legalShareCapital"), "{problems:?}");
+        assert!(!input.contains_key("phone"), "unchanged fields are not sent");
+        values.insert("country".into(), "DE".into());
+        values.remove("legalShareCapital");
+        let (input, problems) = collect(&values, Some(&original), Mode::Update);
+        assert!(problems.is_empty());
+        assert_eq!(input.get("country"), Some(&Value::String("DE".into())));
+    }
+}

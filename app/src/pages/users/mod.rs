@@ -1,0 +1,157 @@
+//! The end-user views (seed "Users"): the search toolbar, All Users and the search results,
+//! the Profile Boards with their tabs, the edit / create form and the tax residences popup.
+
+pub mod form;
+pub mod list;
+pub mod profile;
+pub mod tax;
+pub mod toolbar;
+
+use leptos::prelude::*;
+use leptos_router::hooks::use_navigate;
+use serde_json::{Map, Value};
+use shared::View;
+
+/// The users opened in the Profile Boards (one tab each) and the one shown.
+#[derive(Clone, Copy)]
+pub struct OpenProfiles {
+    pub tabs: RwSignal<Vec<(i64, String)>>,
+    pub active: RwSignal<Option<i64>>,
+}
+
+impl OpenProfiles {
+    pub fn new() -> Self {
+        OpenProfiles { tabs: RwSignal::new(Vec::new()), active: RwSignal::new(None) }
+    }
+
+    /// Opens (or focuses) a user's tab without leaving the page.
+    pub fn open(&self, id: i64, label: String) {
+        self.tabs.update(|tabs| {
+            if !tabs.iter().any(|(t, _)| *t == id) {
+                tabs.push((id, label));
+            }
+        });
+        self.active.set(Some(id));
+    }
+
+    pub fn close(&self, id: i64) {
+        self.tabs.update(|tabs| tabs.retain(|(t, _)| *t != id));
+        if self.active.get_untracked() == Some(id) {
+            self.active.set(self.tabs.get_untracked().last().map(|(t, _)| *t));
+        }
+    }
+
+    /// The label a tab shows, once the user's name is known.
+    pub fn relabel(&self, id: i64, label: String) {
+        self.tabs.update(|tabs| {
+            if let Some(tab) = tabs.iter_mut().find(|(t, l)| *t == id && *l != label) {
+                tab.1 = label;
+            }
+        });
+    }
+}
+
+/// A function that opens a user in the Profile Boards and goes there. Call it while a
+/// component is being set up (it reads the router), use it in event handlers.
+pub fn profile_opener() -> impl Fn(i64, String) + Clone + Send + Sync + 'static {
+    let profiles = expect_context::<OpenProfiles>();
+    let navigate = use_navigate();
+    move |id, label| {
+        profiles.open(id, label);
+        navigate(View::ProfilesBoard.path(), Default::default());
+    }
+}
+
+/// A tab's label: the user's name and id.
+pub fn tab_label(user: &Map<String, Value>) -> String {
+    let id = user.get("userId").and_then(Value::as_i64).unwrap_or_default();
+    format!("{} #{id}", shared::dto::user_display_name(user))
+}
+
+pub fn text(user: &Map<String, Value>, key: &str) -> String {
+    match user.get(key) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+pub fn user_type_label(id: i64) -> &'static str {
+    match id {
+        1 => "Physical",
+        2 => "Business",
+        3 => "NGO",
+        4 => "Governmental",
+        _ => "Unknown",
+    }
+}
+
+pub fn status_label(status: &str) -> &'static str {
+    match status {
+        "PENDING" => "Pending",
+        "VALIDATED" => "Validated",
+        "CANCELED" => "Canceled",
+        _ => "Unknown",
+    }
+}
+
+pub fn kyc_review_label(review: i64) -> &'static str {
+    match review {
+        0 => "None",
+        1 => "Pending",
+        2 => "Validated",
+        3 => "Refused",
+        _ => "Unknown",
+    }
+}
+
+/// Minor units as money: `123456` EUR → `1,234.56 EUR`.
+pub fn money(minor: i64, currency: &str) -> String {
+    let sign = if minor < 0 { "-" } else { "" };
+    let abs = minor.unsigned_abs();
+    let units = (abs / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in units.chars().enumerate() {
+        if i > 0 && (units.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("{sign}{grouped}.{:02} {currency}", abs % 100)
+}
+
+/// `key=value&...` with values percent-encoded (RFC 3986 unreserved characters kept).
+pub fn query_string(pairs: &[(String, String)]) -> String {
+    let encode = |s: &str| {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+                _ => format!("%{b:02X}"),
+            })
+            .collect::<String>()
+    };
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn money_is_grouped_with_two_decimals() {
+        assert_eq!(money(123456789, "EUR"), "1,234,567.89 EUR");
+        assert_eq!(money(5, "EUR"), "0.05 EUR");
+        assert_eq!(money(-100000, "USD"), "-1,000.00 USD");
+    }
+
+    #[test]
+    fn query_strings_encode_what_urls_cannot_hold() {
+        let pairs = vec![("email".to_string(), "a+b@x.io".to_string()), ("name".into(), "Le Roy".into()), ("x".into(), String::new())];
+        assert_eq!(query_string(&pairs), "email=a%2Bb%40x.io&name=Le%20Roy");
+    }
+}

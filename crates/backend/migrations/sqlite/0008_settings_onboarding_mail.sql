@@ -1,0 +1,49 @@
+-- System Configuration toggles (seed: System Configuration), read on every use: no restart.
+CREATE TABLE settings (
+    key           TEXT PRIMARY KEY,
+    value         TEXT NOT NULL,
+    modified_date TEXT NOT NULL
+);
+INSERT INTO settings (key, value, modified_date) VALUES
+    ('send_forgot_password', 'true', '1970-01-01T00:00:00.000Z'),
+    ('sca_devices_section', 'true', '1970-01-01T00:00:00.000Z');
+
+-- End users' own logins: created at sign-up (onboarding not completed) or by a password
+-- reset; `user_id` is set when the onboarding completes.
+CREATE TABLE end_user_accounts (
+    id              INTEGER PRIMARY KEY AUTOINCREMENT,
+    email           TEXT    NOT NULL,
+    password_hash   TEXT,
+    user_id         INTEGER REFERENCES end_users(id),
+    created_date    TEXT    NOT NULL,
+    activated_date  TEXT
+);
+CREATE UNIQUE INDEX end_user_accounts_email ON end_user_accounts (lower(email));
+CREATE UNIQUE INDEX end_user_accounts_user ON end_user_accounts (user_id);
+CREATE INDEX end_user_accounts_by_state ON end_user_accounts (activated_date, id);
+
+-- Single-use links sent by email (activation, password reset). Only digests are stored.
+CREATE TABLE end_user_tokens (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_digest  TEXT    NOT NULL UNIQUE,
+    purpose       TEXT    NOT NULL,          -- 'activation' | 'password_reset'
+    account_id    INTEGER NOT NULL REFERENCES end_user_accounts(id),
+    created_date  TEXT    NOT NULL,
+    expires_at    INTEGER NOT NULL,          -- unix seconds
+    used_date     TEXT
+);
+
+-- The mail outbox: written in the transaction that decides to send, delivered by a worker
+-- with retries, so that an SMTP outage loses nothing.
+CREATE TABLE mail_outbox (
+    id               INTEGER PRIMARY KEY AUTOINCREMENT,
+    to_address       TEXT    NOT NULL,
+    subject          TEXT    NOT NULL,
+    body             TEXT    NOT NULL,
+    created_date     TEXT    NOT NULL,
+    attempts         INTEGER NOT NULL DEFAULT 0,
+    next_attempt_at  INTEGER NOT NULL,       -- unix seconds
+    sent_date        TEXT,
+    last_error       TEXT
+);
+CREATE INDEX mail_outbox_due ON mail_outbox (sent_date, next_attempt_at);

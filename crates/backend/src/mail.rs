@@ -1,0 +1,153 @@
+//! Email through a database outbox: a message is queued in the transaction that decides to
+//! send it, and a worker delivers it over SMTP (lettre), retrying with a growing delay. An
+//! SMTP outage, or no SMTP configured at all, loses nothing: the outbox keeps the message.
+
+use std::time::Duration;
+
+use lettre::message::header::ContentTransferEncoding;
+use lettre::message::{Body, Mailbox};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use sqlx::{Any, Transaction};
+
+use crate::clock;
+use crate::error::{Error, Result};
+use crate::Backend;
+
+/// How many messages one pass of the worker takes.
+const BATCH: i64 = 20;
+/// Longest wait between two attempts at one message.
+const MAX_BACKOFF_SECS: i64 = 3600;
+/// How often the worker looks at the outbox when nothing wakes it.
+const POLL: Duration = Duration::from_secs(5);
+
+/// Queues a message; it leaves when the surrounding transaction commits.
+pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, to: &str, subject: &str, body: &str) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO mail_outbox (to_address, subject, body, created_date, next_attempt_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(to)
+    .bind(subject)
+    .bind(body)
+    .bind(clock::now_rfc3339())
+    .bind(clock::unix_now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Delay before attempt `attempts + 1`: 30 s, 1 min, 2 min, ... up to an hour.
+pub fn backoff_secs(attempts: i64) -> i64 {
+    (30i64 << attempts.clamp(0, 20)).min(MAX_BACKOFF_SECS)
+}
+
+#[derive(sqlx::FromRow)]
+struct Queued {
+    id: i64,
+    to_address: String,
+    subject: String,
+    body: String,
+    attempts: i64,
+}
+
+/// Plain 7-bit text when the body allows it (ASCII, lines within RFC 5322's 998), so a
+/// long link stays whole and readable in any mail reader; otherwise lettre's own choice.
+fn plain_body(text: &str) -> Body {
+    let crlf = text.replace("\r\n", "\n").replace('\n', "\r\n");
+    if crlf.is_ascii() && crlf.split("\r\n").all(|line| line.len() <= 998) {
+        Body::dangerous_pre_encoded(crlf.into_bytes(), ContentTransferEncoding::SevenBit)
+    } else {
+        Body::new(text.to_string())
+    }
+}
+
+impl Backend {
+    /// Wakes the worker after a commit that queued mail.
+    pub(crate) fn mail_was_queued(&self) {
+        self.mail_queued.notify_one();
+    }
+
+    /// Sends what is due; returns how many messages left. Failures are recorded on the
+    /// message (without its content) and retried later.
+    pub async fn deliver_due_mail(&self, transport: &AsyncSmtpTransport<Tokio1Executor>) -> Result<usize> {
+        let due: Vec<Queued> = sqlx::query_as(
+            "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
+             WHERE sent_date IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+        )
+        .bind(clock::unix_now())
+        .bind(BATCH)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let mut sent = 0;
+        for mail in due {
+            match self.send_one(transport, &mail).await {
+                Ok(()) => {
+                    sqlx::query("UPDATE mail_outbox SET sent_date = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                        .bind(clock::now_rfc3339())
+                        .bind(mail.id)
+                        .execute(&self.db.pool)
+                        .await?;
+                    sent += 1;
+                }
+                Err(e) => {
+                    tracing::warn!(mail_id = mail.id, attempts = mail.attempts + 1, error = %e, "email delivery failed; will retry");
+                    sqlx::query("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
+                        .bind(clock::unix_now() + backoff_secs(mail.attempts))
+                        .bind(e.to_string())
+                        .bind(mail.id)
+                        .execute(&self.db.pool)
+                        .await?;
+                }
+            }
+        }
+        Ok(sent)
+    }
+
+    async fn send_one(&self, transport: &AsyncSmtpTransport<Tokio1Executor>, mail: &Queued) -> Result<()> {
+        let bad = |what: &str, e: &dyn std::fmt::Display| Error::Internal(format!("{what}: {e}"));
+        let from: Mailbox = self.mail.from.parse().map_err(|e| bad("DASHBOARD_MAIL_FROM is not an address", &e))?;
+        let to: Mailbox = mail.to_address.parse().map_err(|e| bad("bad recipient", &e))?;
+        let message = Message::builder()
+            .from(from)
+            .to(to)
+            .subject(mail.subject.clone())
+            .body(plain_body(&mail.body))
+            .map_err(|e| bad("cannot build the message", &e))?;
+        transport.send(message).await.map_err(|e| bad("SMTP", &e))?;
+        Ok(())
+    }
+
+    /// Runs the delivery loop until the process ends. Without an SMTP URL it only says so:
+    /// the outbox keeps the messages until a server restarts with one.
+    pub async fn run_mail_worker(self) {
+        let Some(url) = self.mail.smtp_url.clone() else {
+            tracing::warn!("mail delivery is off (DASHBOARD_SMTP_URL is not set): emails stay in the outbox");
+            return;
+        };
+        let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
+            Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
+            Err(e) => {
+                tracing::error!(error = %e, "DASHBOARD_SMTP_URL is not a valid SMTP URL: mail delivery is off");
+                return;
+            }
+        };
+        tracing::info!("mail delivery is on");
+        loop {
+            if let Err(e) = self.deliver_due_mail(&transport).await {
+                tracing::error!(error = %e, "the mail outbox could not be read");
+            }
+            let _ = tokio::time::timeout(POLL, self.mail_queued.notified()).await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_up_to_an_hour() {
+        assert_eq!([0, 1, 2, 3].map(backoff_secs), [30, 60, 120, 240]);
+        assert_eq!(backoff_secs(10), MAX_BACKOFF_SECS);
+        assert_eq!(backoff_secs(500), MAX_BACKOFF_SECS);
+    }
+}

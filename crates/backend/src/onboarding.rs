@@ -1,0 +1,274 @@
+//! End users' own accounts: sign-up with email and password, activation by a single-use
+//! emailed link (which creates the end user), and password reset ("Send forgot password"
+//! from a profile, then a single-use link). Links carry random tokens; only their digests
+//! are stored. Each page a link opens is public, so every answer about a token is the same
+//! whatever was wrong with it.
+
+use serde_json::{Map, Value, json};
+use shared::Action;
+use shared::dto::{OnboardingEntry, Page};
+use shared::validation::{check_password_strength, is_valid_email};
+use sqlx::{Any, Transaction};
+
+use crate::audit::{self, Record};
+use crate::auth::{Actor, RequestMeta};
+use crate::error::{Error, Result};
+use crate::users::{STATUS_CANCELED, create_user_in, fetch_user};
+use crate::{Backend, clock, mail, password};
+
+/// How long an activation link works.
+pub const ACTIVATION_TTL_SECS: i64 = 24 * 3600;
+/// How long a password-reset link works.
+pub const RESET_TTL_SECS: i64 = 3600;
+
+const ACTIVATION: &str = "activation";
+const PASSWORD_RESET: &str = "password_reset";
+
+fn invalid_link() -> Error {
+    Error::invalid("token", "This link is invalid, was already used or has expired.")
+}
+
+/// Creates a single-use token for `account_id` and returns it (to put in a link).
+async fn issue_token(tx: &mut Transaction<'_, Any>, account_id: i64, purpose: &str, ttl: i64) -> Result<String> {
+    let token = password::random_token(32);
+    sqlx::query(
+        "INSERT INTO end_user_tokens (token_digest, purpose, account_id, created_date, expires_at) VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(password::token_digest(&token))
+    .bind(purpose)
+    .bind(account_id)
+    .bind(clock::now_rfc3339())
+    .bind(clock::unix_now() + ttl)
+    .execute(&mut **tx)
+    .await?;
+    Ok(token)
+}
+
+/// Spends a token: the account it opens, or the one refusal for every bad link.
+async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) -> Result<(i64, String)> {
+    let found: Option<(i64, i64, String)> = sqlx::query_as(
+        "SELECT t.id, t.account_id, a.email FROM end_user_tokens t JOIN end_user_accounts a ON a.id = t.account_id \
+         WHERE t.token_digest = $1 AND t.purpose = $2 AND t.used_date IS NULL AND t.expires_at > $3",
+    )
+    .bind(password::token_digest(token.trim()))
+    .bind(purpose)
+    .bind(clock::unix_now())
+    .fetch_optional(&mut **tx)
+    .await?;
+    let (token_id, account_id, email) = found.ok_or_else(invalid_link)?;
+    // Conditional on still unused: two clicks racing spend it once.
+    let spent = sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE id = $2 AND used_date IS NULL")
+        .bind(clock::now_rfc3339())
+        .bind(token_id)
+        .execute(&mut **tx)
+        .await?;
+    if spent.rows_affected() != 1 {
+        return Err(invalid_link());
+    }
+    Ok((account_id, email))
+}
+
+impl Backend {
+    fn link(&self, page: &str, token: &str) -> String {
+        format!("{}/{page}?token={token}", self.mail.public_url.trim_end_matches('/'))
+    }
+
+    /// The public sign-up. Whether or not the email is known, the answer is the same and an
+    /// email goes to the address: an activation link, or a note that an account exists.
+    pub async fn sign_up(&self, meta: &RequestMeta, email: &str, new_password: String) -> Result<()> {
+        let email = email.trim().to_string();
+        if !is_valid_email(&email) {
+            return Err(Error::invalid("email", "Enter a valid email address."));
+        }
+        check_password_strength(&new_password, &email)?;
+        let hash = password::hash(new_password).await?;
+        let mut tx = self.db.begin_write().await?;
+        let existing: Option<(i64, Option<String>)> =
+            sqlx::query_as("SELECT id, activated_date FROM end_user_accounts WHERE lower(email) = lower($1)")
+                .bind(&email)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let known_user: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users WHERE lower(email) = lower($1)")
+            .bind(&email)
+            .fetch_one(&mut *tx)
+            .await?;
+        let already_onboarded = matches!(existing, Some((_, Some(_)))) || known_user > 0;
+        match existing {
+            _ if already_onboarded => {
+                mail::enqueue(&mut tx, &email, "You already have an account",
+                    "Someone (maybe you) tried to sign up with this address, which already has an account.\n\
+                     If you forgot your password, ask your adviser to send you a password reset link.\n").await?;
+            }
+            _ => {
+                let account_id = match existing {
+                    // Signed up before, never activated: the new password replaces the old.
+                    Some((id, None)) => {
+                        sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
+                            .bind(&hash)
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await?;
+                        id
+                    }
+                    _ => sqlx::query_scalar(
+                        "INSERT INTO end_user_accounts (email, password_hash, created_date) VALUES ($1, $2, $3) RETURNING id",
+                    )
+                    .bind(&email)
+                    .bind(&hash)
+                    .bind(clock::now_rfc3339())
+                    .fetch_one(&mut *tx)
+                    .await?,
+                };
+                let token = issue_token(&mut tx, account_id, ACTIVATION, ACTIVATION_TTL_SECS).await?;
+                let body = format!(
+                    "Welcome!\n\nTo complete your sign-up, open this link within 24 hours:\n\n{}\n\n\
+                     If you did not sign up, ignore this email.\n",
+                    self.link("activate", &token)
+                );
+                mail::enqueue(&mut tx, &email, "Activate your account", &body).await?;
+                let actor = Actor::EndUser { account_id, email: email.clone() };
+                audit::write(&mut tx, &actor, meta, Record::new("onboarding.signed_up", "end_user_account", account_id)).await?;
+            }
+        }
+        tx.commit().await?;
+        self.mail_was_queued();
+        Ok(())
+    }
+
+    /// Follows an activation link: the onboarding completes and the end user exists
+    /// (searchable, with a userId). Returns the new user.
+    pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<Map<String, Value>> {
+        let mut tx = self.db.begin_write().await?;
+        let (account_id, email) = spend_token(&mut tx, token, ACTIVATION).await?;
+        let actor = Actor::EndUser { account_id, email: email.clone() };
+        let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
+        let Value::Object(input) = input else { unreachable!("a JSON object") };
+        let user = create_user_in(&mut tx, &actor, meta, input).await?;
+        sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2 WHERE id = $3")
+            .bind(user["userId"].as_i64())
+            .bind(clock::now_rfc3339())
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        audit::write(&mut tx, &actor, meta, Record::new("onboarding.completed", "end_user_account", account_id)).await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Onboarding Users: sign-ups not completed yet, or completed, newest first.
+    pub async fn list_onboarding(&self, actor: &Actor, completed: bool, page: i64, page_size: i64) -> Result<Page<OnboardingEntry>> {
+        actor.require(Action::ReadUsers)?;
+        let page = page.max(1);
+        let page_size = page_size.clamp(1, 200);
+        let condition = if completed { "activated_date IS NOT NULL" } else { "activated_date IS NULL" };
+        // Accounts made by a password reset for an existing user are not onboardings.
+        let onboardings = format!("FROM end_user_accounts WHERE {condition} AND password_hash IS NOT NULL");
+        let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {onboardings}")))
+            .fetch_one(&self.db.pool)
+            .await?;
+        let rows: Vec<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, email, created_date, activated_date, user_id {onboardings} ORDER BY id DESC LIMIT $1 OFFSET $2"
+        )))
+        .bind(page_size)
+        .bind((page - 1) * page_size)
+        .fetch_all(&self.db.pool)
+        .await?;
+        let items = rows
+            .into_iter()
+            .map(|(account_id, email, created_date, activated_date, user_id)| OnboardingEntry {
+                account_id,
+                email,
+                created_date,
+                activated_date,
+                user_id,
+            })
+            .collect();
+        Ok(Page { items, total, page, page_size })
+    }
+
+    /// "Send forgot password" on a profile: emails the user a single-use link to set a new
+    /// password. Returns the address it went to.
+    pub async fn send_forgot_password(&self, actor: &Actor, meta: &RequestMeta, user_id: i64) -> Result<String> {
+        actor.require(Action::SendForgotPassword)?;
+        if !crate::settings::read(&self.db.pool).await?.send_forgot_password {
+            return Err(Error::Forbidden("Send forgot password is turned off in System Configuration."));
+        }
+        let mut tx = self.db.begin_write().await?;
+        let user = fetch_user(&mut tx, user_id).await?;
+        if user["userStatus"] == STATUS_CANCELED {
+            return Err(Error::Conflict("This user is canceled.".into()));
+        }
+        let email = user.get("email").and_then(Value::as_str).unwrap_or_default().to_string();
+        if email.is_empty() {
+            return Err(Error::Conflict("This user has no email address.".into()));
+        }
+        let account: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM end_user_accounts WHERE user_id = $1 OR lower(email) = lower($2) ORDER BY id LIMIT 1",
+        )
+        .bind(user_id)
+        .bind(&email)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let account_id = match account {
+            Some(id) => id,
+            // A user created by an operator or the API gets its login now (no password yet).
+            None => sqlx::query_scalar(
+                "INSERT INTO end_user_accounts (email, user_id, created_date, activated_date) VALUES ($1, $2, $3, $3) RETURNING id",
+            )
+            .bind(&email)
+            .bind(user_id)
+            .bind(clock::now_rfc3339())
+            .fetch_one(&mut *tx)
+            .await?,
+        };
+        let token = issue_token(&mut tx, account_id, PASSWORD_RESET, RESET_TTL_SECS).await?;
+        let body = format!(
+            "Hello,\n\nTo choose a new password, open this link within one hour:\n\n{}\n\n\
+             The link works once. If you did not ask for it, ignore this email.\n",
+            self.link("reset-password", &token)
+        );
+        mail::enqueue(&mut tx, &email, "Reset your password", &body).await?;
+        let record = Record::new("user.password_reset_sent", "user", user_id).after(&json!({ "to": email }));
+        audit::write(&mut tx, actor, meta, record).await?;
+        tx.commit().await?;
+        self.mail_was_queued();
+        Ok(email)
+    }
+
+    /// Follows a password-reset link: sets the new password (argon2id) and spends the link,
+    /// and any other reset link of the account.
+    pub async fn reset_password(&self, meta: &RequestMeta, token: &str, new_password: String) -> Result<()> {
+        let mut tx = self.db.begin_write().await?;
+        let (account_id, email) = spend_token(&mut tx, token, PASSWORD_RESET).await?;
+        check_password_strength(&new_password, &email)?;
+        let hash = password::hash(new_password).await?;
+        sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
+            .bind(hash)
+            .bind(account_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL")
+            .bind(clock::now_rfc3339())
+            .bind(account_id)
+            .bind(PASSWORD_RESET)
+            .execute(&mut *tx)
+            .await?;
+        let actor = Actor::EndUser { account_id, email };
+        audit::write(&mut tx, &actor, meta, Record::new("end_user.password_reset", "end_user_account", account_id)).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Checks an end user's login (for the future customer app and for tests).
+    pub async fn verify_end_user_password(&self, email: &str, candidate: String) -> Result<bool> {
+        let hash: Option<Option<String>> =
+            sqlx::query_scalar("SELECT password_hash FROM end_user_accounts WHERE lower(email) = lower($1)")
+                .bind(email)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        match hash.flatten() {
+            Some(hash) => Ok(password::verify(candidate, hash).await),
+            None => Ok(false),
+        }
+    }
+}

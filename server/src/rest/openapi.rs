@@ -1,0 +1,362 @@
+//! Our OpenAPI 3 document, generated from the code: the operations from `endpoints()` (the
+//! table the router is built from), the user schemas from `shared::user_fields::FIELDS` (the
+//! table the server validates with). A test checks every answer of the API against it, so
+//! the hand-shaped objects below cannot drift from what the handlers send. Served at
+//! `/openapi.json`, and readable by people at `/api-reference` (plain HTML, no script).
+
+use std::sync::OnceLock;
+
+use axum::Json;
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{Html, IntoResponse};
+use serde_json::{Map, Value, json};
+use shared::Scope;
+use shared::user_fields::{FIELDS, Field, Kind, Settable};
+
+use super::{Answer, In, endpoints};
+
+pub async fn document() -> Json<Value> {
+    Json(openapi().clone())
+}
+
+pub async fn reference_page() -> Html<String> {
+    static PAGE: OnceLock<String> = OnceLock::new();
+    Html(PAGE.get_or_init(|| render_reference(openapi())).clone())
+}
+
+pub async fn reference_css() -> impl IntoResponse {
+    ([(CONTENT_TYPE, "text/css; charset=utf-8")], include_str!("api-reference.css"))
+}
+
+/// The document, built once.
+pub fn openapi() -> &'static Value {
+    static DOC: OnceLock<Value> = OnceLock::new();
+    DOC.get_or_init(build)
+}
+
+fn build() -> Value {
+    let mut paths = Map::new();
+    for e in endpoints() {
+        let parameters: Vec<Value> = e
+            .params
+            .iter()
+            .map(|p| {
+                json!({
+                    "name": p.name,
+                    "in": if p.location == In::Path { "path" } else { "query" },
+                    "required": p.required,
+                    "description": p.description,
+                    "schema": { "type": p.json_type },
+                })
+            })
+            .collect();
+        let mut responses = Map::new();
+        match e.answer {
+            Answer::Json(schema) => {
+                responses.insert("200".into(), json!({ "description": "OK", "content": json_content(schema) }));
+            }
+            Answer::NoContent => {
+                responses.insert("204".into(), json!({ "description": "Done" }));
+            }
+        }
+        for (status, meaning) in [
+            ("400", "Invalid input: the message names the field and the rule"),
+            ("401", "Missing, unknown or expired access token"),
+            ("403", "The token lacks the scope"),
+            ("404", "Not found"),
+            ("409", "Refused by a business rule"),
+        ] {
+            responses.insert(status.into(), json!({ "description": meaning, "content": json_content("Error") }));
+        }
+        let mut operation = json!({
+            "operationId": e.operation_id,
+            "summary": e.summary,
+            "tags": [e.tag],
+            "parameters": parameters,
+            "responses": responses,
+        });
+        match e.scope {
+            Some(scope) => {
+                operation["security"] = json!([{ "OAuth2": [scope.as_str()] }]);
+                operation["x-scope"] = json!(scope.as_str());
+            }
+            None => operation["security"] = json!([]),
+        }
+        if let Some(schema) = e.body {
+            let media = if e.path == "/oauth/token" { "application/x-www-form-urlencoded" } else { "application/json" };
+            operation["requestBody"] = json!({
+                "required": true,
+                "content": { media: { "schema": { "$ref": format!("#/components/schemas/{schema}") } } },
+            });
+            if let Some(example) = e.example_body {
+                let example = serde_json::from_str::<Value>(example).unwrap_or_else(|_| json!(example));
+                operation["requestBody"]["content"][media]["example"] = example;
+            }
+        }
+        let item = paths.entry(e.path.to_string()).or_insert_with(|| json!({}));
+        item[e.method.as_str().to_ascii_lowercase()] = operation;
+    }
+    json!({
+        "openapi": "3.0.3",
+        "info": {
+            "title": "Back office REST API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Treezor-compatible API of the back office. Authenticate with POST /oauth/token, \
+                then send `Authorization: Bearer <access_token>`. Errors use the envelope \
+                {\"errors\":[{\"type\",\"code\",\"message\",\"docUrl\"}]}.",
+        },
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "OAuth2": {
+                    "type": "oauth2",
+                    "flows": {
+                        "clientCredentials": { "tokenUrl": "/oauth/token", "scopes": scopes() },
+                        "password": { "tokenUrl": "/oauth/token", "scopes": scopes() },
+                    },
+                },
+            },
+            "schemas": schemas(),
+        },
+    })
+}
+
+fn json_content(schema: &str) -> Value {
+    json!({ "application/json": { "schema": { "$ref": format!("#/components/schemas/{schema}") } } })
+}
+
+fn scopes() -> Value {
+    let meaning = |scope: Scope| match scope {
+        Scope::ReadOnly => "Read users, wallets, cards, tax residences",
+        Scope::ReadAll => "Read everything",
+        Scope::ReadWrite => "Edit users, tax residences; deactivate; request KYC reviews",
+        Scope::Legal => "Create users; KYC",
+        Scope::SupportUserManagement => "Manage support users (operators)",
+        Scope::Admin => "Freeze assets; administer",
+    };
+    Scope::ALL.iter().map(|s| (s.as_str().to_string(), json!(meaning(*s)))).collect::<Map<_, _>>().into()
+}
+
+/// The JSON schema of one user field, from its rule.
+fn field_schema(field: &Field) -> Value {
+    let mut schema = match field.kind {
+        Kind::Text(max) => json!({ "type": "string", "maxLength": max }),
+        Kind::Email => json!({ "type": "string", "format": "email", "maxLength": shared::validation::EMAIL_MAX_LEN }),
+        Kind::Country => json!({ "type": "string", "pattern": "^[A-Z]{2}$" }),
+        Kind::Language => json!({ "type": "string", "pattern": "^[a-z]{2}$" }),
+        Kind::Timezone => json!({ "type": "string" }),
+        Kind::Date => json!({ "type": "string", "format": "date" }),
+        Kind::Phone => json!({ "type": "string", "pattern": "^\\+[1-9][0-9]{7,14}$" }),
+        Kind::Choice(allowed) => json!({ "type": "string", "enum": allowed }),
+        Kind::IntChoice(allowed) => json!({ "type": "integer", "enum": allowed }),
+        Kind::Count => json!({ "type": "integer", "minimum": 0 }),
+        Kind::Tag => json!({ "type": "string", "maxLength": 250 }),
+    };
+    schema["description"] = json!(field.rule());
+    if !field.is_integer() {
+        // An empty string clears an optional text field.
+        schema["nullable"] = json!(true);
+    }
+    schema
+}
+
+fn object(properties: Value, required: &[&str]) -> Value {
+    json!({ "type": "object", "properties": properties, "required": required, "additionalProperties": false })
+}
+
+fn envelope(key: &str, item: &str) -> Value {
+    object(json!({ key: { "type": "array", "items": { "$ref": format!("#/components/schemas/{item}") } } }), &[key])
+}
+
+fn user_input(settable: impl Fn(&Field) -> bool, required: &[&str]) -> Value {
+    let properties: Map<String, Value> =
+        FIELDS.iter().filter(|f| settable(f)).map(|f| (f.name.to_string(), field_schema(f))).collect();
+    object(properties.into(), required)
+}
+
+fn schemas() -> Value {
+    let int = json!({ "type": "integer" });
+    let string = json!({ "type": "string" });
+    let date_time = json!({ "type": "string", "format": "date-time" });
+
+    let mut user: Map<String, Value> = FIELDS.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
+    for (name, schema) in [
+        ("userId", int.clone()),
+        ("userStatus", json!({ "type": "string", "enum": ["PENDING", "VALIDATED", "CANCELED"] })),
+        ("codeStatus", json!({ "type": "string", "description": "110005: canceled by an operator, 110006: by the user." })),
+        ("kycLevel", int.clone()),
+        ("kycReview", json!({ "type": "integer", "enum": [0, 1, 2, 3], "description": "0 none, 1 pending, 2 validated, 3 refused." })),
+        ("kycReviewComment", json!({ "type": "string", "description": "History of review requests and decisions, one line each." })),
+        ("isFrozen", json!({ "type": "integer", "enum": [0, 1] })),
+        ("isFreezed", json!({ "type": "integer", "enum": [0, 1], "description": "Same as isFrozen (older name)." })),
+        ("createdDate", date_time.clone()),
+        ("modifiedDate", date_time.clone()),
+        ("walletCount", int.clone()),
+        ("payinCount", int.clone()),
+        ("totalRows", json!({ "type": "integer", "description": "Search only, on the first user: the number of matches." })),
+    ] {
+        user.insert(name.into(), schema);
+    }
+    let major = json!({ "type": "number", "description": "Major units (e.g. 12.5 EUR)." });
+    json!({
+        "Error": object(json!({ "errors": { "type": "array", "items": object(json!({
+            "type": string, "code": string, "message": string, "docUrl": string,
+        }), &["type", "code", "message", "docUrl"]) } }), &["errors"]),
+        "TokenRequest": object(json!({
+            "grant_type": { "type": "string", "enum": ["client_credentials", "password"] },
+            "client_id": string, "client_secret": string, "username": string, "password": string,
+            "scope": { "type": "string", "description": "Space-separated scopes; the token gets those also held." },
+        }), &["grant_type"]),
+        "TokenGrant": object(json!({
+            "access_token": string, "token_type": { "type": "string", "enum": ["Bearer"] },
+            "expires_in": int, "scope": string,
+        }), &["access_token", "token_type", "expires_in", "scope"]),
+        "User": object(user.into(), &["userId", "userStatus", "userTypeId", "email"]),
+        "Users": envelope("users", "User"),
+        "UserCreate": user_input(|_| true, &["email", "specifiedUSPerson", "userTypeId"]),
+        "UserUpdate": user_input(|f| f.settable == Settable::Always, &[]),
+        "FreezeAssets": object(json!({ "isFrozen": { "type": "integer", "enum": [0, 1] } }), &["isFrozen"]),
+        "TaxResidence": object(json!({
+            "id": int, "userId": int, "country": string, "taxPayerId": string, "liabilityWaiver": { "type": "boolean" },
+            "createdDate": string, "lastUpdate": string, "deletedDate": string, "isDeleted": { "type": "boolean" },
+        }), &["id", "userId", "country", "liabilityWaiver", "isDeleted"]),
+        "TaxResidences": envelope("taxResidences", "TaxResidence"),
+        "TaxResidenceInput": object(json!({
+            "userId": int, "country": string, "taxPayerId": string, "liabilityWaiver": { "type": "boolean" },
+        }), &[]),
+        "Wallet": object(json!({
+            "walletId": int, "userId": int, "walletTypeId": int, "walletStatus": string, "currency": string,
+            "solde": major, "authorizedBalance": major,
+            "balanceMinorUnits": { "type": "integer", "description": "The balance in minor units (cents)." },
+        }), &["walletId", "userId", "currency", "balanceMinorUnits"]),
+        "Wallets": envelope("wallets", "Wallet"),
+        "Card": object(json!({
+            "cardId": int, "userId": int, "walletId": int, "publicToken": string, "maskedPan": string, "statusCode": string,
+        }), &["cardId", "userId", "publicToken", "maskedPan", "statusCode"]),
+        "Cards": envelope("cards", "Card"),
+        "Beneficiary": object(json!({
+            "id": int, "userId": int, "name": string, "iban": string, "bic": string,
+            "usableForSct": { "type": "boolean" }, "usageCount": int,
+        }), &["id", "userId", "name", "iban"]),
+        "Beneficiaries": envelope("beneficiaries", "Beneficiary"),
+        "SupportUser": object(json!({
+            "id": string, "username": string, "samlKey": { "type": "string", "nullable": true },
+            "keyPairId": { "type": "string", "nullable": true }, "clients": { "type": "array", "items": string },
+            "wrongPwdAttempts": int, "metadata": { "type": "object", "nullable": true },
+        }), &["id", "username"]),
+        "SupportUsers": { "type": "array", "items": { "$ref": "#/components/schemas/SupportUser" } },
+        "SupportUserCreate": object(json!({
+            "username": { "type": "string", "format": "email" }, "password": string,
+            "scopes": { "type": "array", "items": { "type": "string", "enum": Scope::ALL.iter().map(|s| s.as_str()).collect::<Vec<_>>() } },
+            "samlKey": string,
+        }), &["username", "password"]),
+        "SupportUserUpdate": object(json!({
+            "username": { "type": "string", "format": "email" }, "password": string,
+            "scope": { "type": "array", "items": string }, "samlKey": string,
+        }), &[]),
+    })
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// One line per property of a component schema: name, type, required, rule.
+fn schema_rows(doc: &Value, name: &str) -> String {
+    let schema = &doc["components"]["schemas"][name];
+    let required: Vec<&str> =
+        schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let Some(properties) = schema["properties"].as_object() else {
+        return format!("<p>An array of <code>{}</code>.</p>", escape(name.trim_end_matches('s')));
+    };
+    let mut rows = String::new();
+    for (prop, s) in properties {
+        let kind = match (&s["type"], &s["items"]["$ref"]) {
+            (Value::String(t), Value::String(item)) => format!("{t} of {}", item.rsplit('/').next().unwrap_or_default()),
+            (Value::String(t), _) => t.clone(),
+            _ => String::new(),
+        };
+        let mut rule = s["description"].as_str().unwrap_or_default().to_string();
+        if let Some(values) = s["enum"].as_array() {
+            let values: Vec<String> = values.iter().map(|v| v.to_string().trim_matches('"').to_string()).collect();
+            if !rule.contains("one of") {
+                rule = format!("{} One of: {}.", rule, values.join(", ")).trim().to_string();
+            }
+        }
+        rows.push_str(&format!(
+            "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(prop),
+            escape(&kind),
+            if required.contains(&prop.as_str()) { "yes" } else { "" },
+            escape(&rule)
+        ));
+    }
+    format!("<table><thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Rule</th></tr></thead><tbody>{rows}</tbody></table>")
+}
+
+fn render_reference(doc: &Value) -> String {
+    let mut by_tag: Vec<(String, String)> = Vec::new();
+    for e in endpoints() {
+        let method = e.method.as_str();
+        let id = e.operation_id;
+        let mut html = format!(
+            "<section class=\"op\" id=\"{id}\"><h3><span class=\"method {m}\">{method}</span> <code>{path}</code></h3><p>{summary}</p>",
+            m = method.to_ascii_lowercase(),
+            path = escape(e.path),
+            summary = escape(e.summary),
+        );
+        html.push_str(&match e.scope {
+            Some(scope) => format!("<p>Scope: <code>{}</code></p>", scope.as_str()),
+            None => "<p>Public: no token.</p>".to_string(),
+        });
+        if !e.params.is_empty() {
+            html.push_str("<h4>Parameters</h4><table><thead><tr><th>Name</th><th>In</th><th>Type</th><th>Required</th><th>Description</th></tr></thead><tbody>");
+            for p in e.params {
+                html.push_str(&format!(
+                    "<tr><td><code>{}</code></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                    p.name,
+                    if p.location == In::Path { "path" } else { "query" },
+                    p.json_type,
+                    if p.required { "yes" } else { "" },
+                    escape(p.description)
+                ));
+            }
+            html.push_str("</tbody></table>");
+        }
+        if let Some(body) = e.body {
+            html.push_str(&format!("<h4>Request body: <a href=\"#schema-{body}\">{body}</a></h4>"));
+            if let Some(example) = e.example_body {
+                html.push_str(&format!("<pre>{}</pre>", escape(example)));
+            }
+        }
+        html.push_str(&match e.answer {
+            Answer::Json(schema) => format!("<h4>200: <a href=\"#schema-{schema}\">{schema}</a></h4>"),
+            Answer::NoContent => "<h4>204: no content</h4>".to_string(),
+        });
+        html.push_str("</section>");
+        match by_tag.iter_mut().find(|(tag, _)| tag == e.tag) {
+            Some((_, sections)) => sections.push_str(&html),
+            None => by_tag.push((e.tag.to_string(), html)),
+        }
+    }
+    let mut nav = String::new();
+    let mut body = String::new();
+    for (tag, sections) in &by_tag {
+        let anchor = tag.to_ascii_lowercase().replace(' ', "-");
+        nav.push_str(&format!("<li><a href=\"#{anchor}\">{}</a></li>", escape(tag)));
+        body.push_str(&format!("<h2 id=\"{anchor}\">{}</h2>{sections}", escape(tag)));
+    }
+    body.push_str("<h2 id=\"schemas\">Schemas</h2>");
+    if let Some(schemas) = doc["components"]["schemas"].as_object() {
+        for name in schemas.keys() {
+            body.push_str(&format!("<section class=\"schema\" id=\"schema-{name}\"><h3>{name}</h3>{}</section>", schema_rows(doc, name)));
+        }
+    }
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>API reference · Back office</title><link rel=\"stylesheet\" href=\"/api-reference.css\"></head><body>\
+         <nav aria-label=\"API sections\"><h1>API reference</h1><p>{description}</p><p><a href=\"/openapi.json\">OpenAPI document (JSON)</a></p>\
+         <ul>{nav}<li><a href=\"#schemas\">Schemas</a></li></ul></nav><main>{body}</main></body></html>",
+        description = escape(doc["info"]["description"].as_str().unwrap_or_default()),
+    )
+}

@@ -1,0 +1,196 @@
+//! The server functions behind the dashboard's end-user views: the toolbar lookup, All
+//! Users, profiles, and the actions with their scopes (refused on the server, whatever the
+//! browser shows).
+
+use app::error::AppError;
+use serde_json::{Map, Value, json};
+use shared::Role;
+use shared::dto::{UserList, UserProfile};
+
+use crate::harness::{Flavor, TestApp, spawn_app};
+
+crate::on_both_databases!(
+    the_toolbar_finds_users_by_each_field,
+    all_users_filters_sorts_and_pages,
+    a_profile_holds_every_tab,
+    read_only_operators_are_refused_every_action,
+    tax_residences_are_saved_by_the_shared_rules,
+    deactivation_and_kyc_review_from_the_dashboard,
+);
+
+async fn seeded(flavor: Flavor) -> TestApp {
+    let app = spawn_app(flavor).await;
+    app.backend.seed_demo(60, |_| {}).await.unwrap();
+    app
+}
+
+async fn sql_i64(app: &TestApp, sql: &'static str) -> i64 {
+    sqlx::query_scalar(sql).fetch_one(&app.backend.db.pool).await.unwrap()
+}
+
+async fn lookup(app: &TestApp, b: &reqwest::Client, fields: Value) -> Result<UserList, AppError> {
+    let mut lookup = json!({"user_id": "", "user_tag": "", "email": "", "name": "", "card": "", "wallet": ""});
+    for (k, v) in fields.as_object().unwrap() {
+        lookup[k] = v.clone();
+    }
+    app.call(b, "users/lookup", json!({ "lookup": lookup })).await
+}
+
+fn ids(list: &UserList) -> Vec<i64> {
+    list.users.iter().map(|u| u["userId"].as_i64().unwrap()).collect()
+}
+
+async fn the_toolbar_finds_users_by_each_field(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (b, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
+    let user: Map<String, Value> = app.call::<UserProfile>(&b, "users/profile", json!({"id": 12})).await.unwrap().user;
+
+    assert_eq!(ids(&lookup(&app, &b, json!({"user_id": "12"})).await.unwrap()), [12]);
+    let email = user["email"].as_str().unwrap().to_uppercase();
+    assert_eq!(ids(&lookup(&app, &b, json!({"email": email})).await.unwrap()), [12], "email ignores case");
+    let tag = user["userTag"].as_str().unwrap();
+    assert!(ids(&lookup(&app, &b, json!({"user_tag": tag})).await.unwrap()).contains(&12));
+    let name = lookup(&app, &b, json!({"name": "lovel"})).await.unwrap();
+    assert!(!name.users.is_empty() && name.users.iter().all(|u| u["lastname"] == "Lovelace"
+        || u["email"].as_str().unwrap().contains("lovel")));
+
+    // Card (by id or public token) and wallet name their owner.
+    let card: (i64, i64, String) = sqlx::query_as("SELECT id, user_id, public_token FROM cards ORDER BY id LIMIT 1")
+        .fetch_one(&app.backend.db.pool).await.unwrap();
+    assert_eq!(ids(&lookup(&app, &b, json!({"card": card.0.to_string()})).await.unwrap()), [card.1]);
+    assert_eq!(ids(&lookup(&app, &b, json!({"card": card.2})).await.unwrap()), [card.1]);
+    let wallet: (i64, i64) = sqlx::query_as("SELECT id, user_id FROM wallets WHERE user_id = 30")
+        .fetch_one(&app.backend.db.pool).await.unwrap();
+    assert_eq!(ids(&lookup(&app, &b, json!({"wallet": wallet.0.to_string()})).await.unwrap()), [30]);
+
+    // Every filled field must match; unknown ids find nobody; bad input names the field.
+    assert!(lookup(&app, &b, json!({"wallet": wallet.0.to_string(), "user_id": "12"})).await.unwrap().users.is_empty());
+    assert!(lookup(&app, &b, json!({"card": "no-such-token"})).await.unwrap().users.is_empty());
+    assert!(lookup(&app, &b, json!({"user_id": "999999"})).await.unwrap().users.is_empty());
+    assert!(matches!(lookup(&app, &b, json!({})).await, Err(AppError::Invalid { .. })));
+    assert!(matches!(lookup(&app, &b, json!({"wallet": "abc"})).await, Err(AppError::Invalid { field, .. }) if field == "wallet"));
+}
+
+async fn all_users_filters_sorts_and_pages(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (b, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
+    let search = |params: Vec<(&str, &str)>| {
+        let params: Vec<(String, String)> = params.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
+        let (app, b) = (&app, &b);
+        async move { app.call::<UserList>(b, "users/search", json!({ "params": params })).await }
+    };
+    let businesses = search(vec![("userTypeId", "2"), ("pageCount", "100")]).await.unwrap();
+    let expected = sql_i64(&app, "SELECT COUNT(*) FROM end_users WHERE user_type_id = 2").await;
+    assert_eq!(businesses.total, expected);
+    assert!(businesses.users.iter().all(|u| u["userTypeId"] == 2));
+
+    let canceled = search(vec![("userStatus", "CANCELED")]).await.unwrap();
+    assert!(canceled.total > 0 && canceled.users.iter().all(|u| u["userStatus"] == "CANCELED"));
+
+    let ascending = search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10"), ("pageNumber", "2")]).await.unwrap();
+    assert_eq!(ids(&ascending), (11..=20).collect::<Vec<_>>());
+    assert_eq!(ascending.total, 60);
+    let descending = search(vec![("sortBy", "userId"), ("sortOrder", "DESC"), ("pageCount", "5")]).await.unwrap();
+    assert_eq!(ids(&descending), [60, 59, 58, 57, 56]);
+
+    let far_future = search(vec![("createdDateFrom", "2999-01-01")]).await.unwrap();
+    assert_eq!((far_future.total, far_future.users.len()), (0, 0));
+    let refused = search(vec![("userStatus", "GONE")]).await;
+    assert!(matches!(refused, Err(AppError::Invalid { field, .. }) if field == "userStatus"));
+}
+
+async fn a_profile_holds_every_tab(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (b, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
+    // User 10 has a wallet, a card and beneficiaries; user 39 has user 40 as employee.
+    let p: UserProfile = app.call(&b, "users/profile", json!({"id": 10})).await.unwrap();
+    assert_eq!(p.user["userId"], 10);
+    assert_eq!(p.wallets.len(), 1);
+    assert_eq!(p.cards.len(), 1);
+    assert!(!p.beneficiaries.is_empty());
+    let parent: UserProfile = app.call(&b, "users/profile", json!({"id": 39})).await.unwrap();
+    assert_eq!(parent.children.len(), 1);
+    assert_eq!((parent.children[0].user_id, parent.children[0].parent_type.as_deref()), (40, Some("employee")));
+    let physical = sql_i64(&app, "SELECT MIN(id) FROM end_users WHERE user_type_id = 1 AND country IS NOT NULL").await;
+    let p: UserProfile = app.call(&b, "users/profile", json!({"id": physical})).await.unwrap();
+    assert_eq!(p.tax_residences.len(), 1, "seeded physical users have a tax residence");
+    let missing = app.call::<UserProfile>(&b, "users/profile", json!({"id": 999999})).await;
+    assert_eq!(missing, Err(AppError::NotFound));
+}
+
+async fn read_only_operators_are_refused_every_action(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (ro, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
+    let (support, _) = app.logged_in("support@example.com", Role::Support).await;
+    let before = app.audit_actions().await.len();
+    let forbidden = |r: Result<Value, AppError>| matches!(r, Err(AppError::Forbidden(_)));
+    let new_user = json!({"input": {"userTypeId": 1, "specifiedUSPerson": 0, "email": "new@example.com"}});
+    let drafts = json!({"user_id": 10, "kept": []});
+    for (endpoint, args) in [
+        ("users/update", json!({"id": 10, "changes": {"firstname": "Eve"}})),
+        ("users/deactivate", json!({"id": 3})),
+        ("users/kyc-review", json!({"id": 10})),
+        ("users/tax-residences", drafts.clone()),
+        ("users/create", new_user.clone()),
+    ] {
+        assert!(forbidden(app.call(&ro, endpoint, args).await), "read-only may not call {endpoint}");
+    }
+    // Support (read_write) edits, but KYC reviews and creation are legal actions.
+    assert!(forbidden(app.call(&support, "users/kyc-review", json!({"id": 10})).await));
+    assert!(forbidden(app.call(&support, "users/create", new_user).await));
+    assert_eq!(app.audit_actions().await.len(), before, "nothing was written");
+    let edited: Value = app.call(&support, "users/update", json!({"id": 10, "changes": {"firstname": "Eve"}})).await.unwrap();
+    assert_eq!(edited["firstname"], "Eve");
+    let refused = app.call::<Value>(&support, "users/update", json!({"id": 10, "changes": {"country": "XX"}})).await;
+    assert!(matches!(refused, Err(AppError::Invalid { field, .. }) if field == "country"));
+    // Without a session, nothing.
+    let anonymous = crate::harness::browser();
+    assert_eq!(app.call::<UserList>(&anonymous, "users/search", json!({"params": []})).await, Err(AppError::Unauthenticated));
+}
+
+async fn tax_residences_are_saved_by_the_shared_rules(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (b, _) = app.logged_in("support@example.com", Role::Support).await;
+    let user = sql_i64(&app, "SELECT MIN(id) FROM end_users WHERE user_type_id = 1 AND country IS NOT NULL AND country <> 'US'").await;
+    let current: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
+    let kept_id = current.tax_residences[0]["id"].as_i64().unwrap();
+    let kept_country = current.tax_residences[0]["country"].as_str().unwrap().to_string();
+    let save = |kept: Value| {
+        let (app, b) = (&app, &b);
+        async move { app.call::<Vec<Value>>(b, "users/tax-residences", json!({"user_id": user, "kept": kept})).await }
+    };
+
+    let refused = save(json!([{"id": kept_id, "country": kept_country, "tax_payer_id": ""},
+                              {"id": null, "country": "US", "tax_payer_id": ""}])).await;
+    assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "taxPayerId"), "{refused:?}");
+    let twice = save(json!([{"id": kept_id, "country": kept_country, "tax_payer_id": ""},
+                            {"id": null, "country": kept_country, "tax_payer_id": "X1"}])).await;
+    assert!(matches!(twice, Err(AppError::Conflict(_))), "{twice:?}");
+    let unchanged: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
+    assert_eq!(unchanged.tax_residences, current.tax_residences, "a refusal changes nothing");
+
+    let saved = save(json!([{"id": null, "country": "US", "tax_payer_id": "123-45-6789"}])).await.unwrap();
+    assert_eq!(saved.len(), 1, "the old residence was removed, the US one added: {saved:?}");
+    assert_eq!((saved[0]["country"].as_str(), saved[0]["liabilityWaiver"].as_bool()), (Some("US"), Some(false)));
+    let deleted = sql_i64(&app, "SELECT COUNT(*) FROM tax_residences WHERE is_deleted = 1").await;
+    assert_eq!(deleted, 1, "removal is a soft delete");
+}
+
+async fn deactivation_and_kyc_review_from_the_dashboard(flavor: Flavor) {
+    let app = seeded(flavor).await;
+    let (b, _) = app.logged_in("legal@example.com", Role::SupportLegal).await;
+    // Demo wallets: ids that are multiples of 3 are empty.
+    let empty = sql_i64(&app, "SELECT MIN(u.id) FROM end_users u JOIN wallets w ON w.user_id = u.id WHERE w.balance = 0 AND u.user_status <> 'CANCELED'").await;
+    let funded = sql_i64(&app, "SELECT MIN(u.id) FROM end_users u JOIN wallets w ON w.user_id = u.id WHERE w.balance > 0 AND u.user_status <> 'CANCELED'").await;
+    let refused = app.call::<Value>(&b, "users/deactivate", json!({"id": funded})).await;
+    assert!(matches!(refused, Err(AppError::Conflict(ref m)) if m.contains("balance")), "{refused:?}");
+    let done: Value = app.call(&b, "users/deactivate", json!({"id": empty})).await.unwrap();
+    assert_eq!((done["userStatus"].as_str(), done["codeStatus"].as_str()), (Some("CANCELED"), Some("110005")));
+    let again = app.call::<Value>(&b, "users/deactivate", json!({"id": empty})).await;
+    assert!(matches!(again, Err(AppError::Conflict(_))));
+
+    let reviewable = sql_i64(&app, "SELECT MIN(id) FROM end_users WHERE kyc_review <> 1 AND user_status <> 'CANCELED' AND specified_u_s_person = 0 AND parent_user_id IS NULL AND id % 40 <> 39").await;
+    let reviewed: Value = app.call(&b, "users/kyc-review", json!({"id": reviewable})).await.unwrap();
+    assert_eq!(reviewed["kycReview"], 1);
+    assert!(reviewed["kycReviewComment"].as_str().unwrap().contains("legal@example.com"));
+}

@@ -218,12 +218,12 @@ test("edit, tax residences, forgot password and deactivation on a profile", asyn
   const visitor = await page.context().browser()!.newContext();
   const endUser = await visitor.newPage();
   await endUser.goto(link);
-  await endUser.getByLabel("New password").fill(NEW_PASSWORD);
+  await endUser.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await endUser.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
   await endUser.getByRole("button", { name: "Set password" }).click();
   await expect(endUser.getByRole("heading", { name: "Password changed" })).toBeVisible();
   await endUser.goto(link);
-  await endUser.getByLabel("New password").fill(NEW_PASSWORD);
+  await endUser.getByLabel("New password", { exact: true }).fill(NEW_PASSWORD);
   await endUser.getByLabel("Repeat the new password").fill(NEW_PASSWORD);
   await endUser.getByRole("button", { name: "Set password" }).click();
   await expect(endUser.getByRole("alert")).toContainText("already used");
@@ -262,7 +262,7 @@ test("an end user signs up, is listed as not completed, activates and becomes se
   await visitor.close();
 
   await page.goto("/onboarding-users");
-  await page.getByRole("tab", { name: "Completed" }).click();
+  await page.getByRole("tab", { name: "Completed", exact: true }).click();
   await expect(page.getByRole("table", { name: "Onboarding users" })).toContainText(email);
   await search(page, { Email: email });
   await expect(page).toHaveURL(/\/profiles$/);
@@ -286,4 +286,31 @@ test("a read-only operator sees the profile but no action", async ({ page, brows
   await innerTab(ro, "KYC");
   await expect(board(ro).getByRole("button", { name: "Request review" })).toHaveCount(0);
   await other.close();
+});
+
+test("Add child user opens the creation form with the parent set, and the child joins the tree", async ({ page }) => {
+  await asAdmin(page, "/profiles");
+  await openUser(page, 12);
+  await innerTab(page, "Children Users");
+  await board(page).getByRole("button", { name: "Add child user" }).click();
+  await expect(page).toHaveURL(/\/users\/new\?parentUserId=12/);
+  await expect(page.getByRole("heading", { name: "Add child user" })).toBeVisible();
+  const form = page.locator("form.user-form");
+  await expect(form.getByLabel("Parent user id")).toHaveValue("12");
+  await form.getByLabel("Email", { exact: true }).fill("not an email");
+  await form.getByLabel("First name").fill("Junior");
+  await form.getByLabel("Last name").fill("Tester");
+  await form.getByLabel("Parent type").selectOption("employee");
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(form.locator("#user-field-email-error")).toContainText("valid email");
+  await expect(form.locator("#user-field-specifiedUSPerson-error")).toContainText("required");
+  await form.getByLabel("US person").selectOption({ label: "No" });
+  const email = uniqueEmail("child");
+  await form.getByLabel("Email", { exact: true }).fill(email);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(page).toHaveURL(/\/profiles$/);
+  await expect(board(page).getByRole("heading", { level: 2 })).toContainText("Junior Tester");
+  await page.getByRole("tab", { name: /#12/ }).click();
+  await innerTab(page, "Children Users");
+  await expect(board(page).locator(".tree")).toContainText("Junior Tester");
 });

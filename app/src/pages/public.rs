@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 
 use crate::api;
 use crate::components::Loading;
@@ -71,7 +71,7 @@ fn SignUpPage() -> impl IntoView {
 }
 
 fn token_from_url() -> Memo<String> {
-    let query = use_query_map();
+    let query = use_location().query;
     Memo::new(move |_| query.with(|q| q.get("token")).unwrap_or_default())
 }
 

@@ -193,4 +193,16 @@ async fn deactivation_and_kyc_review_from_the_dashboard(flavor: Flavor) {
     let reviewed: Value = app.call(&b, "users/kyc-review", json!({"id": reviewable})).await.unwrap();
     assert_eq!(reviewed["kycReview"], 1);
     assert!(reviewed["kycReviewComment"].as_str().unwrap().contains("legal@example.com"));
+
+    // Create a new user / Add child user: the same rules as the API.
+    let child = json!({"input": {"userTypeId": 1, "specifiedUSPerson": 0, "email": "child@example.com",
+                                 "parentUserId": reviewable, "parentType": "employee"}});
+    let created: Value = app.call(&b, "users/create", child).await.unwrap();
+    assert_eq!((created["parentUserId"].as_i64(), created["userStatus"].as_str()), (Some(reviewable), Some("PENDING")));
+    let profile: UserProfile = app.call(&b, "users/profile", json!({"id": reviewable})).await.unwrap();
+    assert!(profile.children.iter().any(|c| Some(c.user_id) == created["userId"].as_i64()));
+    let orphan = json!({"input": {"userTypeId": 1, "specifiedUSPerson": 0, "email": "orphan@example.com",
+                                  "parentUserId": 999999, "parentType": "employee"}});
+    let refused = app.call::<Value>(&b, "users/create", orphan).await;
+    assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "parentUserId"), "{refused:?}");
 }

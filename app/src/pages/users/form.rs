@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::use_query_map;
+use leptos_router::hooks::use_location;
 use serde_json::{Map, Value};
 use shared::codes;
 use shared::user_fields::{FIELDS, Kind, Mode, Settable, field, user_input_errors};
@@ -297,7 +297,7 @@ pub fn EditUserDialog(user: Map<String, Value>, on_close: Callback<()>, on_saved
 pub fn CreateUserPage() -> impl IntoView {
     let notices = use_notices();
     let open = profile_opener();
-    let query = use_query_map();
+    let query = use_location().query;
     let parent = Memo::new(move |_| query.with(|q| q.get("parentUserId")).filter(|p| !p.is_empty()));
     let user_type = RwSignal::new(1i64);
     let values = RwSignal::new(BTreeMap::<String, String>::new());

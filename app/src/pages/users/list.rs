@@ -1,7 +1,7 @@
 //! All Users (filters, sorting and paging in the URL) and the toolbar's result list.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use serde_json::{Map, Value};
 use shared::dto::{UserList, UserLookup};
 use shared::View;
@@ -98,7 +98,7 @@ fn show_error(e: AppError) -> AnyView {
 
 #[component]
 pub fn AllUsersPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = use_location().query;
     let navigate = use_navigate();
     let param = move |name: &str| query.with(|q| q.get(name)).unwrap_or_default();
     let params = Memo::new(move |_| {
@@ -234,7 +234,7 @@ pub fn AllUsersPage() -> impl IntoView {
 /// The toolbar's results when several users match (the lookup is in the URL).
 #[component]
 pub fn SearchResultsPage() -> impl IntoView {
-    let query = use_query_map();
+    let query = use_location().query;
     let lookup = Memo::new(move |_| query.with(|q| UserLookup::from_query(|k| q.get(k))));
     let results = LocalResource::new(move || {
         let lookup = lookup.get();

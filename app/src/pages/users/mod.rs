@@ -12,6 +12,10 @@ use leptos_router::hooks::use_navigate;
 use serde_json::{Map, Value};
 use shared::View;
 
+// Pages read the query string from the router's location (`use_location().query`), not
+// `use_query_map()`: the latter follows the matched route's URL, which our single catch-all
+// route does not update when moving between two pages.
+
 /// The users opened in the Profile Boards (one tab each) and the one shown.
 #[derive(Clone, Copy)]
 pub struct OpenProfiles {

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use leptos_router::hooks::{use_navigate, use_query_map};
+use leptos_router::hooks::{use_location, use_navigate};
 use serde_json::{Map, Value};
 use shared::dto::{ChildNode, UserProfile};
 use shared::{Action, Role, View};
@@ -21,7 +21,7 @@ use crate::shell::handle_session_end;
 pub fn ProfilesBoardPage(role: Role) -> impl IntoView {
     let profiles = expect_context::<OpenProfiles>();
     // `/profiles?userId=N` opens that user (links and reloads).
-    let query = use_query_map();
+    let query = use_location().query;
     Effect::new(move |_| {
         if let Some(id) = query.with(|q| q.get("userId")).and_then(|v| v.parse::<i64>().ok()) {
             profiles.open(id, format!("#{id}"));

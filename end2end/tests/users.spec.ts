@@ -314,3 +314,24 @@ test("Add child user opens the creation form with the parent set, and the child 
   await innerTab(page, "Children Users");
   await expect(board(page).locator(".tree")).toContainText("Junior Tester");
 });
+
+test("System Configuration turns Send forgot password off and on, at once", async ({ page }) => {
+  await asAdmin(page, "/configuration");
+  const toggle = page.getByLabel("Send forgot password enabled");
+  await expect(toggle).toBeChecked();
+  await toggle.uncheck();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toContainText("The configuration was saved.");
+  const id = await pendingUser(page, () => true);
+  await openUser(page, id);
+  await expect(board(page).getByRole("button", { name: "Edit" })).toBeVisible();
+  await expect(board(page).getByRole("button", { name: "Send forgot password" })).toHaveCount(0);
+
+  await page.goto("/configuration");
+  await expect(page.getByLabel("Send forgot password enabled")).not.toBeChecked();
+  await page.getByLabel("Send forgot password enabled").check();
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.locator(".notice")).toContainText("The configuration was saved.");
+  await openUser(page, id);
+  await expect(board(page).getByRole("button", { name: "Send forgot password" })).toBeVisible();
+});

@@ -2,7 +2,12 @@
 
 use leptos::prelude::*;
 
+use std::future::Future;
+
+use leptos::task::spawn_local;
+
 use crate::error::AppError;
+use crate::shell::handle_session_end;
 
 /// A message at the top of the page: success or failure of the last action.
 #[derive(Clone, Debug, PartialEq)]
@@ -104,6 +109,66 @@ pub fn Modal(
                 {children()}
             </div>
         </div>
+    }
+}
+
+/// A failed request, in place of what it should have shown. An ended session also sends
+/// the operator back to the login page.
+pub fn error_view(error: AppError) -> AnyView {
+    handle_session_end(&error);
+    view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any()
+}
+
+/// Asks before an action. `run` does it and answers the success message; a refusal stays in
+/// the dialog. `Cancel` has the focus, so Enter never confirms by accident.
+#[component]
+pub fn ConfirmDialog<F, Fut>(
+    title: &'static str,
+    confirm_label: &'static str,
+    /// The confirm button is red (irreversible actions).
+    #[prop(optional)]
+    danger: bool,
+    run: F,
+    #[prop(into)] on_close: Callback<()>,
+    /// Called after success (defaults to closing).
+    #[prop(optional, into)]
+    on_done: Option<Callback<()>>,
+    children: Children,
+) -> impl IntoView
+where
+    F: Fn() -> Fut + Copy + Send + Sync + 'static,
+    Fut: Future<Output = Result<String, AppError>> + 'static,
+{
+    let notices = use_notices();
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let confirm = move |_| {
+        pending.set(true);
+        spawn_local(async move {
+            let result = run().await;
+            pending.set(false);
+            match result {
+                Ok(message) => {
+                    notices.success(message);
+                    on_done.unwrap_or(on_close).run(());
+                }
+                Err(e) => {
+                    handle_session_end(&e);
+                    error.set(Some(e.to_string()));
+                }
+            }
+        });
+    };
+    view! {
+        <Modal title=title.to_string() on_close=on_close>
+            {children()}
+            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
+            <div class="form-actions">
+                <button type="button" class="secondary" autofocus on:click=move |_| on_close.run(())>"Cancel"</button>
+                <button type="button" class=if danger { "danger" } else { "primary" }
+                    disabled=move || pending.get() on:click=confirm>{confirm_label}</button>
+            </div>
+        </Modal>
     }
 }
 

@@ -3,8 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Loading, short_time};
-use crate::shell::handle_session_end;
+use crate::components::{Loading, error_view, short_time};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -14,10 +13,7 @@ pub fn AuditLogPage() -> impl IntoView {
     let entries = LocalResource::new(move || api::list_audit(page.get(), PAGE_SIZE));
     let body = move || {
         entries.get().map(|result| match result {
-            Err(e) => {
-                handle_session_end(&e);
-                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
+            Err(e) => error_view(e),
             Ok(p) if p.items.is_empty() => {
                 view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any()
             }

@@ -7,7 +7,7 @@ use shared::validation::operator_form_errors;
 use shared::Role;
 
 use crate::api;
-use crate::components::{Loading, Modal, short_time, use_notices};
+use crate::components::{ConfirmDialog, Loading, Modal, error_view, short_time, use_notices};
 use crate::error::AppError;
 use crate::shell::handle_session_end;
 
@@ -46,10 +46,7 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
 
     let rows = move || {
         operators.get().map(|result| match result {
-            Err(e) => {
-                handle_session_end(&e);
-                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
+            Err(e) => error_view(e),
             Ok(list) if list.is_empty() => {
                 view! { <p class="empty">"No dashboard users yet."</p> }.into_any()
             }
@@ -272,43 +269,18 @@ fn DeleteDialog(
     on_close: Callback<()>,
     on_deleted: Callback<()>,
 ) -> impl IntoView {
-    let notices = use_notices();
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let (id, name) = (operator.id, operator.username.clone());
-    let confirm = move |_| {
-        pending.set(true);
-        let name = name.clone();
-        spawn_local(async move {
-            let result = api::delete_operator(id).await;
-            pending.set(false);
-            match result {
-                Ok(()) => {
-                    notices.success(format!("{name} was deleted."));
-                    on_deleted.run(());
-                }
-                Err(e) => {
-                    handle_session_end(&e);
-                    error.set(Some(e.to_string()));
-                }
-            }
-        });
+    let id = operator.id;
+    let name = StoredValue::new(operator.username.clone());
+    let run = move || async move {
+        api::delete_operator(id).await.map(|()| format!("{} was deleted.", name.get_value()))
     };
     view! {
-        <Modal title="Delete user".to_string() on_close=on_close>
+        <ConfirmDialog title="Delete user" confirm_label="Delete permanently" danger=true run=run
+            on_close=on_close on_done=on_deleted>
             <p>
                 "Delete " <strong>{operator.username.clone()}</strong>
                 "? This is irreversible: they will no longer be able to log in."
             </p>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="form-actions">
-                <button type="button" class="secondary" autofocus on:click=move |_| on_close.run(())>
-                    "Cancel"
-                </button>
-                <button type="button" class="danger" disabled=move || pending.get() on:click=confirm>
-                    "Delete permanently"
-                </button>
-            </div>
-        </Modal>
+        </ConfirmDialog>
     }
 }

@@ -4,8 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Loading, short_time};
-use crate::shell::handle_session_end;
+use crate::components::{Loading, error_view, short_time};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -22,10 +21,7 @@ pub fn OnboardingUsersPage() -> impl IntoView {
     };
     let body = move || {
         entries.get().map(|result| match result {
-            Err(e) => {
-                handle_session_end(&e);
-                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
+            Err(e) => error_view(e),
             Ok(p) if p.items.is_empty() => view! {
                 <p class="empty">{if completed.get_untracked() { "No completed onboarding yet." } else { "No onboarding waiting." }}</p>
             }

@@ -5,7 +5,7 @@ use leptos::task::spawn_local;
 use shared::dto::SystemSettings;
 
 use crate::api;
-use crate::components::{Loading, use_notices};
+use crate::components::{Loading, error_view, use_notices};
 use crate::shell::handle_session_end;
 
 #[component]
@@ -42,10 +42,7 @@ pub fn SystemConfigurationPage() -> impl IntoView {
             <h1>"System Configuration"</h1>
             {move || match current.get() {
                 None => view! { <Loading/> }.into_any(),
-                Some(Err(e)) => {
-                    handle_session_end(&e);
-                    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-                }
+                Some(Err(e)) => error_view(e),
                 Some(Ok(_)) => view! {
                     <form class="panel settings-form" on:submit=save>
                         <label class="toggle"><input type="checkbox" bind:checked=forgot/>

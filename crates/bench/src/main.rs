@@ -116,6 +116,14 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
             Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1", 1 + i % 2)),
         ),
         (
+            "All Users, no filter, page 1",
+            Box::new(|_| "/v1/users?sortBy=createdDate&sortOrder=DESC&pageCount=20&pageNumber=1".to_string()),
+        ),
+        (
+            "All Users, type + dates, p.1",
+            Box::new(|i| format!("/v1/users?userTypeId={}&createdDateFrom=2024-01-01&createdDateTo=2024-06-30&sortBy=createdDate&sortOrder=DESC&pageCount=20", 1 + i % 4)),
+        ),
+        (
             "filtered sorted page 1000",
             Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1000", 1 + i % 2)),
         ),

@@ -8,9 +8,7 @@ use shared::View;
 
 use super::{profile_opener, query_string, status_label, tab_label, text, user_type_label};
 use crate::api;
-use crate::components::{Loading, short_time};
-use crate::error::AppError;
-use crate::shell::handle_session_end;
+use crate::components::{Loading, error_view, short_time};
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -91,11 +89,6 @@ fn UserTable(
     }
 }
 
-fn show_error(e: AppError) -> AnyView {
-    handle_session_end(&e);
-    view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-}
-
 #[component]
 pub fn AllUsersPage() -> impl IntoView {
     let query = use_location().query;
@@ -159,7 +152,7 @@ pub fn AllUsersPage() -> impl IntoView {
 
     let body = move || {
         users.get().map(|result| match result {
-            Err(e) => show_error(e),
+            Err(e) => error_view(e),
             Ok(UserList { users, .. }) if users.is_empty() => {
                 view! { <p class="empty">"No user matches these filters."</p> }.into_any()
             }
@@ -244,7 +237,7 @@ pub fn SearchResultsPage() -> impl IntoView {
     });
     let body = move || {
         results.get().map(|result| match result {
-            Err(e) => show_error(e),
+            Err(e) => error_view(e),
             Ok(None) => view! { <p class="empty">"Use the search fields above to find users."</p> }.into_any(),
             Ok(Some(list)) if list.users.is_empty() => {
                 view! { <p class="empty">"No user matches this search."</p> }.into_any()

@@ -14,7 +14,7 @@ use super::form::EditUserDialog;
 use super::tax::TaxResidencesDialog;
 use super::{OpenProfiles, kyc_review_label, money, status_label, tab_label, text, user_type_label};
 use crate::api;
-use crate::components::{Loading, Modal, short_time, use_notices};
+use crate::components::{ConfirmDialog, Loading, error_view, short_time, use_notices};
 use crate::shell::handle_session_end;
 
 #[component]
@@ -115,10 +115,7 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
 
     let content = move || {
         profile.get().map(|result| match result {
-            Err(e) => {
-                handle_session_end(&e);
-                view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any()
-            }
+            Err(e) => error_view(e),
             Ok(p) => {
                 profiles.relabel(id, tab_label(&p.user));
                 let forgot_enabled = settings.get().and_then(Result::ok).is_some_and(|s| s.send_forgot_password);
@@ -483,72 +480,28 @@ fn ChildrenTab(parent: i64, children: Vec<ChildNode>, role: Role) -> impl IntoVi
 
 #[component]
 fn DeactivateDialog(user: Map<String, Value>, on_close: Callback<()>, on_done: Callback<()>) -> impl IntoView {
-    let notices = use_notices();
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
     let id = user["userId"].as_i64().unwrap_or_default();
-    let name = shared::dto::user_display_name(&user);
-    let confirm = move |_| {
-        pending.set(true);
-        spawn_local(async move {
-            let result = api::deactivate_user(id).await;
-            pending.set(false);
-            match result {
-                Ok(_) => {
-                    notices.success(format!("User #{id} was deactivated: its status is Canceled."));
-                    on_done.run(());
-                }
-                Err(e) => {
-                    handle_session_end(&e);
-                    error.set(Some(e.to_string()));
-                }
-            }
-        });
+    let run = move || async move {
+        api::deactivate_user(id).await.map(|_| format!("User #{id} was deactivated: its status is Canceled."))
     };
     view! {
-        <Modal title="Deactivate user".to_string() on_close=on_close>
-            <p>"Deactivate " <strong>{name}</strong> {format!(" (#{id})")} "? "
+        <ConfirmDialog title="Deactivate user" confirm_label="Deactivate" danger=true run=run
+            on_close=on_close on_done=on_done>
+            <p>"Deactivate " <strong>{shared::dto::user_display_name(&user)}</strong> {format!(" (#{id})")} "? "
                "This is irreversible: the user becomes Canceled for good. It stays in every list with that status."</p>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="form-actions">
-                <button type="button" class="secondary" autofocus on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button type="button" class="danger" disabled=move || pending.get() on:click=confirm>"Deactivate"</button>
-            </div>
-        </Modal>
+        </ConfirmDialog>
     }
 }
 
 #[component]
 fn ForgotPasswordDialog(user_id: i64, email: String, on_close: Callback<()>) -> impl IntoView {
-    let notices = use_notices();
-    let pending = RwSignal::new(false);
-    let error = RwSignal::new(None::<String>);
-    let confirm = move |_| {
-        pending.set(true);
-        spawn_local(async move {
-            let result = api::send_forgot_password(user_id).await;
-            pending.set(false);
-            match result {
-                Ok(to) => {
-                    notices.success(format!("A password reset email was sent to {to}."));
-                    on_close.run(());
-                }
-                Err(e) => {
-                    handle_session_end(&e);
-                    error.set(Some(e.to_string()));
-                }
-            }
-        });
+    let run = move || async move {
+        api::send_forgot_password(user_id).await.map(|to| format!("A password reset email was sent to {to}."))
     };
     view! {
-        <Modal title="Send forgot password".to_string() on_close=on_close>
+        <ConfirmDialog title="Send forgot password" confirm_label="Send" run=run on_close=on_close>
             <p>"Send a password reset link to " <strong data-testid="reset-email">{email}</strong> "? "
                "The link works once, for one hour."</p>
-            {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
-            <div class="form-actions">
-                <button type="button" class="secondary" autofocus on:click=move |_| on_close.run(())>"Cancel"</button>
-                <button type="button" class="primary" disabled=move || pending.get() on:click=confirm>"Send"</button>
-            </div>
-        </Modal>
+        </ConfirmDialog>
     }
 }

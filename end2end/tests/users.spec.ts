@@ -258,6 +258,7 @@ test("an end user signs up, is listed as not completed, activates and becomes se
 
   const mail = await waitForEmail(email, "activate?token=");
   await endUser.goto(linkIn(mail, "activate"));
+  await endUser.getByRole("button", { name: "Activate my account" }).click();
   await expect(endUser.getByText("Your account is active")).toBeVisible();
   await visitor.close();
 

@@ -333,8 +333,13 @@ pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldErr
             errors.push(FieldError::new("parentType", "parentType needs a parentUserId."));
         }
     }
-    if mode == Mode::Update && input.get("email").is_some_and(|v| v.is_null() || v == "") {
-        errors.push(FieldError::new("email", "email cannot be removed."));
+    if mode == Mode::Update {
+        // Required at creation, so never cleared afterwards.
+        for required in ["email", "specifiedUSPerson"] {
+            if input.get(required).is_some_and(|v| v.is_null() || v == "") {
+                errors.push(FieldError::new(required, format!("{required} cannot be removed.")));
+            }
+        }
     }
     errors
 }
@@ -364,6 +369,13 @@ pub fn kyc_review_errors(user: &Map<String, Value>) -> Vec<FieldError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn fields_required_at_creation_cannot_be_cleared() {
+        assert_eq!(errors(json!({"specifiedUSPerson": null}), Mode::Update), ["specifiedUSPerson"]);
+        assert_eq!(errors(json!({"email": ""}), Mode::Update), ["email"]);
+        assert!(errors(json!({"specifiedUSPerson": 1}), Mode::Update).is_empty());
+    }
 
     #[test]
     fn autoentrepreneurs_need_a_whole_secondary_address_for_review() {

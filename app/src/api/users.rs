@@ -55,13 +55,10 @@ pub async fn deactivate_user(id: i64) -> Result<Map<String, Value>, AppError> {
     .await
 }
 
-/// The KYC tab's "Request review": the `legal` door of the Kycreview rule.
+/// The KYC tab's "Request review": the Kycreview rule (operators need `legal`).
 #[server(endpoint = "users/kyc-review", input = Json, client = AppClient)]
 pub async fn request_kyc_review(id: i64) -> Result<Map<String, Value>, AppError> {
-    use backend::kyc::KycReviewDoor;
-    with_actor(|ctx, actor| async move {
-        ctx.backend.request_kyc_review(&actor, &ctx.meta, id, KycReviewDoor::Dashboard).await
-    })
+    with_actor(|ctx, actor| async move { ctx.backend.request_kyc_review(&actor, &ctx.meta, id).await })
     .await
 }
 

@@ -6,7 +6,6 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 
 use crate::api;
-use crate::components::Loading;
 
 /// The paths served by these pages.
 pub const PUBLIC_PATHS: [&str; 3] = ["/signup", "/activate", "/reset-password"];
@@ -75,19 +74,35 @@ fn token_from_url() -> Memo<String> {
     Memo::new(move |_| query.with(|q| q.get("token")).unwrap_or_default())
 }
 
+/// Activation waits for a click: a mail scanner that opens links does not spend the token.
 #[component]
 fn ActivatePage() -> impl IntoView {
     let token = token_from_url();
-    let result = LocalResource::new(move || api::activate_account(token.get()));
+    let pending = RwSignal::new(false);
+    let result = RwSignal::new(None::<Result<i64, String>>);
+    let activate = move |_| {
+        pending.set(true);
+        let t = token.get_untracked();
+        spawn_local(async move {
+            let outcome = api::activate_account(t).await.map_err(|e| e.to_string());
+            pending.set(false);
+            result.set(Some(outcome));
+        });
+    };
     view! {
         <div class="card login-card">
             <h1>"Account activation"</h1>
             {move || match result.get() {
-                None => view! { <Loading label="Activating your account…"/> }.into_any(),
+                None => view! {
+                    <p>"Complete your sign-up to open your account."</p>
+                    <button type="button" class="primary" disabled=move || pending.get() on:click=activate>
+                        {move || if pending.get() { "Activating…" } else { "Activate my account" }}
+                    </button>
+                }.into_any(),
                 Some(Ok(id)) => view! {
                     <p role="status">"Your account is active. Welcome! Your customer number is " <strong>{id}</strong> "."</p>
                 }.into_any(),
-                Some(Err(e)) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                Some(Err(e)) => view! { <p class="form-error" role="alert">{e}</p> }.into_any(),
             }}
         </div>
     }

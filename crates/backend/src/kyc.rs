@@ -16,21 +16,13 @@ use crate::error::{Error, Result};
 use crate::users::{KYC_REVIEW_PENDING, STATUS_CANCELED, fetch_user};
 use crate::Backend;
 
-/// Where the request comes from: the two doors need different scopes. The dashboard's
-/// "Submit KYC for review" is a `legal` action (DESIGN.md); the spec gives the REST endpoint
-/// `read_write`. The rule behind both doors is the same.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KycReviewDoor {
-    Dashboard,
-    Api,
-}
-
-impl KycReviewDoor {
-    fn scope(self) -> Scope {
-        match self {
-            KycReviewDoor::Dashboard => Action::SubmitKycReview.required_scope(),
-            KycReviewDoor::Api => Scope::ReadWrite,
-        }
+/// Who may request a review. An operator always needs the dashboard action's scope
+/// (`legal`, DESIGN.md), whatever the door, so that an operator's password-grant token cannot
+/// go around it; a machine client needs the scope the spec gives the endpoint (`read_write`).
+fn require_may_request(actor: &Actor) -> Result<()> {
+    match actor {
+        Actor::ApiClient(_) => actor.require_scope(Scope::ReadWrite),
+        _ => actor.require(Action::SubmitKycReview),
     }
 }
 
@@ -105,9 +97,8 @@ impl Backend {
         actor: &Actor,
         meta: &RequestMeta,
         id: i64,
-        door: KycReviewDoor,
     ) -> Result<Map<String, Value>> {
-        actor.require_scope(door.scope())?;
+        require_may_request(actor)?;
         let mut tx = self.db.begin_write().await?;
         let user = fetch_user(&mut tx, id).await?;
         check_ready(&mut tx, &user, None).await?;
@@ -132,13 +123,19 @@ impl Backend {
                 Some(previous) if !previous.is_empty() => format!("{previous}\n{line}"),
                 _ => line,
             };
-            sqlx::query("UPDATE end_users SET kyc_review = $1, kyc_review_comment = $2, modified_date = $3 WHERE id = $4")
-                .bind(KYC_REVIEW_PENDING)
-                .bind(history)
-                .bind(&now)
-                .bind(user_id)
-                .execute(&mut *tx)
-                .await?;
+            // Conditional: of two requests racing, one sends the user to review.
+            let updated = sqlx::query(
+                "UPDATE end_users SET kyc_review = $1, kyc_review_comment = $2, modified_date = $3 WHERE id = $4 AND kyc_review <> $1",
+            )
+            .bind(KYC_REVIEW_PENDING)
+            .bind(history)
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+            if updated.rows_affected() != 1 {
+                return Err(Error::Conflict(format!("User {user_id} already has a KYC review pending.")));
+            }
             let after = fetch_user(&mut tx, user_id).await?;
             let record = Record::new("user.kyc_review_requested", "user", user_id).before(&before).after(&after);
             audit::write(&mut tx, actor, meta, record).await?;

@@ -1,6 +1,8 @@
 //! Email through a database outbox: a message is queued in the transaction that decides to
 //! send it, and a worker delivers it over SMTP (lettre), retrying with a growing delay. An
 //! SMTP outage, or no SMTP configured at all, loses nothing: the outbox keeps the message.
+//! One worker per database: run one server process per database (a second one would send
+//! each message twice).
 
 use std::time::Duration;
 
@@ -17,6 +19,9 @@ use crate::Backend;
 const BATCH: i64 = 20;
 /// Longest wait between two attempts at one message.
 const MAX_BACKOFF_SECS: i64 = 3600;
+/// After this many failed attempts (about two days of retries) a message is given up; it
+/// stays in the outbox with its last error.
+pub const MAX_ATTEMPTS: i64 = 48;
 /// How often the worker looks at the outbox when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
 
@@ -71,9 +76,10 @@ impl Backend {
     pub async fn deliver_due_mail(&self, transport: &AsyncSmtpTransport<Tokio1Executor>) -> Result<usize> {
         let due: Vec<Queued> = sqlx::query_as(
             "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
-             WHERE sent_date IS NULL AND next_attempt_at <= $1 ORDER BY id LIMIT $2",
+             WHERE sent_date IS NULL AND next_attempt_at <= $1 AND attempts < $2 ORDER BY id LIMIT $3",
         )
         .bind(clock::unix_now())
+        .bind(MAX_ATTEMPTS)
         .bind(BATCH)
         .fetch_all(&self.db.pool)
         .await?;
@@ -81,7 +87,8 @@ impl Backend {
         for mail in due {
             match self.send_one(transport, &mail).await {
                 Ok(()) => {
-                    sqlx::query("UPDATE mail_outbox SET sent_date = $1, attempts = attempts + 1, last_error = NULL WHERE id = $2")
+                    // The body goes once sent: it may hold a live single-use link.
+                    sqlx::query("UPDATE mail_outbox SET sent_date = $1, attempts = attempts + 1, last_error = NULL, body = '' WHERE id = $2")
                         .bind(clock::now_rfc3339())
                         .bind(mail.id)
                         .execute(&self.db.pool)

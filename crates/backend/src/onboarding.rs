@@ -28,34 +28,69 @@ fn invalid_link() -> Error {
     Error::invalid("token", "This link is invalid, was already used or has expired.")
 }
 
-/// Creates a single-use token for `account_id` and returns it (to put in a link).
-async fn issue_token(tx: &mut Transaction<'_, Any>, account_id: i64, purpose: &str, ttl: i64) -> Result<String> {
+/// Creates a single-use token for `account_id` and returns it (to put in a link). An
+/// activation token carries the hash of the password chosen at its sign-up.
+async fn issue_token(
+    tx: &mut Transaction<'_, Any>,
+    account_id: i64,
+    purpose: &str,
+    ttl: i64,
+    password_hash: Option<&str>,
+) -> Result<String> {
     let token = password::random_token(32);
     sqlx::query(
-        "INSERT INTO end_user_tokens (token_digest, purpose, account_id, created_date, expires_at) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO end_user_tokens (token_digest, purpose, account_id, created_date, expires_at, password_hash) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )
     .bind(password::token_digest(&token))
     .bind(purpose)
     .bind(account_id)
     .bind(clock::now_rfc3339())
     .bind(clock::unix_now() + ttl)
+    .bind(password_hash)
     .execute(&mut **tx)
     .await?;
     Ok(token)
 }
 
-/// Spends a token: the account it opens, or the one refusal for every bad link.
-async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) -> Result<(i64, String)> {
-    let found: Option<(i64, i64, String)> = sqlx::query_as(
-        "SELECT t.id, t.account_id, a.email FROM end_user_tokens t JOIN end_user_accounts a ON a.id = t.account_id \
+/// A live token's account and email, without spending it (to check and hash a new
+/// password before taking the write lock).
+async fn peek_token(db: &sqlx::Pool<Any>, token: &str, purpose: &str) -> Result<(i64, String)> {
+    sqlx::query_as(
+        "SELECT a.id, a.email FROM end_user_tokens t JOIN end_user_accounts a ON a.id = t.account_id \
          WHERE t.token_digest = $1 AND t.purpose = $2 AND t.used_date IS NULL AND t.expires_at > $3",
+    )
+    .bind(password::token_digest(token.trim()))
+    .bind(purpose)
+    .bind(clock::unix_now())
+    .fetch_optional(db)
+    .await?
+    .ok_or_else(invalid_link)
+}
+
+/// What a spent token opens.
+struct Spent {
+    account_id: i64,
+    email: String,
+    /// The password chosen at sign-up (activation tokens).
+    password_hash: Option<String>,
+}
+
+/// Spends a token, or gives the one refusal for every bad link. An activation link of an
+/// account already activated is a bad link too.
+async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) -> Result<Spent> {
+    let found: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
+        "SELECT t.id, t.account_id, a.email, t.password_hash FROM end_user_tokens t \
+         JOIN end_user_accounts a ON a.id = t.account_id \
+         WHERE t.token_digest = $1 AND t.purpose = $2 AND t.used_date IS NULL AND t.expires_at > $3 \
+           AND (t.purpose <> 'activation' OR a.activated_date IS NULL)",
     )
     .bind(password::token_digest(token.trim()))
     .bind(purpose)
     .bind(clock::unix_now())
     .fetch_optional(&mut **tx)
     .await?;
-    let (token_id, account_id, email) = found.ok_or_else(invalid_link)?;
+    let (token_id, account_id, email, password_hash) = found.ok_or_else(invalid_link)?;
     // Conditional on still unused: two clicks racing spend it once.
     let spent = sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE id = $2 AND used_date IS NULL")
         .bind(clock::now_rfc3339())
@@ -65,7 +100,39 @@ async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) 
     if spent.rows_affected() != 1 {
         return Err(invalid_link());
     }
-    Ok((account_id, email))
+    Ok(Spent { account_id, email, password_hash })
+}
+
+/// The login of an existing user, for a password reset: its own account, or a pending
+/// sign-up with its address (now linked to it), or a new one without password.
+async fn account_for_user(tx: &mut Transaction<'_, Any>, user_id: i64, email: &str) -> Result<i64> {
+    let own: Option<i64> = sqlx::query_scalar("SELECT id FROM end_user_accounts WHERE user_id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut **tx)
+        .await?;
+    if let Some(id) = own {
+        return Ok(id);
+    }
+    let by_email: Option<(i64, Option<i64>)> =
+        sqlx::query_as("SELECT id, user_id FROM end_user_accounts WHERE lower(email) = lower($1)")
+            .bind(email)
+            .fetch_optional(&mut **tx)
+            .await?;
+    match by_email {
+        Some((id, None)) => {
+            sqlx::query("UPDATE end_user_accounts SET user_id = $1 WHERE id = $2").bind(user_id).bind(id).execute(&mut **tx).await?;
+            Ok(id)
+        }
+        Some((_, Some(_))) => Err(Error::Conflict("Another user's login uses this email address.".into())),
+        None => Ok(sqlx::query_scalar(
+            "INSERT INTO end_user_accounts (email, user_id, signed_up, created_date, activated_date) VALUES ($1, $2, 0, $3, $3) RETURNING id",
+        )
+        .bind(email)
+        .bind(user_id)
+        .bind(clock::now_rfc3339())
+        .fetch_one(&mut **tx)
+        .await?),
+    }
 }
 
 impl Backend {
@@ -100,26 +167,19 @@ impl Backend {
                      If you forgot your password, ask your adviser to send you a password reset link.\n").await?;
             }
             _ => {
+                // The password travels with this sign-up's link: signing up again with the
+                // same address (maybe by someone else) never changes what an earlier link sets.
                 let account_id = match existing {
-                    // Signed up before, never activated: the new password replaces the old.
-                    Some((id, None)) => {
-                        sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
-                            .bind(&hash)
-                            .bind(id)
-                            .execute(&mut *tx)
-                            .await?;
-                        id
-                    }
+                    Some((id, None)) => id,
                     _ => sqlx::query_scalar(
-                        "INSERT INTO end_user_accounts (email, password_hash, created_date) VALUES ($1, $2, $3) RETURNING id",
+                        "INSERT INTO end_user_accounts (email, signed_up, created_date) VALUES ($1, 1, $2) RETURNING id",
                     )
                     .bind(&email)
-                    .bind(&hash)
                     .bind(clock::now_rfc3339())
                     .fetch_one(&mut *tx)
                     .await?,
                 };
-                let token = issue_token(&mut tx, account_id, ACTIVATION, ACTIVATION_TTL_SECS).await?;
+                let token = issue_token(&mut tx, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
                 let body = format!(
                     "Welcome!\n\nTo complete your sign-up, open this link within 24 hours:\n\n{}\n\n\
                      If you did not sign up, ignore this email.\n",
@@ -139,14 +199,15 @@ impl Backend {
     /// (searchable, with a userId). Returns the new user.
     pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<Map<String, Value>> {
         let mut tx = self.db.begin_write().await?;
-        let (account_id, email) = spend_token(&mut tx, token, ACTIVATION).await?;
+        let Spent { account_id, email, password_hash } = spend_token(&mut tx, token, ACTIVATION).await?;
         let actor = Actor::EndUser { account_id, email: email.clone() };
         let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
         let Value::Object(input) = input else { unreachable!("a JSON object") };
         let user = create_user_in(&mut tx, &actor, meta, input).await?;
-        sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2 WHERE id = $3")
+        sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2, password_hash = $3 WHERE id = $4")
             .bind(user["userId"].as_i64())
             .bind(clock::now_rfc3339())
+            .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
@@ -162,7 +223,7 @@ impl Backend {
         let page_size = page_size.clamp(1, 200);
         let condition = if completed { "activated_date IS NOT NULL" } else { "activated_date IS NULL" };
         // Accounts made by a password reset for an existing user are not onboardings.
-        let onboardings = format!("FROM end_user_accounts WHERE {condition} AND password_hash IS NOT NULL");
+        let onboardings = format!("FROM end_user_accounts WHERE signed_up = 1 AND {condition}");
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {onboardings}")))
             .fetch_one(&self.db.pool)
             .await?;
@@ -202,26 +263,8 @@ impl Backend {
         if email.is_empty() {
             return Err(Error::Conflict("This user has no email address.".into()));
         }
-        let account: Option<i64> = sqlx::query_scalar(
-            "SELECT id FROM end_user_accounts WHERE user_id = $1 OR lower(email) = lower($2) ORDER BY id LIMIT 1",
-        )
-        .bind(user_id)
-        .bind(&email)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let account_id = match account {
-            Some(id) => id,
-            // A user created by an operator or the API gets its login now (no password yet).
-            None => sqlx::query_scalar(
-                "INSERT INTO end_user_accounts (email, user_id, created_date, activated_date) VALUES ($1, $2, $3, $3) RETURNING id",
-            )
-            .bind(&email)
-            .bind(user_id)
-            .bind(clock::now_rfc3339())
-            .fetch_one(&mut *tx)
-            .await?,
-        };
-        let token = issue_token(&mut tx, account_id, PASSWORD_RESET, RESET_TTL_SECS).await?;
+        let account_id = account_for_user(&mut tx, user_id, &email).await?;
+        let token = issue_token(&mut tx, account_id, PASSWORD_RESET, RESET_TTL_SECS, None).await?;
         let body = format!(
             "Hello,\n\nTo choose a new password, open this link within one hour:\n\n{}\n\n\
              The link works once. If you did not ask for it, ignore this email.\n",
@@ -238,10 +281,12 @@ impl Backend {
     /// Follows a password-reset link: sets the new password (argon2id) and spends the link,
     /// and any other reset link of the account.
     pub async fn reset_password(&self, meta: &RequestMeta, token: &str, new_password: String) -> Result<()> {
-        let mut tx = self.db.begin_write().await?;
-        let (account_id, email) = spend_token(&mut tx, token, PASSWORD_RESET).await?;
+        // Check and hash first: argon2 takes tens of milliseconds, the write lock should not.
+        let (_, email) = peek_token(&self.db.pool, token, PASSWORD_RESET).await?;
         check_password_strength(&new_password, &email)?;
         let hash = password::hash(new_password).await?;
+        let mut tx = self.db.begin_write().await?;
+        let Spent { account_id, email, .. } = spend_token(&mut tx, token, PASSWORD_RESET).await?;
         sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(account_id)

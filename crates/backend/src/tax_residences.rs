@@ -11,7 +11,7 @@ use sqlx::{Any, Transaction};
 use crate::audit::{self, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
-use crate::error::{Error, Result};
+use crate::error::{Error, Result, is_unique_violation};
 use crate::Backend;
 
 /// What a client sends (POST, or PUT where missing fields keep their value).
@@ -88,29 +88,74 @@ async fn validate(tx: &mut Transaction<'_, Any>, user_id: i64, country: &str, ti
     Ok(())
 }
 
+/// Adds a residence inside `tx` (the caller checked the permission).
+async fn create_in(tx: &mut Transaction<'_, Any>, actor: &Actor, meta: &RequestMeta, input: TaxResidenceInput) -> Result<Value> {
+    let user_id = input.user_id.ok_or_else(|| Error::invalid("userId", "userId is required."))?;
+    let country = input.country.ok_or_else(|| Error::invalid("country", "country is required."))?;
+    let waiver = input.liability_waiver.ok_or_else(|| Error::invalid("liabilityWaiver", "liabilityWaiver is required."))?;
+    let tin = input.tax_payer_id.unwrap_or_default().trim().to_string();
+    validate(tx, user_id, &country, &tin, waiver, None).await?;
+    let now = clock::now_rfc3339();
+    let inserted = sqlx::query_scalar::<_, i64>(
+        "INSERT INTO tax_residences (user_id, country, tax_payer_id, liability_waiver, created_date, last_update) \
+         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+    )
+    .bind(user_id)
+    .bind(&country)
+    .bind((!tin.is_empty()).then_some(tin))
+    .bind(i64::from(waiver))
+    .bind(now)
+    .fetch_one(&mut **tx)
+    .await;
+    let id = match inserted {
+        Ok(id) => id,
+        // A concurrent request added the same country first (unique index).
+        Err(e) if is_unique_violation(&e) => return Err(one_per_country(&country)),
+        Err(e) => return Err(e.into()),
+    };
+    let created = fetch(tx, id).await?.object();
+    audit::write(tx, actor, meta, Record::new("tax_residence.created", "tax_residence", id).after(&created)).await?;
+    Ok(created)
+}
+
+/// Soft-deletes a residence inside `tx` (the caller checked the permission).
+async fn delete_in(tx: &mut Transaction<'_, Any>, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<Value> {
+    let before = fetch(tx, id).await?;
+    if before.is_deleted != 0 {
+        return Err(Error::Conflict("This tax residence is already deleted.".into()));
+    }
+    let now = clock::now_rfc3339();
+    sqlx::query("UPDATE tax_residences SET is_deleted = 1, deleted_date = $1, last_update = $1 WHERE id = $2")
+        .bind(now)
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    let after = fetch(tx, id).await?.object();
+    let record = Record::new("tax_residence.deleted", "tax_residence", id).before(&before.object()).after(&after);
+    audit::write(tx, actor, meta, record).await?;
+    Ok(after)
+}
+
+fn one_per_country(country: &str) -> Error {
+    Error::Conflict(format!("The user already has a tax residence in {country}."))
+}
+
+/// The live residences of a user.
+async fn live_of(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<Vec<Value>> {
+    let rows: Vec<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM tax_residences WHERE user_id = $1 AND is_deleted = 0 ORDER BY id"
+    )))
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
+    Ok(rows.iter().map(Row::object).collect())
+}
+
 impl Backend {
     pub async fn create_tax_residence(&self, actor: &Actor, meta: &RequestMeta, input: TaxResidenceInput) -> Result<Value> {
         actor.require(Action::ManageTaxResidences)?;
-        let user_id = input.user_id.ok_or_else(|| Error::invalid("userId", "userId is required."))?;
-        let country = input.country.ok_or_else(|| Error::invalid("country", "country is required."))?;
-        let waiver = input.liability_waiver.ok_or_else(|| Error::invalid("liabilityWaiver", "liabilityWaiver is required."))?;
-        let tin = input.tax_payer_id.unwrap_or_default().trim().to_string();
         let mut tx = self.db.begin_write().await?;
-        validate(&mut tx, user_id, &country, &tin, waiver, None).await?;
-        let now = clock::now_rfc3339();
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO tax_residences (user_id, country, tax_payer_id, liability_waiver, created_date, last_update) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(&country)
-        .bind((!tin.is_empty()).then_some(tin))
-        .bind(i64::from(waiver))
-        .bind(now)
-        .fetch_one(&mut *tx)
-        .await?;
-        let created = fetch(&mut tx, id).await?.object();
-        audit::write(&mut tx, actor, meta, Record::new("tax_residence.created", "tax_residence", id).after(&created)).await?;
+        let created = create_in(&mut tx, actor, meta, input).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -150,13 +195,14 @@ impl Backend {
         sqlx::query(
             "UPDATE tax_residences SET country = $1, tax_payer_id = $2, liability_waiver = $3, last_update = $4 WHERE id = $5",
         )
-        .bind(&country)
+        .bind(country.clone())
         .bind((!tin.is_empty()).then_some(tin))
         .bind(i64::from(waiver))
         .bind(clock::now_rfc3339())
         .bind(id)
         .execute(&mut *tx)
-        .await?;
+        .await
+        .map_err(|e| if is_unique_violation(&e) { one_per_country(&country) } else { e.into() })?;
         let after = fetch(&mut tx, id).await?.object();
         let record = Record::new("tax_residence.updated", "tax_residence", id).before(&before.object()).after(&after);
         audit::write(&mut tx, actor, meta, record).await?;
@@ -168,21 +214,9 @@ impl Backend {
     pub async fn delete_tax_residence(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<Value> {
         actor.require(Action::ManageTaxResidences)?;
         let mut tx = self.db.begin_write().await?;
-        let before = fetch(&mut tx, id).await?;
-        if before.is_deleted != 0 {
-            return Err(Error::Conflict("This tax residence is already deleted.".into()));
-        }
-        let now = clock::now_rfc3339();
-        sqlx::query("UPDATE tax_residences SET is_deleted = 1, deleted_date = $1, last_update = $1 WHERE id = $2")
-            .bind(now)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let after = fetch(&mut tx, id).await?.object();
-        let record = Record::new("tax_residence.deleted", "tax_residence", id).before(&before.object()).after(&after);
-        audit::write(&mut tx, actor, meta, record).await?;
+        let deleted = delete_in(&mut tx, actor, meta, id).await?;
         tx.commit().await?;
-        Ok(after)
+        Ok(deleted)
     }
 
     /// The dashboard popup's "Save Changes": residences left out of `kept` are deleted, those
@@ -196,23 +230,24 @@ impl Backend {
         kept: Vec<TaxResidenceDraft>,
     ) -> Result<Vec<Value>> {
         actor.require(Action::ManageTaxResidences)?;
-        let live = |all: Vec<Value>| -> Vec<Value> { all.into_iter().filter(|r| r["isDeleted"] != true).collect() };
-        let current = live(self.list_tax_residences(actor, user_id).await?);
+        // One transaction: the popup's changes apply together or not at all.
+        let mut tx = self.db.begin_write().await?;
         let distribution: Option<String> =
             sqlx::query_scalar("SELECT distribution_country FROM end_users WHERE id = $1")
                 .bind(user_id)
-                .fetch_optional(&self.db.pool)
+                .fetch_optional(&mut *tx)
                 .await?
                 .ok_or(Error::NotFound)?;
+        let current = live_of(&mut tx, user_id).await?;
         let mut countries = Vec::new();
         for draft in &kept {
-            let country = draft.country.trim().to_ascii_uppercase();
             match draft.id {
                 Some(id) => {
                     let stored = current.iter().find(|r| r["id"] == id).ok_or(Error::NotFound)?;
                     countries.push(stored["country"].as_str().unwrap_or_default().to_string());
                 }
                 None => {
+                    let country = draft.country.trim().to_ascii_uppercase();
                     let tin = draft.tax_payer_id.trim();
                     check_tax_residence(&country, tin, tin.is_empty(), distribution.as_deref())?;
                     countries.push(country);
@@ -221,12 +256,12 @@ impl Backend {
         }
         let mut seen = std::collections::HashSet::new();
         if let Some(twice) = countries.iter().find(|c| !seen.insert(c.as_str())) {
-            return Err(Error::Conflict(format!("The user already has a tax residence in {twice}.")));
+            return Err(one_per_country(twice));
         }
         for stored in &current {
             let id = stored["id"].as_i64().unwrap_or_default();
             if !kept.iter().any(|d| d.id == Some(id)) {
-                self.delete_tax_residence(actor, meta, id).await?;
+                delete_in(&mut tx, actor, meta, id).await?;
             }
         }
         for draft in kept.into_iter().filter(|d| d.id.is_none()) {
@@ -237,8 +272,10 @@ impl Backend {
                 liability_waiver: Some(tin.is_empty()),
                 tax_payer_id: Some(tin),
             };
-            self.create_tax_residence(actor, meta, input).await?;
+            create_in(&mut tx, actor, meta, input).await?;
         }
-        Ok(live(self.list_tax_residences(actor, user_id).await?))
+        let live = live_of(&mut tx, user_id).await?;
+        tx.commit().await?;
+        Ok(live)
     }
 }

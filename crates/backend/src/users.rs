@@ -281,6 +281,17 @@ impl Backend {
             Err(e) if is_unique_violation(&e) => return Err(duplicate_email()),
             Err(e) => return Err(e.into()),
         }
+        if changed.iter().any(|(f, _)| f.name == "email") {
+            // The user's own login follows its address (password-reset links go there).
+            let synced = sqlx::query("UPDATE end_user_accounts SET email = $1 WHERE user_id = $2")
+                .bind(input.get("email").and_then(Value::as_str))
+                .bind(id)
+                .execute(&mut *tx)
+                .await;
+            if let Err(e) = synced {
+                return Err(if is_unique_violation(&e) { duplicate_email() } else { e.into() });
+            }
+        }
         let after = fetch_user(&mut tx, id).await?;
         let record = Record::new("user.updated", "user", id).before(&before).after(&after);
         audit::write(&mut tx, actor, meta, record).await?;

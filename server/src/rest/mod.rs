@@ -86,7 +86,7 @@ const SUPPORT_USER_ID: Param = Param {
 };
 const BY_USER: Param = query("userId", "integer", "The owner's id (required unless another id is given).");
 
-const DEACTIVATE_PARAMS: &[Param] = &[USER_ID, Param { required: true, ..query("origin", "string", "OPERATOR or USER (or in a JSON body).") }];
+const DEACTIVATE_PARAMS: &[Param] = &[USER_ID, Param { required: true, ..query("origin", "string", "OPERATOR or USER. May come instead in a JSON body {\"origin\": ...}.") }];
 const TAX_LIST_PARAMS: &[Param] = &[BY_USER, query("taxResidenceId", "integer", "One tax residence.")];
 const WALLET_LIST_PARAMS: &[Param] = &[BY_USER, query("walletId", "integer", "One wallet.")];
 const WALLET_PARAMS: &[Param] = &[path("walletId", "The wallet's id.")];
@@ -140,13 +140,13 @@ pub fn endpoints() -> Vec<Endpoint> {
           "List the support users (operators)", Some(SupportUserManagement), &[],
           Answer::Json("SupportUsers"), get(support_users::list)),
         with_body(e(Method::POST, "/core-connect/support-user", "postSupportUser", "Support users",
-          "Create a support user; its scopes choose the least role that grants them", Some(SupportUserManagement), &[],
+          "Create a support user; its scopes choose the least role that grants them (granting admin needs the admin scope)", Some(SupportUserManagement), &[],
           Answer::Json("SupportUser"), post(support_users::create)), "SupportUserCreate", SUPPORT_USER_EXAMPLE),
         e(Method::GET, "/core-connect/support-user/{supportUserId}", "getSupportUser", "Support users",
           "Retrieve a support user", Some(SupportUserManagement), &[SUPPORT_USER_ID],
           Answer::Json("SupportUser"), get(support_users::get)),
         with_body(e(Method::PUT, "/core-connect/support-user/{supportUserId}", "putSupportUser", "Support users",
-          "Update a support user (fields left out keep their value)", Some(SupportUserManagement), &[SUPPORT_USER_ID],
+          "Update a support user (fields left out keep their value; Administrators need the admin scope)", Some(SupportUserManagement), &[SUPPORT_USER_ID],
           Answer::Json("SupportUser"), put(support_users::update)), "SupportUserUpdate", r#"{"scope": ["read_only"]}"#),
         e(Method::DELETE, "/core-connect/support-user/{supportUserId}", "deleteSupportUser", "Support users",
           "Delete a support user", Some(SupportUserManagement), &[SUPPORT_USER_ID],
@@ -174,7 +174,7 @@ pub fn endpoints() -> Vec<Endpoint> {
           "Freeze (1) or unfreeze (0) an end user's assets", Some(Admin), &[USER_ID],
           Answer::Json("Users"), put(users::freeze_assets)), "FreezeAssets", r#"{"isFrozen": 1}"#),
         e(Method::PUT, "/v1/users/{userId}/Kycreview", "putKycreview", "User KYC Review",
-          "Request a KYC review of the user and its children", Some(ReadWrite), &[USER_ID],
+          "Request a KYC review of the user and its children (an operator's password-grant token also needs legal)", Some(ReadWrite), &[USER_ID],
           Answer::Json("Users"), put(users::kyc_review)),
         e(Method::GET, "/v1/taxResidences", "getTaxresidences", "Tax residences",
           "List a user's tax residences (or one by taxResidenceId)", Some(ReadOnly),
@@ -182,13 +182,13 @@ pub fn endpoints() -> Vec<Endpoint> {
           Answer::Json("TaxResidences"), get(tax_residences::list)),
         with_body(e(Method::POST, "/v1/taxResidences", "postTaxresidence", "Tax residences",
           "Add a tax residence (TIN required for US, and for distributionCountry IT)", Some(ReadWrite), &[],
-          Answer::Json("TaxResidences"), post(tax_residences::create)), "TaxResidenceInput", TAX_RESIDENCE_EXAMPLE),
+          Answer::Json("TaxResidences"), post(tax_residences::create)), "TaxResidenceCreate", TAX_RESIDENCE_EXAMPLE),
         e(Method::GET, "/v1/taxResidences/{taxResidenceId}", "getTaxresidence", "Tax residences",
           "Retrieve a tax residence", Some(ReadOnly), &[TAX_RESIDENCE_ID],
           Answer::Json("TaxResidences"), get(tax_residences::get)),
         with_body(e(Method::PUT, "/v1/taxResidences/{taxResidenceId}", "putTaxresidence", "Tax residences",
           "Update a tax residence", Some(ReadWrite), &[TAX_RESIDENCE_ID],
-          Answer::Json("TaxResidences"), put(tax_residences::update)), "TaxResidenceInput", r#"{"taxPayerId": "123-45-6789", "liabilityWaiver": false}"#),
+          Answer::Json("TaxResidences"), put(tax_residences::update)), "TaxResidenceUpdate", r#"{"taxPayerId": "123-45-6789", "liabilityWaiver": false}"#),
         e(Method::DELETE, "/v1/taxResidences/{taxResidenceId}", "deleteTaxresidence", "Tax residences",
           "Delete a tax residence (kept, marked isDeleted)", Some(ReadWrite), &[TAX_RESIDENCE_ID],
           Answer::Json("TaxResidences"), delete(tax_residences::delete)),

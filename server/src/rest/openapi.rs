@@ -174,6 +174,11 @@ fn user_input(settable: impl Fn(&Field) -> bool, required: &[&str]) -> Value {
     object(properties.into(), required)
 }
 
+fn described(description: &str, mut schema: Value) -> Value {
+    schema["description"] = json!(description);
+    schema
+}
+
 fn schemas() -> Value {
     let int = json!({ "type": "integer" });
     let string = json!({ "type": "string" });
@@ -202,11 +207,13 @@ fn schemas() -> Value {
         "Error": object(json!({ "errors": { "type": "array", "items": object(json!({
             "type": string, "code": string, "message": string, "docUrl": string,
         }), &["type", "code", "message", "docUrl"]) } }), &["errors"]),
-        "TokenRequest": object(json!({
+        "TokenRequest": described("Form data (application/x-www-form-urlencoded or multipart/form-data). \
+            client_credentials needs client_id and client_secret; password also needs username and password \
+            (an operator's; failed attempts count toward its lockout).", object(json!({
             "grant_type": { "type": "string", "enum": ["client_credentials", "password"] },
             "client_id": string, "client_secret": string, "username": string, "password": string,
             "scope": { "type": "string", "description": "Space-separated scopes; the token gets those also held." },
-        }), &["grant_type"]),
+        }), &["grant_type", "client_id", "client_secret"])),
         "TokenGrant": object(json!({
             "access_token": string, "token_type": { "type": "string", "enum": ["Bearer"] },
             "expires_in": int, "scope": string,
@@ -221,8 +228,11 @@ fn schemas() -> Value {
             "createdDate": string, "lastUpdate": string, "deletedDate": string, "isDeleted": { "type": "boolean" },
         }), &["id", "userId", "country", "liabilityWaiver", "isDeleted"]),
         "TaxResidences": envelope("taxResidences", "TaxResidence"),
-        "TaxResidenceInput": object(json!({
+        "TaxResidenceCreate": object(json!({
             "userId": int, "country": string, "taxPayerId": string, "liabilityWaiver": { "type": "boolean" },
+        }), &["userId", "country", "liabilityWaiver"]),
+        "TaxResidenceUpdate": object(json!({
+            "country": string, "taxPayerId": string, "liabilityWaiver": { "type": "boolean" },
         }), &[]),
         "Wallet": object(json!({
             "walletId": int, "userId": int, "walletTypeId": int, "walletStatus": string, "currency": string,

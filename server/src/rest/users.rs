@@ -119,7 +119,7 @@ pub async fn kyc_review(State(state): State<AppState>, caller: Caller, Path(id):
     let id = user_id(&id)?;
     let user = state
         .backend
-        .request_kyc_review(&caller.actor, &caller.meta, id, backend::kyc::KycReviewDoor::Api)
+        .request_kyc_review(&caller.actor, &caller.meta, id)
         .await
         .map_err(|e| caller.error(e))?;
     Ok(envelope(user))

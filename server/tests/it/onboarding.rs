@@ -12,6 +12,7 @@ use crate::smtp_sink::{SmtpSink, link_token};
 
 crate::on_both_databases!(
     sign_up_activation_and_listing,
+    a_second_sign_up_cannot_choose_the_password_of_the_first,
     forgot_password_sets_a_new_password_once,
     the_outbox_keeps_mail_until_smtp_answers,
 );
@@ -75,6 +76,10 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     let found = find_by_email(&app, &operator, "new@example.com").await;
     assert_eq!(found.users[0]["userId"], user_id);
     assert!(app.backend.verify_end_user_password("new@example.com", STRONG.into()).await.unwrap());
+
+    let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM mail_outbox WHERE sent_date IS NOT NULL")
+        .fetch_all(&app.backend.db.pool).await.unwrap();
+    assert!(!bodies.is_empty() && bodies.iter().all(String::is_empty), "a sent email's link is not kept");
 
     // Signing up again says so by email, and creates nothing.
     app.call::<()>(&visitor, "public/sign-up", json!({"email": "new@example.com", "password": STRONG})).await.unwrap();
@@ -159,4 +164,31 @@ async fn the_outbox_keeps_mail_until_smtp_answers(flavor: Flavor) {
     sink.wait_for("queued@example.com", "activate").await;
     assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0, "sent once");
     assert_eq!(sink.count(), 1);
+}
+
+async fn a_second_sign_up_cannot_choose_the_password_of_the_first(flavor: Flavor) {
+    let (app, sink) = app_with_sink(flavor).await;
+    let visitor = browser();
+    let owner_password = "my very first secret phrase";
+    let intruder_password = "an intruding secret phrase";
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "owner@example.com", "password": owner_password})).await.unwrap();
+    let first = link_token(&sink.wait_for("owner@example.com", "activate").await.data, "activate");
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "OWNER@example.com", "password": intruder_password})).await.unwrap();
+    for _ in 0..100 {
+        if sink.count() >= 2 { break; }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(sink.count(), 2, "each sign-up sends its own link to the address");
+
+    // The owner follows the link of its own sign-up: its password is the one set.
+    app.call::<i64>(&visitor, "public/activate", json!({"token": first})).await.unwrap();
+    assert!(app.backend.verify_end_user_password("owner@example.com", owner_password.into()).await.unwrap());
+    assert!(!app.backend.verify_end_user_password("owner@example.com", intruder_password.into()).await.unwrap());
+    // The other link no longer opens anything.
+    let second = sink.all().iter().map(|m| link_token(&m.data, "activate")).find(|t| *t != first).unwrap();
+    let refused = app.call::<i64>(&visitor, "public/activate", json!({"token": second})).await;
+    assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "token"), "{refused:?}");
+    assert!(app.backend.verify_end_user_password("owner@example.com", owner_password.into()).await.unwrap());
+    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_user_accounts").fetch_one(&app.backend.db.pool).await.unwrap();
+    assert_eq!(accounts, 1);
 }

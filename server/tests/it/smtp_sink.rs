@@ -78,6 +78,10 @@ impl SmtpSink {
         panic!("no email to {to} containing {needle:?}; got {:?}", self.messages.lock().unwrap());
     }
 
+    pub fn all(&self) -> Vec<Received> {
+        self.messages.lock().unwrap().clone()
+    }
+
     pub fn count(&self) -> usize {
         self.messages.lock().unwrap().len()
     }

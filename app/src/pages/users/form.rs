@@ -309,9 +309,12 @@ pub fn CreateUserPage() -> impl IntoView {
         let mut typed = values.get_untracked();
         // Only the fields of the chosen type's groups are sent.
         let shown: Vec<&str> = groups(user_type.get_untracked()).into_iter().flat_map(|(_, f)| f).collect();
-        typed.retain(|k, _| shown.contains(&k.as_str()) || k == "specifiedUSPerson" || k == "parentType");
+        let parent_id = parent.get_untracked();
+        typed.retain(|k, _| {
+            shown.contains(&k.as_str()) || k == "specifiedUSPerson" || (k == "parentType" && parent_id.is_some())
+        });
         typed.insert("userTypeId".into(), user_type.get_untracked().to_string());
-        if let Some(p) = parent.get_untracked() {
+        if let Some(p) = parent_id {
             typed.insert("parentUserId".into(), p);
         }
         let (input, problems) = collect(&typed, None, Mode::Create);
@@ -372,9 +375,14 @@ pub fn CreateUserPage() -> impl IntoView {
                     groups(user_type.get()).into_iter().filter(|(t, _)| *t != "Other").collect(),
                     values, errors, Mode::Create,
                 )}
-                {move || errors.with(|e| e.iter().find(|(f, _)| f == "parentUserId" || f == "userTypeId").map(|(_, m)| {
-                    view! { <p class="form-error" role="alert">{m.clone()}</p> }
-                }))}
+                // Problems of fields the form does not show (parent, type) are said here.
+                {move || {
+                    let shown: Vec<&str> = groups(user_type.get()).into_iter().flat_map(|(_, f)| f)
+                        .chain(["specifiedUSPerson", "parentType"]).collect();
+                    errors.with(|e| e.iter().find(|(f, _)| !shown.contains(&f.as_str())).map(|(_, m)| {
+                        view! { <p class="form-error" role="alert">{m.clone()}</p> }
+                    }))
+                }}
                 {move || general.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="form-actions">
                     <button type="submit" class="primary" disabled=move || pending.get()>

@@ -172,11 +172,49 @@ where
     }
 }
 
+/// Previous / "Page x of y (n things)" / Next, under a paged table.
+#[component]
+pub fn Pager(
+    page: i64,
+    page_size: i64,
+    total: i64,
+    /// What is counted, plural ("users", "entries").
+    noun: &'static str,
+    #[prop(into)] on_page: Callback<i64>,
+) -> impl IntoView {
+    let last = last_page(total, page_size);
+    view! {
+        <div class="pager">
+            <button class="secondary" disabled={page <= 1} on:click=move |_| on_page.run(page - 1)>"Previous"</button>
+            <span data-testid="pager-status">{format!("Page {page} of {last} ({total} {noun})")}</span>
+            <button class="secondary" disabled={page >= last} on:click=move |_| on_page.run(page + 1)>"Next"</button>
+        </div>
+    }
+}
+
+/// The number of pages (at least one) of `total` rows shown `page_size` at a time.
+pub fn last_page(total: i64, page_size: i64) -> i64 {
+    ((total + page_size - 1) / page_size.max(1)).max(1)
+}
+
 /// Formats an RFC 3339 UTC timestamp as `YYYY-MM-DD HH:MM UTC`.
 pub fn short_time(rfc3339: &str) -> String {
     if rfc3339.len() >= 16 {
         format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
     } else {
         rfc3339.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_round_up_and_never_drop_to_zero() {
+        assert_eq!(last_page(0, 20), 1);
+        assert_eq!(last_page(40, 20), 2);
+        assert_eq!(last_page(41, 20), 3);
+        assert_eq!(short_time("2026-11-23T18:55:00.914Z"), "2026-11-23 18:55 UTC");
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Loading, error_view, short_time};
+use crate::components::{Loading, Pager, error_view, short_time};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -18,7 +18,6 @@ pub fn AuditLogPage() -> impl IntoView {
                 view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any()
             }
             Ok(p) => {
-                let last_page = ((p.total + p.page_size - 1) / p.page_size).max(1);
                 view! {
                     <table class="data-table" aria-label="Audit log">
                         <thead>
@@ -44,13 +43,7 @@ pub fn AuditLogPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <div class="pager">
-                        <button class="secondary" disabled=move || { page.get() <= 1 }
-                            on:click=move |_| page.update(|n| *n -= 1)>"Previous"</button>
-                        <span>{format!("Page {} of {} ({} entries)", p.page, last_page, p.total)}</span>
-                        <button class="secondary" disabled=move || { page.get() >= last_page }
-                            on:click=move |_| page.update(|n| *n += 1)>"Next"</button>
-                    </div>
+                    <Pager page=p.page page_size=p.page_size total=p.total noun="entries" on_page=move |n| page.set(n)/>
                 }
                 .into_any()
             }

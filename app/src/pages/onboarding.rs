@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::api;
-use crate::components::{Loading, error_view, short_time};
+use crate::components::{Loading, Pager, error_view, short_time};
 
 const PAGE_SIZE: i64 = 50;
 
@@ -27,7 +27,6 @@ pub fn OnboardingUsersPage() -> impl IntoView {
             }
             .into_any(),
             Ok(p) => {
-                let last = ((p.total + p.page_size - 1) / p.page_size).max(1);
                 view! {
                     <table class="data-table" aria-label="Onboarding users">
                         <thead><tr><th scope="col">"Email"</th><th scope="col">"Signed up"</th>
@@ -41,11 +40,7 @@ pub fn OnboardingUsersPage() -> impl IntoView {
                             </tr> }).collect_view()}
                         </tbody>
                     </table>
-                    <div class="pager">
-                        <button class="secondary" disabled=move || { page.get() <= 1 } on:click=move |_| page.update(|n| *n -= 1)>"Previous"</button>
-                        <span>{format!("Page {} of {last} ({} accounts)", p.page, p.total)}</span>
-                        <button class="secondary" disabled=move || { page.get() >= last } on:click=move |_| page.update(|n| *n += 1)>"Next"</button>
-                    </div>
+                    <Pager page=p.page page_size=p.page_size total=p.total noun="accounts" on_page=move |n| page.set(n)/>
                 }
                 .into_any()
             }

@@ -8,7 +8,7 @@ use shared::View;
 
 use super::{profile_opener, query_string, status_label, tab_label, text, user_type_label};
 use crate::api;
-use crate::components::{Loading, error_view, short_time};
+use crate::components::{Loading, Pager, error_view, short_time};
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 const DEFAULT_PAGE_SIZE: i64 = 20;
@@ -159,20 +159,11 @@ pub fn AllUsersPage() -> impl IntoView {
             Ok(UserList { users, total }) => {
                 let size = page_size();
                 let page = page_number();
-                let last = ((total + size - 1) / size).max(1);
                 let sort_by = Some(param("sortBy")).filter(|s| !s.is_empty()).unwrap_or_else(|| "createdDate".into());
-                let (prev, next) = (to_page.clone(), to_page.clone());
+                let to_page = to_page.clone();
                 view! {
                     <UserTable users=users sort=(sort_by, param("sortOrder") != "ASC") on_sort=sort/>
-                    <div class="pager">
-                        <button class="secondary" disabled=move || { page <= 1 } on:click=move |_| prev(page - 1)>
-                            "Previous"
-                        </button>
-                        <span data-testid="pager-status">{format!("Page {page} of {last} ({total} users)")}</span>
-                        <button class="secondary" disabled=move || { page >= last } on:click=move |_| next(page + 1)>
-                            "Next"
-                        </button>
-                    </div>
+                    <Pager page=page page_size=size total=total noun="users" on_page=move |n| to_page(n)/>
                 }
                 .into_any()
             }

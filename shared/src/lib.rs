@@ -8,6 +8,7 @@ pub mod dto;
 pub mod permissions;
 pub mod tax;
 pub mod user_fields;
+pub mod user_states;
 pub mod validation;
 
 pub use permissions::{Action, Role, Scope, View};

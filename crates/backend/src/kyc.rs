@@ -13,7 +13,10 @@ use crate::audit::{self, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::users::{KYC_REVIEW_PENDING, STATUS_CANCELED, fetch_user};
+use crate::users::{STATUS_CANCELED, fetch_user};
+use shared::user_states::{KycReview, kyc_review_name};
+
+const PENDING: i64 = KycReview::Pending.code();
 use crate::Backend;
 
 /// Who may request a review. An operator always needs the dashboard action's scope
@@ -23,17 +26,6 @@ fn require_may_request(actor: &Actor) -> Result<()> {
     match actor {
         Actor::ApiClient(_) => actor.require_scope(Scope::ReadWrite),
         _ => actor.require(Action::SubmitKycReview),
-    }
-}
-
-/// Human name of a `kycReview` value, for the history comment.
-pub fn kyc_review_label(value: i64) -> &'static str {
-    match value {
-        0 => "NONE",
-        1 => "PENDING",
-        2 => "VALIDATED",
-        3 => "REFUSED",
-        _ => "UNKNOWN",
     }
 }
 
@@ -47,7 +39,7 @@ async fn check_ready(tx: &mut Transaction<'_, Any>, user: &Map<String, Value>, c
     if user["userStatus"] == STATUS_CANCELED {
         return Err(Error::Conflict(format!("{who} is canceled: no KYC review can be requested.")));
     }
-    if user["kycReview"] == KYC_REVIEW_PENDING {
+    if user["kycReview"] == PENDING {
         return Err(Error::Conflict(format!("{who} already has a KYC review pending.")));
     }
     if let Some(mut e) = kyc_review_errors(user).into_iter().next() {
@@ -105,7 +97,7 @@ impl Backend {
         let mut to_review = vec![user];
         for child_id in descendants(&mut tx, id).await? {
             let child = fetch_user(&mut tx, child_id).await?;
-            if child["kycReview"] != KYC_REVIEW_PENDING {
+            if child["kycReview"] != PENDING {
                 check_ready(&mut tx, &child, Some(child_id)).await?;
                 to_review.push(child);
             }
@@ -116,7 +108,7 @@ impl Backend {
             let user_id = before["userId"].as_i64().unwrap_or_default();
             let line = format!(
                 "{now} kycReview {} -> PENDING, kycLevel {}: review requested by {by}",
-                kyc_review_label(before["kycReview"].as_i64().unwrap_or_default()),
+                kyc_review_name(before["kycReview"].as_i64().unwrap_or_default()),
                 before["kycLevel"],
             );
             let history = match before.get("kycReviewComment").and_then(Value::as_str) {
@@ -127,7 +119,7 @@ impl Backend {
             let updated = sqlx::query(
                 "UPDATE end_users SET kyc_review = $1, kyc_review_comment = $2, modified_date = $3 WHERE id = $4 AND kyc_review <> $1",
             )
-            .bind(KYC_REVIEW_PENDING)
+            .bind(PENDING)
             .bind(history)
             .bind(&now)
             .bind(user_id)

@@ -19,16 +19,11 @@ use crate::clock;
 use crate::error::{Error, Result, is_unique_violation};
 use crate::Backend;
 
-pub const STATUS_PENDING: &str = "PENDING";
-pub const STATUS_CANCELED: &str = "CANCELED";
+pub use shared::user_states::{STATUS_CANCELED, STATUS_PENDING};
+use shared::user_states::KycReview;
 /// `codeStatus` of a user canceled by an operator / by the end user.
 pub const CODE_CANCELED_BY_OPERATOR: i64 = 110005;
 pub const CODE_CANCELED_BY_USER: i64 = 110006;
-/// `kycReview` values (seed: KYC review statuses).
-pub const KYC_REVIEW_NONE: i64 = 0;
-pub const KYC_REVIEW_PENDING: i64 = 1;
-pub const KYC_REVIEW_VALIDATED: i64 = 2;
-pub const KYC_REVIEW_REFUSED: i64 = 3;
 /// Deepest allowed child: a child of a child of a top-level user.
 pub const MAX_NESTING_DEPTH: usize = 2;
 
@@ -258,7 +253,7 @@ impl Backend {
         if changed.is_empty() {
             return Ok(before);
         }
-        let back_to_review = before["kycReview"] == KYC_REVIEW_VALIDATED
+        let back_to_review = before["kycReview"] == KycReview::Validated.code()
             && changed.iter().any(|(f, _)| !f.kyc_neutral);
         let sets: Vec<String> =
             changed.iter().enumerate().map(|(i, (f, _))| format!("{} = ${}", f.column(), i + 3)).collect();
@@ -268,7 +263,7 @@ impl Backend {
             changed.len() + 3
         );
         let kyc_review = if back_to_review {
-            KYC_REVIEW_PENDING
+            KycReview::Pending.code()
         } else {
             before["kycReview"].as_i64().unwrap_or_default()
         };

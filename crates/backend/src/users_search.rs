@@ -133,7 +133,7 @@ impl UserSearch {
         if let Some(t) = search.user_type_id.filter(|t| !(1..=4).contains(t)) {
             return Err(Error::invalid("userTypeId", format!("userTypeId must be 1, 2, 3 or 4, not {t}.")));
         }
-        if let Some(s) = search.user_status.as_deref().filter(|s| !["PENDING", "VALIDATED", "CANCELED"].contains(s)) {
+        if let Some(s) = search.user_status.as_deref().filter(|s| !shared::user_states::USER_STATUSES.contains(s)) {
             return Err(Error::invalid("userStatus", format!("userStatus must be PENDING, VALIDATED or CANCELED, not {s}.")));
         }
         if search.name.as_deref().is_some_and(|n| n.chars().count() < NAME_MIN_CHARS) {

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value, json};
 use shared::Scope;
 use shared::user_fields::{FIELDS, Field, Kind, Settable};
+use shared::user_states::{KycReview, USER_STATUSES};
 
 use super::{Answer, In, endpoints};
 
@@ -187,10 +188,14 @@ fn schemas() -> Value {
     let mut user: Map<String, Value> = FIELDS.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
     for (name, schema) in [
         ("userId", int.clone()),
-        ("userStatus", json!({ "type": "string", "enum": ["PENDING", "VALIDATED", "CANCELED"] })),
+        ("userStatus", json!({ "type": "string", "enum": USER_STATUSES })),
         ("codeStatus", json!({ "type": "string", "description": "110005: canceled by an operator, 110006: by the user." })),
         ("kycLevel", int.clone()),
-        ("kycReview", json!({ "type": "integer", "enum": [0, 1, 2, 3], "description": "0 none, 1 pending, 2 validated, 3 refused." })),
+        ("kycReview", json!({
+            "type": "integer",
+            "enum": KycReview::ALL.map(KycReview::code),
+            "description": KycReview::ALL.map(|r| format!("{} {}", r.code(), r.name())).join(", "),
+        })),
         ("kycReviewComment", json!({ "type": "string", "description": "History of review requests and decisions, one line each." })),
         ("isFrozen", json!({ "type": "integer", "enum": [0, 1] })),
         ("isFreezed", json!({ "type": "integer", "enum": [0, 1], "description": "Same as isFrozen (older name)." })),

@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 use serde_json::{Map, Value};
 use shared::codes;
+use shared::user_states::KycReview;
 use shared::user_fields::{FIELDS, Kind, Mode, Settable, field, user_input_errors};
 
 use super::{profile_opener, tab_label, text};
@@ -253,13 +254,13 @@ pub fn EditUserDialog(user: Map<String, Value>, on_close: Callback<()>, on_saved
             return;
         }
         pending.set(true);
-        let was_validated = original["kycReview"] == 2;
+        let was_validated = original["kycReview"] == KycReview::Validated.code();
         spawn_local(async move {
             let result = api::update_user(id, changes).await;
             pending.set(false);
             match result {
                 Ok(updated) => {
-                    let review = if updated["kycReview"] == 1 && was_validated {
+                    let review = if updated["kycReview"] == KycReview::Pending.code() && was_validated {
                         " Its KYC goes back to review."
                     } else {
                         ""

@@ -5,6 +5,7 @@ use leptos_router::hooks::{use_location, use_navigate};
 use serde_json::{Map, Value};
 use shared::dto::{UserList, UserLookup};
 use shared::View;
+use shared::user_states::USER_STATUSES;
 
 use super::{profile_opener, query_string, status_label, tab_label, text, user_type_label};
 use crate::api;
@@ -197,9 +198,7 @@ pub fn AllUsersPage() -> impl IntoView {
                     <label for="filter-status">"User status"</label>
                     <select id="filter-status" prop:value=move || param("userStatus") on:change=filter("userStatus")>
                         <option value="">"All statuses"</option>
-                        <option value="PENDING">"Pending"</option>
-                        <option value="VALIDATED">"Validated"</option>
-                        <option value="CANCELED">"Canceled"</option>
+                        {USER_STATUSES.map(|s| view! { <option value=s>{status_label(s)}</option> }).collect_view()}
                     </select>
                 </div>
                 <div>

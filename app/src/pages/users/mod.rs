@@ -11,6 +11,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 use serde_json::{Map, Value};
 use shared::View;
+use shared::user_states::KycReview;
 
 // Pages read the query string from the router's location (`use_location().query`), not
 // `use_query_map()`: the latter follows the matched route's URL, which our single catch-all
@@ -90,23 +91,10 @@ pub fn user_type_label(id: i64) -> &'static str {
     }
 }
 
-pub fn status_label(status: &str) -> &'static str {
-    match status {
-        "PENDING" => "Pending",
-        "VALIDATED" => "Validated",
-        "CANCELED" => "Canceled",
-        _ => "Unknown",
-    }
-}
+pub use shared::user_states::user_status_label as status_label;
 
-pub fn kyc_review_label(review: i64) -> &'static str {
-    match review {
-        0 => "None",
-        1 => "Pending",
-        2 => "Validated",
-        3 => "Refused",
-        _ => "Unknown",
-    }
+pub fn kyc_review_label(code: i64) -> &'static str {
+    KycReview::from_code(code).map_or("Unknown", KycReview::label)
 }
 
 /// Minor units as money: `123456` EUR → `1,234.56 EUR`.

@@ -8,6 +8,7 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::{use_location, use_navigate};
 use serde_json::{Map, Value};
 use shared::dto::{ChildNode, UserProfile};
+use shared::user_states::{KycReview, STATUS_CANCELED};
 use shared::{Action, Role, View};
 
 use super::form::EditUserDialog;
@@ -159,7 +160,7 @@ fn UserBoardContent(
     let email = text(&user, "email");
     let id = user["userId"].as_i64().unwrap_or_default();
     let status = text(&user, "userStatus");
-    let canceled = status == "CANCELED";
+    let canceled = status == STATUS_CANCELED;
     let (for_edit, for_deactivate) = (user.clone(), user.clone());
     let tab_buttons = Tab::ALL
         .into_iter()
@@ -260,7 +261,7 @@ fn ProfileTab(profile: UserProfile, role: Role, dialog: RwSignal<Option<Dialog>>
     let user_id = u["userId"].as_i64().unwrap_or_default();
     let menu_open = RwSignal::new(false);
     let distribution = Some(t("distributionCountry")).filter(|d| !d.is_empty());
-    let may_edit_tax = role.may(Action::ManageTaxResidences) && t("userStatus") != "CANCELED";
+    let may_edit_tax = role.may(Action::ManageTaxResidences) && t("userStatus") != STATUS_CANCELED;
     view! {
         <div class="profile-grid">
             <section class="panel"><h3>"Identity"</h3>{facts(identity)}</section>
@@ -327,7 +328,9 @@ fn KycTab(user: Map<String, Value>, role: Role, refresh: Callback<()>) -> impl I
     let review = user["kycReview"].as_i64().unwrap_or_default();
     let pending = RwSignal::new(false);
     let history = text(&user, "kycReviewComment");
-    let may_request = role.may(Action::SubmitKycReview) && review != 1 && text(&user, "userStatus") != "CANCELED";
+    let may_request = role.may(Action::SubmitKycReview)
+        && KycReview::from_code(review) != Some(KycReview::Pending)
+        && text(&user, "userStatus") != STATUS_CANCELED;
     let request = move |_| {
         pending.set(true);
         spawn_local(async move {

@@ -75,11 +75,8 @@ impl Backend {
             page_count: LOOKUP_LIMIT,
             ..UserSearch::default()
         };
-        if search.name.as_deref().is_some_and(|n| n.chars().count() < crate::users_search::NAME_MIN_CHARS) {
-            return Err(Error::invalid(
-                "name",
-                format!("Name needs at least {} characters.", crate::users_search::NAME_MIN_CHARS),
-            ));
+        if let Some(name) = search.name.as_deref() {
+            crate::users_search::check_name(name)?;
         }
         let page = self.search_users(actor, &search).await?;
         Ok(UserList { users: page.users, total: page.total })

@@ -115,6 +115,14 @@ fn text(params: &HashMap<String, String>, name: &str) -> Option<String> {
     params.get(name).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
+/// A name search needs a few characters: fewer would match most of the table.
+pub fn check_name(name: &str) -> Result<()> {
+    if name.chars().count() < NAME_MIN_CHARS {
+        return Err(Error::invalid("name", format!("name must have at least {NAME_MIN_CHARS} characters.")));
+    }
+    Ok(())
+}
+
 impl UserSearch {
     /// Reads the query parameters of `GET /v1/users`; every refusal names the parameter.
     pub fn from_params(params: &HashMap<String, String>) -> Result<UserSearch> {
@@ -136,8 +144,8 @@ impl UserSearch {
         if let Some(s) = search.user_status.as_deref().filter(|s| !shared::user_states::USER_STATUSES.contains(s)) {
             return Err(Error::invalid("userStatus", format!("userStatus must be PENDING, VALIDATED or CANCELED, not {s}.")));
         }
-        if search.name.as_deref().is_some_and(|n| n.chars().count() < NAME_MIN_CHARS) {
-            return Err(Error::invalid("name", format!("name must have at least {NAME_MIN_CHARS} characters.")));
+        if let Some(name) = search.name.as_deref() {
+            check_name(name)?;
         }
         for (param, end, slot) in [
             ("createdDateFrom", false, &mut search.created_from),

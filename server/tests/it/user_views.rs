@@ -69,6 +69,7 @@ async fn the_toolbar_finds_users_by_each_field(flavor: Flavor) {
     assert!(lookup(&app, &b, json!({"user_id": "999999"})).await.unwrap().users.is_empty());
     assert!(matches!(lookup(&app, &b, json!({})).await, Err(AppError::Invalid { .. })));
     assert!(matches!(lookup(&app, &b, json!({"wallet": "abc"})).await, Err(AppError::Invalid { field, .. }) if field == "wallet"));
+    assert!(matches!(lookup(&app, &b, json!({"name": "ab"})).await, Err(AppError::Invalid { field, .. }) if field == "name"));
 }
 
 async fn all_users_filters_sorts_and_pages(flavor: Flavor) {

@@ -18,6 +18,16 @@ languages = sorted(
 currencies = sorted(
     entry["alpha_3"] for entry in json.load(open("/usr/share/iso-codes/json/iso_4217.json"))["4217"]
 )
+# ISO 4217's minor units (the currency's exponent). Debian's iso-codes leaves them out, so
+# the exceptions to "2" are listed here from the standard's table (funds and metals without
+# a minor unit count as 0).
+EXPONENTS = {
+    0: "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF "
+       "XAG XAU XBA XBB XBC XBD XDR XPD XPT XSU XTS XUA XXX",
+    3: "BHD IQD JOD KWD LYD OMR TND",
+    4: "CLF UYW",
+}
+exceptions = sorted((code, exp) for exp, codes in EXPONENTS.items() for code in codes.split())
 zones = set()
 for line in open("/usr/share/zoneinfo/tzdata.zi", encoding="utf-8"):
     parts = line.split()
@@ -39,6 +49,18 @@ print(array("COUNTRIES", "ISO 3166-1 alpha-2 country codes.", countries))
 print(array("LANGUAGES", "ISO 639-1 language codes.", languages))
 print(array("CURRENCIES", "ISO 4217 currency codes.", currencies))
 print(array("TIMEZONES", "Time zone names of the tz database (zones and links).", zones))
+arms = "\n".join(f'        "{code}" => {exp},' for code, exp in exceptions)
+print(f"""/// ISO 4217 minor units of a currency (EUR 2, JPY 0, KWD 3); `None` for an unknown code.
+pub fn currency_exponent(code: &str) -> Option<u8> {{
+    if !is_currency(code) {{
+        return None;
+    }}
+    Some(match code {{
+{arms}
+        _ => 2,
+    }})
+}}
+""")
 print('''pub fn is_country(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
 }
@@ -67,6 +89,10 @@ mod tests {
         assert!(is_country("FR") && is_country("US") && !is_country("XX") && !is_country("fr"));
         assert!(is_language("fr") && is_language("en") && !is_language("xx"));
         assert!(is_currency("EUR") && !is_currency("EURO"));
+        assert_eq!(currency_exponent("EUR"), Some(2));
+        assert_eq!(currency_exponent("JPY"), Some(0));
+        assert_eq!(currency_exponent("KWD"), Some(3));
+        assert_eq!(currency_exponent("EURO"), None);
         assert!(is_timezone("Europe/Paris") && is_timezone("America/New_York") && !is_timezone("Mars/Olympus"));
     }
 }''')

@@ -46,6 +46,15 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// Lets server-function bodies use `?` on backend calls; the request id comes from the
+/// request's scope (see `backend::RequestMeta::scope`).
+#[cfg(feature = "ssr")]
+impl From<backend::Error> for AppError {
+    fn from(error: backend::Error) -> Self {
+        AppError::from_backend(error, &backend::auth::current_request_id())
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl AppError {
     /// Maps a business error to what the browser may see; internal details go to the log

@@ -137,12 +137,13 @@ fn Layout(me: Me) -> impl IntoView {
     let section_links = move |section: Section| {
         View::ALL
             .into_iter()
-            .filter(move |v| v.section() == section && role.may_view(*v))
+            .filter(move |v| v.section() == section && v.is_built() && role.may_view(*v))
             .map(|v| view! { <li><A href=v.path()>{v.title()}</A></li> })
             .collect_view()
     };
-    let has_admin_section =
-        View::ALL.iter().any(|v| v.section() == Section::Administration && role.may_view(*v));
+    let has_admin_section = View::ALL
+        .iter()
+        .any(|v| v.section() == Section::Administration && v.is_built() && role.may_view(*v));
 
     view! {
         <div class="layout">
@@ -179,7 +180,9 @@ fn Layout(me: Me) -> impl IntoView {
     }
 }
 
-/// Picks the page for the current path and checks that the role may see it.
+/// Picks the page for the current path and checks that the role may see it. (One match on
+/// the view table rather than one `<Route>` per view: Leptos 0.8's routes are a statically
+/// typed tuple, each path its own type, so they cannot be generated from the table.)
 #[component]
 fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
     let location = use_location();
@@ -188,9 +191,9 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
         // The home page is the first view the role may see (no redirect: a redirect racing
         // with the first click would undo it).
         let view = if path == "/" || path.is_empty() {
-            View::ALL.into_iter().find(|v| role.may_view(*v))
+            View::ALL.into_iter().find(|v| v.is_built() && role.may_view(*v))
         } else {
-            View::from_path(&path)
+            View::from_path(&path).filter(|v| v.is_built())
         };
         match view {
             None => view! {
@@ -222,10 +225,11 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             Some(View::SystemConfiguration) => {
                 view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
             }
+            // `is_built` lists exactly the views matched above.
             Some(view) => view! {
                 <section>
-                    <h1>{view.title()}</h1>
-                    <p class="empty">"Coming soon."</p>
+                    <h1>"Page not found"</h1>
+                    <p>{view.title()} " is not available."</p>
                 </section>
             }
             .into_any(),

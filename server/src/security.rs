@@ -21,9 +21,10 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(addr)| addr.ip().to_string());
-    req.extensions_mut().insert(RequestMeta { request_id: id.clone(), client_ip });
+    let meta = RequestMeta { request_id: id.clone(), client_ip };
+    req.extensions_mut().insert(meta.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
-    let mut response = tracing::Instrument::instrument(next.run(req), span).await;
+    let mut response = tracing::Instrument::instrument(meta.scope(next.run(req)), span).await;
     if let Ok(value) = HeaderValue::from_str(&id) {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }

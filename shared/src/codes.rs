@@ -1229,6 +1229,55 @@ pub const TIMEZONES: [&str; 598] = [
     "Zulu",
 ];
 
+/// ISO 4217 minor units of a currency (EUR 2, JPY 0, KWD 3); `None` for an unknown code.
+pub fn currency_exponent(code: &str) -> Option<u8> {
+    if !is_currency(code) {
+        return None;
+    }
+    Some(match code {
+        "BHD" => 3,
+        "BIF" => 0,
+        "CLF" => 4,
+        "CLP" => 0,
+        "DJF" => 0,
+        "GNF" => 0,
+        "IQD" => 3,
+        "ISK" => 0,
+        "JOD" => 3,
+        "JPY" => 0,
+        "KMF" => 0,
+        "KRW" => 0,
+        "KWD" => 3,
+        "LYD" => 3,
+        "OMR" => 3,
+        "PYG" => 0,
+        "RWF" => 0,
+        "TND" => 3,
+        "UGX" => 0,
+        "UYI" => 0,
+        "UYW" => 4,
+        "VND" => 0,
+        "VUV" => 0,
+        "XAF" => 0,
+        "XAG" => 0,
+        "XAU" => 0,
+        "XBA" => 0,
+        "XBB" => 0,
+        "XBC" => 0,
+        "XBD" => 0,
+        "XDR" => 0,
+        "XOF" => 0,
+        "XPD" => 0,
+        "XPF" => 0,
+        "XPT" => 0,
+        "XSU" => 0,
+        "XTS" => 0,
+        "XUA" => 0,
+        "XXX" => 0,
+        _ => 2,
+    })
+}
+
 pub fn is_country(code: &str) -> bool {
     COUNTRIES.binary_search(&code).is_ok()
 }
@@ -1257,6 +1306,10 @@ mod tests {
         assert!(is_country("FR") && is_country("US") && !is_country("XX") && !is_country("fr"));
         assert!(is_language("fr") && is_language("en") && !is_language("xx"));
         assert!(is_currency("EUR") && !is_currency("EURO"));
+        assert_eq!(currency_exponent("EUR"), Some(2));
+        assert_eq!(currency_exponent("JPY"), Some(0));
+        assert_eq!(currency_exponent("KWD"), Some(3));
+        assert_eq!(currency_exponent("EURO"), None);
         assert!(is_timezone("Europe/Paris") && is_timezone("America/New_York") && !is_timezone("Mars/Olympus"));
     }
 }

@@ -1,6 +1,8 @@
 //! Shapes that cross the wire between the browser and the server functions.
 
+use crate::domain::{Beneficiary, Card, EndUser, TaxResidence, Wallet};
 use crate::permissions::Role;
+use crate::user_states::UserStatus;
 use serde::{Deserialize, Serialize};
 
 /// The logged-in operator, as the browser sees it.
@@ -108,10 +110,10 @@ impl UserLookup {
     }
 }
 
-/// A page of end users (API objects) and how many match in all.
+/// A page of end users and how many match in all.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserList {
-    pub users: Vec<serde_json::Map<String, serde_json::Value>>,
+    pub users: Vec<EndUser>,
     pub total: i64,
 }
 
@@ -121,32 +123,20 @@ pub struct ChildNode {
     pub user_id: i64,
     pub name: String,
     pub parent_type: Option<String>,
-    pub user_status: String,
+    pub user_status: UserStatus,
     pub children: Vec<ChildNode>,
 }
 
 /// Everything the Profile Boards show about one user.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserProfile {
-    pub user: serde_json::Map<String, serde_json::Value>,
-    pub wallets: Vec<serde_json::Value>,
-    pub cards: Vec<serde_json::Value>,
-    pub beneficiaries: Vec<serde_json::Value>,
-    pub tax_residences: Vec<serde_json::Value>,
+    pub user: EndUser,
+    pub wallets: Vec<Wallet>,
+    pub cards: Vec<Card>,
+    pub beneficiaries: Vec<Beneficiary>,
+    /// The live ones (deleted residences are left out).
+    pub tax_residences: Vec<TaxResidence>,
     pub children: Vec<ChildNode>,
-}
-
-/// The display name of a user object: legal name for legal entities, else first and last name.
-pub fn user_display_name(user: &serde_json::Map<String, serde_json::Value>) -> String {
-    let text = |k: &str| user.get(k).and_then(|v| v.as_str()).unwrap_or_default().trim().to_string();
-    let legal = text("legalName");
-    let person = format!("{} {}", text("firstname"), text("lastname")).trim().to_string();
-    let is_person = user.get("userTypeId").and_then(|v| v.as_i64()) == Some(1);
-    match (is_person, legal.is_empty(), person.is_empty()) {
-        (false, false, _) | (true, false, true) => legal,
-        (_, _, false) => person,
-        _ => text("email"),
-    }
 }
 
 /// One tax residence of the "Tax residences" popup's list.

@@ -4,7 +4,9 @@
 //! check, and the shapes that cross the wire. No I/O here.
 
 pub mod codes;
+pub mod domain;
 pub mod dto;
+pub mod money;
 pub mod permissions;
 pub mod tax;
 pub mod user_fields;

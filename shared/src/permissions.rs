@@ -264,6 +264,17 @@ impl View {
         View::ALL.into_iter().find(|view| view.path() == path)
     }
 
+    /// Whether the dashboard has this view yet. A view appears in the navigation (and
+    /// answers at its address) only when it works: no "coming soon" pages.
+    pub fn is_built(self) -> bool {
+        use View::*;
+        matches!(
+            self,
+            SearchUsers | ProfilesBoard | AllUsers | OnboardingUsers | CreateUser | DashboardUsers | AuditLog
+                | SystemConfiguration
+        )
+    }
+
     pub fn section(self) -> Section {
         if self.required_scope() == Scope::SupportUserManagement
             || (self.required_scope() == Scope::Admin && self != View::BulkCards)
@@ -326,6 +337,37 @@ pub enum Action {
 }
 
 impl Action {
+    /// Whether the action changes an end user or what it owns, and so is refused once the
+    /// user is canceled (`EndUser::refusal`). Reading stays possible, and so do the
+    /// protective actions (blocking a card, securing an SCA device, freezing assets is not
+    /// among them: a canceled user has nothing left to move).
+    pub fn changes_end_user(self) -> bool {
+        use Action::*;
+        matches!(
+            self,
+            EditUserInformation
+                | ManageTaxResidences
+                | DeactivateUser
+                | SendForgotPassword
+                | AddWallet
+                | EditWallet
+                | GenerateAccountDetails
+                | MakePayout
+                | CreateWalletToWalletTransfer
+                | ActivateCard
+                | UpdateCardSettings
+                | CreateBeneficiary
+                | EditBeneficiary
+                | AddKycDocument
+                | ReviewKycDocument
+                | SubmitKycReview
+                | UnlockScaDevice
+                | ResetScaPin
+                | AddChildUser
+                | FreezeUser
+        )
+    }
+
     pub fn required_scope(self) -> Scope {
         use Action::*;
         match self {

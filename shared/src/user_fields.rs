@@ -6,6 +6,8 @@
 use serde_json::{Map, Value};
 
 use crate::codes;
+use crate::domain::EndUser;
+use crate::user_states::UserType;
 use crate::validation::{FieldError, is_valid_email};
 
 /// What a field holds, and so how it is checked.
@@ -44,24 +46,40 @@ pub enum Settable {
     AtCreation,
 }
 
+/// Where a field stands in the forms and the profile.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Group {
+    /// Chosen on their own: the user type and the parent.
+    Type,
+    Identity,
+    LegalEntity,
+    Contact,
+    Address,
+    SecondaryAddress,
+    Other,
+}
+
 #[derive(Clone, Copy, Debug)]
 pub struct Field {
     /// The API's (camelCase) name, also the column's name in snake_case via `column()`.
     pub name: &'static str,
+    /// The label forms and the profile show.
+    pub label: &'static str,
+    pub group: Group,
     pub kind: Kind,
     pub settable: Settable,
     /// Changing it on a user whose KYC is validated does not send the user back to review.
     pub kyc_neutral: bool,
 }
 
-const fn f(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, settable: Settable::Always, kyc_neutral: false }
+const fn f(name: &'static str, label: &'static str, group: Group, kind: Kind) -> Field {
+    Field { name, label, group, kind, settable: Settable::Always, kyc_neutral: false }
 }
-const fn creation(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, settable: Settable::AtCreation, kyc_neutral: false }
+const fn creation(name: &'static str, label: &'static str, group: Group, kind: Kind) -> Field {
+    Field { name, label, group, kind, settable: Settable::AtCreation, kyc_neutral: false }
 }
-const fn neutral(name: &'static str, kind: Kind) -> Field {
-    Field { name, kind, settable: Settable::Always, kyc_neutral: true }
+const fn neutral(name: &'static str, label: &'static str, group: Group, kind: Kind) -> Field {
+    Field { name, label, group, kind, settable: Settable::Always, kyc_neutral: true }
 }
 
 pub const ADDRESS_MAX: usize = 150;
@@ -73,71 +91,67 @@ pub const PARENT_TYPES: &[&str] = &["shareholder", "employee", "leader"];
 
 /// Every field a client may set on an end user, in the spec's order.
 pub const FIELDS: &[Field] = &[
-    creation("userTypeId", Kind::IntChoice(&[1, 2, 3, 4])),
-    f("userTag", Kind::Tag),
-    creation("parentUserId", Kind::Count),
-    creation("parentType", Kind::Choice(PARENT_TYPES)),
-    f("specifiedUSPerson", BOOL),
-    f("controllingPersonType", Kind::IntChoice(&[0, 1, 2, 3])),
-    f("employeeType", Kind::IntChoice(&[0, 1, 2])),
-    f("entityType", Kind::IntChoice(&[1, 2, 3, 4, 5])),
-    f("title", Kind::Choice(&["M", "MME", "MLLE"])),
-    f("firstname", Kind::Text(TEXT_MAX)),
-    f("lastname", Kind::Text(TEXT_MAX)),
-    f("middleNames", Kind::Text(TEXT_MAX)),
-    f("birthday", Kind::Date),
-    f("email", Kind::Email),
-    f("address1", Kind::Text(ADDRESS_MAX)),
-    f("address2", Kind::Text(ADDRESS_MAX)),
-    neutral("address3", Kind::Text(ADDRESS_MAX)),
-    f("postcode", Kind::Text(20)),
-    f("city", Kind::Text(TEXT_MAX)),
-    f("state", Kind::Text(TEXT_MAX)),
-    f("country", Kind::Country),
-    f("distributionCountry", Kind::Choice(DISTRIBUTION_COUNTRIES)),
-    f("secondaryAddress1", Kind::Text(ADDRESS_MAX)),
-    f("secondaryAddress2", Kind::Text(ADDRESS_MAX)),
-    f("secondaryAddress3", Kind::Text(ADDRESS_MAX)),
-    f("secondaryPostcode", Kind::Text(20)),
-    f("secondaryCity", Kind::Text(TEXT_MAX)),
-    f("secondaryState", Kind::Text(TEXT_MAX)),
-    f("secondaryCountry", Kind::Country),
-    neutral("phone", Kind::Phone),
-    neutral("mobile", Kind::Phone),
-    f("nationality", Kind::Country),
-    f("nationalityOther", Kind::Country),
-    f("placeOfBirth", Kind::Text(ADDRESS_MAX)),
-    f("birthCountry", Kind::Country),
-    f("occupation", Kind::Text(TEXT_MAX)),
-    f("incomeRange", Kind::Choice(&["0-18", "19-23", "24-27", "28-35", "36-56", "57-*"])),
-    f("legalName", Kind::Text(100)),
-    f("legalRegistrationNumber", Kind::Text(TEXT_MAX)),
-    f("legalTvaNumber", Kind::Text(TEXT_MAX)),
-    f("legalRegistrationDate", Kind::Date),
-    f("legalForm", Kind::Text(TEXT_MAX)),
-    f("legalShareCapital", Kind::Count),
-    f("legalSector", Kind::Text(TEXT_MAX)),
-    f(
-        "legalAnnualTurnOver",
-        Kind::Choice(&["0-39", "40-99", "100-249", "250-999", "1000-2999", "3000-9999", "10000-99999", "100000-*"]),
+    creation("userTypeId", "User type", Group::Type, Kind::IntChoice(&[1, 2, 3, 4])),
+    f("userTag", "User tag", Group::Other, Kind::Tag),
+    creation("parentUserId", "Parent user id", Group::Type, Kind::Count),
+    creation("parentType", "Parent type", Group::Type, Kind::Choice(PARENT_TYPES)),
+    f("specifiedUSPerson", "US person", Group::Other, BOOL),
+    f("controllingPersonType", "Controlling person type", Group::Other, Kind::IntChoice(&[0, 1, 2, 3])),
+    f("employeeType", "Employee type", Group::Other, Kind::IntChoice(&[0, 1, 2])),
+    f("entityType", "Entity type", Group::LegalEntity, Kind::IntChoice(&[1, 2, 3, 4, 5])),
+    f("title", "Title", Group::Identity, Kind::Choice(&["M", "MME", "MLLE"])),
+    f("firstname", "First name", Group::Identity, Kind::Text(TEXT_MAX)),
+    f("lastname", "Last name", Group::Identity, Kind::Text(TEXT_MAX)),
+    f("middleNames", "Middle names", Group::Identity, Kind::Text(TEXT_MAX)),
+    f("birthday", "Birthday", Group::Identity, Kind::Date),
+    f("email", "Email", Group::Contact, Kind::Email),
+    f("address1", "Address line 1", Group::Address, Kind::Text(ADDRESS_MAX)),
+    f("address2", "Address line 2", Group::Address, Kind::Text(ADDRESS_MAX)),
+    neutral("address3", "Address line 3", Group::Address, Kind::Text(ADDRESS_MAX)),
+    f("postcode", "Postcode", Group::Address, Kind::Text(20)),
+    f("city", "City", Group::Address, Kind::Text(TEXT_MAX)),
+    f("state", "State", Group::Address, Kind::Text(TEXT_MAX)),
+    f("country", "Country", Group::Address, Kind::Country),
+    f("distributionCountry", "Distribution country", Group::Address, Kind::Choice(DISTRIBUTION_COUNTRIES)),
+    f("secondaryAddress1", "Secondary address line 1", Group::SecondaryAddress, Kind::Text(ADDRESS_MAX)),
+    f("secondaryAddress2", "Secondary address line 2", Group::SecondaryAddress, Kind::Text(ADDRESS_MAX)),
+    f("secondaryAddress3", "Secondary address line 3", Group::SecondaryAddress, Kind::Text(ADDRESS_MAX)),
+    f("secondaryPostcode", "Secondary postcode", Group::SecondaryAddress, Kind::Text(20)),
+    f("secondaryCity", "Secondary city", Group::SecondaryAddress, Kind::Text(TEXT_MAX)),
+    f("secondaryState", "Secondary state", Group::SecondaryAddress, Kind::Text(TEXT_MAX)),
+    f("secondaryCountry", "Secondary country", Group::SecondaryAddress, Kind::Country),
+    neutral("phone", "Phone", Group::Contact, Kind::Phone),
+    neutral("mobile", "Mobile", Group::Contact, Kind::Phone),
+    f("nationality", "Nationality", Group::Identity, Kind::Country),
+    f("nationalityOther", "Other nationality", Group::Identity, Kind::Country),
+    f("placeOfBirth", "Place of birth", Group::Identity, Kind::Text(ADDRESS_MAX)),
+    f("birthCountry", "Birth country", Group::Identity, Kind::Country),
+    f("occupation", "Occupation", Group::Identity, Kind::Text(TEXT_MAX)),
+    f("incomeRange", "Income range", Group::Identity, Kind::Choice(&["0-18", "19-23", "24-27", "28-35", "36-56", "57-*"])),
+    f("legalName", "Legal name", Group::LegalEntity, Kind::Text(100)),
+    f("legalRegistrationNumber", "Legal registration number", Group::LegalEntity, Kind::Text(TEXT_MAX)),
+    f("legalTvaNumber", "VAT number", Group::LegalEntity, Kind::Text(TEXT_MAX)),
+    f("legalRegistrationDate", "Legal registration date", Group::LegalEntity, Kind::Date),
+    f("legalForm", "Legal form", Group::LegalEntity, Kind::Text(TEXT_MAX)),
+    f("legalShareCapital", "Legal share capital", Group::LegalEntity, Kind::Count),
+    f("legalSector", "Legal sector", Group::LegalEntity, Kind::Text(TEXT_MAX)),
+    f("legalAnnualTurnOver", "Legal annual turnover", Group::LegalEntity, Kind::Choice(&["0-39", "40-99", "100-249", "250-999", "1000-2999", "3000-9999", "10000-99999", "100000-*"]),
     ),
-    f("legalNetIncomeRange", Kind::Choice(&["0-4", "5-9", "10-49", "50-149", "150-499", "500-*"])),
-    f("legalNumberOfEmployeeRange", Kind::Choice(&["0", "1-9", "10-99", "100-249", "250-*"])),
-    f("effectiveBeneficiary", Kind::Count),
-    f("language", Kind::Language),
-    f("taxNumber", Kind::Text(TEXT_MAX)),
-    f("taxResidence", Kind::Country),
-    f("position", Kind::Text(TEXT_MAX)),
-    f("personalAssets", Kind::Choice(&["0-2", "3-22", "23-128", "129-319", "320-464", "465-"])),
-    neutral("activityOutsideEu", BOOL),
-    neutral("economicSanctions", BOOL),
-    neutral("residentCountriesSanctions", BOOL),
-    neutral("involvedSanctions", BOOL),
-    neutral("entitySanctionsQuestionnaire", Kind::IntChoice(&[0, 1, 2, 3, 4])),
-    neutral("timezone", Kind::Timezone),
-    f(
-        "occupationType",
-        Kind::Choice(&[
+    f("legalNetIncomeRange", "Legal net income range", Group::LegalEntity, Kind::Choice(&["0-4", "5-9", "10-49", "50-149", "150-499", "500-*"])),
+    f("legalNumberOfEmployeeRange", "Legal number of employee range", Group::LegalEntity, Kind::Choice(&["0", "1-9", "10-99", "100-249", "250-*"])),
+    f("effectiveBeneficiary", "Effective beneficiary", Group::LegalEntity, Kind::Count),
+    f("language", "Language", Group::Contact, Kind::Language),
+    f("taxNumber", "Tax number", Group::Other, Kind::Text(TEXT_MAX)),
+    f("taxResidence", "Tax residence", Group::Other, Kind::Country),
+    f("position", "Position", Group::Other, Kind::Text(TEXT_MAX)),
+    f("personalAssets", "Personal assets", Group::Identity, Kind::Choice(&["0-2", "3-22", "23-128", "129-319", "320-464", "465-"])),
+    neutral("activityOutsideEu", "Activity outside the EU", Group::Other, BOOL),
+    neutral("economicSanctions", "Economic sanctions", Group::Other, BOOL),
+    neutral("residentCountriesSanctions", "Resident countries sanctions", Group::Other, BOOL),
+    neutral("involvedSanctions", "Involved sanctions", Group::Other, BOOL),
+    neutral("entitySanctionsQuestionnaire", "Entity sanctions questionnaire", Group::Other, Kind::IntChoice(&[0, 1, 2, 3, 4])),
+    neutral("timezone", "Time zone", Group::Contact, Kind::Timezone),
+    f("occupationType", "Occupation type", Group::Identity, Kind::Choice(&[
             "self_employed",
             "public_sector_employees",
             "private_sector_employees",
@@ -145,18 +159,16 @@ pub const FIELDS: &[Field] = &[
             "without_any_professional_activity",
         ]),
     ),
-    f(
-        "sourceOfFunds",
-        Kind::Choice(&[
+    f("sourceOfFunds", "Source of funds", Group::Other, Kind::Choice(&[
             "donation", "inheritance", "loan", "lottery", "pension", "proceeds_from_investment",
             "proceeds_from_sale", "salary", "savings",
         ]),
     ),
-    f("legalSectorType", Kind::Choice(&["NAF", "NACE"])),
-    f("isOnStockExchange", BOOL),
-    f("occupationCategory", Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])),
-    f("personalAssetsRange", Kind::IntChoice(&[0, 1, 2, 3, 4, 5, 6, 7])),
-    f("monthlyIncomeRange", Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7])),
+    f("legalSectorType", "Legal sector type", Group::LegalEntity, Kind::Choice(&["NAF", "NACE"])),
+    f("isOnStockExchange", "Listed on a stock exchange", Group::LegalEntity, BOOL),
+    f("occupationCategory", "Occupation category", Group::Other, Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])),
+    f("personalAssetsRange", "Personal assets range", Group::Other, Kind::IntChoice(&[0, 1, 2, 3, 4, 5, 6, 7])),
+    f("monthlyIncomeRange", "Monthly income range", Group::Other, Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7])),
 ];
 
 /// The secondary address: for autoentrepreneurs, all of it or none of it before a KYC review.
@@ -169,6 +181,58 @@ pub const SECONDARY_ADDRESS: &[&str] = &[
 
 pub fn field(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name)
+}
+
+/// A field's label, or "" for a name outside the table.
+pub fn label(name: &str) -> &'static str {
+    field(name).map_or("", |f| f.label)
+}
+
+/// Whether a field may be set on a user of this type. `position` is the seed's NGO field;
+/// every other field may be set on any type (a person with a legal form and name is an
+/// autoentrepreneur).
+pub fn applies_to(name: &str, user_type: UserType) -> bool {
+    match name {
+        "position" => user_type == UserType::Ngo,
+        _ => true,
+    }
+}
+
+/// The fields of a payload that do not apply to `user_type`, as errors.
+pub fn user_type_errors(input: &Map<String, Value>, user_type: UserType) -> Vec<FieldError> {
+    input
+        .iter()
+        .filter(|(name, value)| !value.is_null() && *value != "" && !applies_to(name, user_type))
+        .map(|(name, _)| {
+            FieldError::new(name, format!("{} cannot be set on a {} user.", label(name), user_type.label()))
+        })
+        .collect()
+}
+
+/// The legal representative's fields of a legal entity.
+const REPRESENTATIVE: &[&str] = &["title", "firstname", "lastname", "birthday", "nationality"];
+/// What an autoentrepreneur (a person) may say of its business.
+const AUTOENTREPRENEUR: &[&str] = &["legalName", "legalForm", "legalRegistrationNumber", "legalRegistrationDate", "legalTvaNumber"];
+
+fn names_in(group: Group) -> Vec<&'static str> {
+    FIELDS.iter().filter(|f| f.group == group).map(|f| f.name).collect()
+}
+
+/// The groups of the user forms for a user type, in the profile's order, each with its
+/// fields; every field of the table that applies to the type is in one of them, except the
+/// `Type` group's (the form asks for those on their own).
+pub fn form_groups(user_type: UserType) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut groups = if user_type.is_person() {
+        vec![("Identity", names_in(Group::Identity)), ("Autoentrepreneur", AUTOENTREPRENEUR.to_vec())]
+    } else {
+        vec![("Legal entity", names_in(Group::LegalEntity)), ("Legal representative", REPRESENTATIVE.to_vec())]
+    };
+    groups.push(("Contact", names_in(Group::Contact)));
+    groups.push(("Address", names_in(Group::Address)));
+    groups.push(("Secondary address", names_in(Group::SecondaryAddress)));
+    let other = names_in(Group::Other).into_iter().filter(|n| applies_to(n, user_type)).collect();
+    groups.push(("Other", other));
+    groups
 }
 
 impl Field {
@@ -332,6 +396,9 @@ pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldErr
         if present("parentType") && !present("parentUserId") {
             errors.push(FieldError::new("parentType", "parentType needs a parentUserId."));
         }
+        if let Some(user_type) = input.get("userTypeId").and_then(Value::as_i64).and_then(UserType::from_code) {
+            errors.extend(user_type_errors(input, user_type));
+        }
     }
     if mode == Mode::Update {
         // Required at creation, so never cleared afterwards.
@@ -348,13 +415,11 @@ pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldErr
 /// fields tell (the backend adds the rules that need other data, such as tax residences):
 /// an autoentrepreneur (userTypeId 1, legalForm 1000) has all of its secondary address or
 /// none of it.
-pub fn kyc_review_errors(user: &Map<String, Value>) -> Vec<FieldError> {
+pub fn kyc_review_errors(user: &EndUser) -> Vec<FieldError> {
     let mut errors = Vec::new();
-    let present = |name: &str| user.get(name).is_some_and(|v| !v.is_null() && v != "");
-    let is_autoentrepreneur = user.get("userTypeId").and_then(Value::as_i64) == Some(1)
-        && user.get("legalForm").is_some_and(|v| v == "1000" || v == 1000);
+    let present = |name: &str| user.field(name).is_some_and(|v| v.to_text() != "");
     let set = SECONDARY_ADDRESS.iter().filter(|f| present(f)).count();
-    if is_autoentrepreneur && set > 0 && set < SECONDARY_ADDRESS.len() {
+    if user.is_autoentrepreneur() && set > 0 && set < SECONDARY_ADDRESS.len() {
         for missing in SECONDARY_ADDRESS.iter().filter(|f| !present(f)) {
             errors.push(FieldError::new(
                 missing,
@@ -368,6 +433,7 @@ pub fn kyc_review_errors(user: &Map<String, Value>) -> Vec<FieldError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::FieldValue;
     use serde_json::json;
 
     #[test]
@@ -380,7 +446,15 @@ mod tests {
     #[test]
     fn autoentrepreneurs_need_a_whole_secondary_address_for_review() {
         let fields = |v: Value| -> Vec<String> {
-            kyc_review_errors(v.as_object().unwrap()).into_iter().map(|e| e.field).collect()
+            let mut user = EndUser::blank(1, UserType::Physical);
+            for (name, value) in v.as_object().unwrap() {
+                let value = match value {
+                    Value::Number(n) => FieldValue::Int(n.as_i64().unwrap()),
+                    other => FieldValue::Text(other.as_str().unwrap().to_string()),
+                };
+                user.set_field(name, Some(value));
+            }
+            kyc_review_errors(&user).into_iter().map(|e| e.field).collect()
         };
         let partial = json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue", "secondaryCity": "Paris"});
         assert_eq!(fields(partial.clone()), ["secondaryPostcode", "secondaryCountry"]);
@@ -459,6 +533,34 @@ mod tests {
         assert!(is_valid_date("2024-02-29") && !is_valid_date("2023-02-29"));
         assert!(!is_valid_date("2024-13-01") && !is_valid_date("2024-1-01") && !is_valid_date("+024-01-01"));
         assert!(is_e164("+33612345678") && !is_e164("+0123456789") && !is_e164("+1234567"));
+    }
+
+    #[test]
+    fn every_field_has_a_label_and_a_place_in_the_forms() {
+        for user_type in UserType::ALL {
+            let placed: Vec<&str> = form_groups(user_type).into_iter().flat_map(|(_, f)| f).collect();
+            for f in FIELDS.iter().filter(|f| f.group != Group::Type) {
+                assert!(!f.label.is_empty(), "{} has no label", f.name);
+                let elsewhere = match f.group {
+                    Group::Identity => !user_type.is_person() && !REPRESENTATIVE.contains(&f.name),
+                    Group::LegalEntity => user_type.is_person() && !AUTOENTREPRENEUR.contains(&f.name),
+                    _ => !applies_to(f.name, user_type),
+                };
+                assert!(placed.contains(&f.name) || elsewhere, "{} has no place for {user_type:?}", f.name);
+            }
+        }
+        assert_eq!(label("legalRegistrationNumber"), "Legal registration number");
+        assert_eq!(label("firstname"), "First name");
+    }
+
+    #[test]
+    fn position_is_for_ngos_only() {
+        let mut input = json!({"userTypeId": 3, "specifiedUSPerson": 0, "email": "a@example.com", "position": "Treasurer"});
+        assert!(errors(input.clone(), Mode::Create).is_empty());
+        input["userTypeId"] = json!(2);
+        assert_eq!(errors(input, Mode::Create), ["position"]);
+        let physical = json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "a@example.com", "legalForm": "1000", "legalName": "Ada Consulting"});
+        assert!(errors(physical, Mode::Create).is_empty(), "an autoentrepreneur has a legal form and name");
     }
 
     #[test]

@@ -1,24 +1,150 @@
-//! The states of an end user: `userStatus` and `kycReview` (seed "Users API"), their codes,
-//! API names and the words people read. The server, the API document and the views all name
-//! them from here.
+//! The states of an end user (seed "Users API"): its type, `userStatus`, `kycLevel` and
+//! `kycReview`, with the codes the API carries, their API names and the words people read.
+//! The server, the API document and the views all name them from here.
 
-/// `userStatus` values, in the order people expect them.
-pub const USER_STATUSES: [&str; 3] = ["PENDING", "VALIDATED", "CANCELED"];
-pub const STATUS_PENDING: &str = USER_STATUSES[0];
-pub const STATUS_CANCELED: &str = USER_STATUSES[2];
+use serde::{Deserialize, Serialize};
 
-/// `userStatus` for people.
-pub fn user_status_label(status: &str) -> &'static str {
-    match status {
-        "PENDING" => "Pending",
-        "VALIDATED" => "Validated",
-        "CANCELED" => "Canceled",
-        _ => "Unknown",
+/// `userTypeId`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserType {
+    Physical,
+    Business,
+    Ngo,
+    Governmental,
+}
+
+impl UserType {
+    pub const ALL: [UserType; 4] =
+        [UserType::Physical, UserType::Business, UserType::Ngo, UserType::Governmental];
+
+    pub const fn code(self) -> i64 {
+        match self {
+            UserType::Physical => 1,
+            UserType::Business => 2,
+            UserType::Ngo => 3,
+            UserType::Governmental => 4,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<UserType> {
+        UserType::ALL.into_iter().find(|t| t.code() == code)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserType::Physical => "Physical",
+            UserType::Business => "Business",
+            UserType::Ngo => "NGO",
+            UserType::Governmental => "Governmental",
+        }
+    }
+
+    /// A natural person; the other types are legal entities with a representative.
+    pub fn is_person(self) -> bool {
+        self == UserType::Physical
+    }
+}
+
+/// `userStatus`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum UserStatus {
+    Pending,
+    Validated,
+    Canceled,
+}
+
+impl UserStatus {
+    /// In the order people expect them.
+    pub const ALL: [UserStatus; 3] = [UserStatus::Pending, UserStatus::Validated, UserStatus::Canceled];
+
+    /// The API's (and the store's) name.
+    pub const fn name(self) -> &'static str {
+        match self {
+            UserStatus::Pending => "PENDING",
+            UserStatus::Validated => "VALIDATED",
+            UserStatus::Canceled => "CANCELED",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<UserStatus> {
+        UserStatus::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            UserStatus::Pending => "Pending",
+            UserStatus::Validated => "Validated",
+            UserStatus::Canceled => "Canceled",
+        }
+    }
+}
+
+/// `kycLevel` (spec: 0 NONE … 6 ENHANCED).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum KycLevel {
+    None,
+    Light,
+    Regular,
+    Strong,
+    Refused,
+    Prevalidated,
+    Enhanced,
+}
+
+impl KycLevel {
+    pub const ALL: [KycLevel; 7] = [
+        KycLevel::None,
+        KycLevel::Light,
+        KycLevel::Regular,
+        KycLevel::Strong,
+        KycLevel::Refused,
+        KycLevel::Prevalidated,
+        KycLevel::Enhanced,
+    ];
+
+    pub const fn code(self) -> i64 {
+        match self {
+            KycLevel::None => 0,
+            KycLevel::Light => 1,
+            KycLevel::Regular => 2,
+            KycLevel::Strong => 3,
+            KycLevel::Refused => 4,
+            KycLevel::Prevalidated => 5,
+            KycLevel::Enhanced => 6,
+        }
+    }
+
+    pub fn from_code(code: i64) -> Option<KycLevel> {
+        KycLevel::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            KycLevel::None => "NONE",
+            KycLevel::Light => "LIGHT",
+            KycLevel::Regular => "REGULAR",
+            KycLevel::Strong => "STRONG",
+            KycLevel::Refused => "REFUSED",
+            KycLevel::Prevalidated => "PREVALIDATED",
+            KycLevel::Enhanced => "ENHANCED",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            KycLevel::None => "None",
+            KycLevel::Light => "Light",
+            KycLevel::Regular => "Regular",
+            KycLevel::Strong => "Strong",
+            KycLevel::Refused => "Refused",
+            KycLevel::Prevalidated => "Pre-validated",
+            KycLevel::Enhanced => "Enhanced",
+        }
     }
 }
 
 /// `kycReview`: where the user's KYC review stands.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum KycReview {
     None,
     Pending,
@@ -63,23 +189,28 @@ impl KycReview {
     }
 }
 
-/// The name of a `kycReview` code, "UNKNOWN" for a code outside the list.
-pub fn kyc_review_name(code: i64) -> &'static str {
-    KycReview::from_code(code).map_or("UNKNOWN", KycReview::name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn codes_round_trip_and_unknown_codes_are_named_so() {
+    fn codes_and_names_round_trip() {
         for review in KycReview::ALL {
             assert_eq!(KycReview::from_code(review.code()), Some(review));
         }
+        for level in KycLevel::ALL {
+            assert_eq!(KycLevel::from_code(level.code()), Some(level));
+        }
+        for t in UserType::ALL {
+            assert_eq!(UserType::from_code(t.code()), Some(t));
+        }
+        for s in UserStatus::ALL {
+            assert_eq!(UserStatus::parse(s.name()), Some(s));
+        }
         assert_eq!(KycReview::from_code(9), None);
-        assert_eq!(kyc_review_name(1), "PENDING");
-        assert_eq!(kyc_review_name(9), "UNKNOWN");
-        assert_eq!(user_status_label(STATUS_CANCELED), "Canceled");
+        assert_eq!(UserType::from_code(5), None);
+        assert_eq!(UserStatus::parse("canceled"), None);
+        assert_eq!(UserStatus::Canceled.label(), "Canceled");
+        assert!(UserType::Physical.is_person() && !UserType::Ngo.is_person());
     }
 }

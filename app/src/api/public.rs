@@ -18,7 +18,7 @@ pub async fn sign_up(email: String, password: String) -> Result<(), AppError> {
 pub async fn activate_account(token: String) -> Result<i64, AppError> {
     let ctx = crate::ssr::request_context()?;
     let user = ctx.backend.activate_account(&ctx.meta, &token).await.map_err(|e| ctx.error(e))?;
-    Ok(user["userId"].as_i64().unwrap_or_default())
+    Ok(user.id)
 }
 
 #[server(endpoint = "public/reset-password", input = Json, client = AppClient)]

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use serde_json::{Map, Value};
 use server_fn::codec::Json;
+use shared::domain::{EndUser, TaxResidence};
 use shared::dto::{TaxResidenceDraft, UserList, UserLookup, UserProfile};
 
 use crate::client::AppClient;
@@ -36,18 +37,18 @@ pub async fn load_user_profile(id: i64) -> Result<UserProfile, AppError> {
 }
 
 #[server(endpoint = "users/create", input = Json, client = AppClient)]
-pub async fn create_user(input: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+pub async fn create_user(input: Map<String, Value>) -> Result<EndUser, AppError> {
     with_actor(|ctx, actor| async move { ctx.backend.create_user(&actor, &ctx.meta, input).await }).await
 }
 
 /// Edit user information: only the changed fields are sent.
 #[server(endpoint = "users/update", input = Json, client = AppClient)]
-pub async fn update_user(id: i64, changes: Map<String, Value>) -> Result<Map<String, Value>, AppError> {
+pub async fn update_user(id: i64, changes: Map<String, Value>) -> Result<EndUser, AppError> {
     with_actor(|ctx, actor| async move { ctx.backend.update_user(&actor, &ctx.meta, id, changes).await }).await
 }
 
 #[server(endpoint = "users/deactivate", input = Json, client = AppClient)]
-pub async fn deactivate_user(id: i64) -> Result<Map<String, Value>, AppError> {
+pub async fn deactivate_user(id: i64) -> Result<EndUser, AppError> {
     use backend::users::DeactivationOrigin;
     with_actor(|ctx, actor| async move {
         ctx.backend.deactivate_user(&actor, &ctx.meta, id, DeactivationOrigin::Operator).await
@@ -57,14 +58,14 @@ pub async fn deactivate_user(id: i64) -> Result<Map<String, Value>, AppError> {
 
 /// The KYC tab's "Request review": the Kycreview rule (operators need `legal`).
 #[server(endpoint = "users/kyc-review", input = Json, client = AppClient)]
-pub async fn request_kyc_review(id: i64) -> Result<Map<String, Value>, AppError> {
+pub async fn request_kyc_review(id: i64) -> Result<EndUser, AppError> {
     with_actor(|ctx, actor| async move { ctx.backend.request_kyc_review(&actor, &ctx.meta, id).await })
     .await
 }
 
 /// The tax residences popup's "Save Changes".
 #[server(endpoint = "users/tax-residences", input = Json, client = AppClient)]
-pub async fn save_tax_residences(user_id: i64, kept: Vec<TaxResidenceDraft>) -> Result<Vec<Value>, AppError> {
+pub async fn save_tax_residences(user_id: i64, kept: Vec<TaxResidenceDraft>) -> Result<Vec<TaxResidence>, AppError> {
     with_actor(|ctx, actor| async move {
         ctx.backend.replace_tax_residences(&actor, &ctx.meta, user_id, kept).await
     })

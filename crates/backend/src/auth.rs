@@ -105,4 +105,19 @@ impl RequestMeta {
     pub fn local() -> Self {
         RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), client_ip: None }
     }
+
+    /// Runs `work` with this request's id readable by `current_request_id`, so that an error
+    /// mapped far from the request (a `?` in a handler) can still name it.
+    pub async fn scope<F: std::future::Future>(&self, work: F) -> F::Output {
+        REQUEST_ID.scope(self.request_id.clone(), work).await
+    }
+}
+
+tokio::task_local! {
+    static REQUEST_ID: String;
+}
+
+/// The id of the request being served (see `RequestMeta::scope`), or "-" outside one.
+pub fn current_request_id() -> String {
+    REQUEST_ID.try_with(Clone::clone).unwrap_or_else(|_| "-".to_string())
 }

@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use sqlx::AssertSqlSafe;
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::error::Result;
 use crate::Backend;
@@ -234,8 +234,8 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
-        let record = Record::new("demo.seeded", "user", first_id)
-            .after(&serde_json::json!({ "users": count, "firstUserId": first_id }));
+        let record = Record::new(AuditAction::DemoSeeded, first_id)
+            .after(&serde_json::json!({ "users": count, "firstUserId": first_id }))?;
         audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;
         tx.commit().await?;
         // Fresh statistics for the planner and, on Postgres, a visibility map so that counts

@@ -54,3 +54,15 @@ impl From<FieldError> for Error {
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
 }
+
+/// For `map_err`: a unique-constraint refusal becomes the business error `conflict` (e.g.
+/// "email is already used"), any other database error stays one.
+pub fn on_unique_violation(conflict: impl FnOnce() -> Error) -> impl FnOnce(sqlx::Error) -> Error {
+    move |e| if is_unique_violation(&e) { conflict() } else { Error::Database(e) }
+}
+
+impl From<shared::domain::Refusal> for Error {
+    fn from(r: shared::domain::Refusal) -> Self {
+        Error::Conflict(r.message().to_string())
+    }
+}

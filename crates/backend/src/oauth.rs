@@ -7,7 +7,7 @@
 use serde::Serialize;
 use shared::{Action, Scope};
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, ApiClient, Operator, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -114,7 +114,7 @@ impl Backend {
         .fetch_one(&mut *tx)
         .await?;
         let after = serde_json::json!({ "clientId": client_id, "name": name, "scopes": format_scopes(scopes) });
-        audit::write(&mut tx, actor, meta, Record::new("api_client.created", "api_client", id).after(&after))
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::ApiClientCreated, id).after(&after)?)
             .await?;
         tx.commit().await?;
         Ok(NewApiClient { client_id, client_secret })
@@ -186,8 +186,8 @@ impl Backend {
         .bind(now + lifetime)
         .execute(&mut *tx)
         .await?;
-        let record = Record::new("token.issued", "api_client", client.id)
-            .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }));
+        let record = Record::new(AuditAction::TokenIssued, client.id)
+            .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }))?;
         audit::write(&mut tx, &actor, meta, record).await?;
         tx.commit().await?;
         Ok(TokenGrant { access_token: token, token_type: "Bearer", expires_in: lifetime, scope: format_scopes(&granted) })

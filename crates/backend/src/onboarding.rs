@@ -4,16 +4,17 @@
 //! are stored. Each page a link opens is public, so every answer about a token is the same
 //! whatever was wrong with it.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
+use shared::domain::EndUser;
 use shared::Action;
 use shared::dto::{OnboardingEntry, Page};
 use shared::validation::{check_password_strength, is_valid_email};
 use sqlx::{Any, Transaction};
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::error::{Error, Result};
-use crate::users::{STATUS_CANCELED, create_user_in, fetch_user};
+use crate::users::{fetch_user_for, insert_user};
 use crate::{Backend, clock, mail, password};
 
 /// How long an activation link works.
@@ -187,7 +188,7 @@ impl Backend {
                 );
                 mail::enqueue(&mut tx, &email, "Activate your account", &body).await?;
                 let actor = Actor::EndUser { account_id, email: email.clone() };
-                audit::write(&mut tx, &actor, meta, Record::new("onboarding.signed_up", "end_user_account", account_id)).await?;
+                audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingSignedUp, account_id)).await?;
             }
         }
         tx.commit().await?;
@@ -197,21 +198,22 @@ impl Backend {
 
     /// Follows an activation link: the onboarding completes and the end user exists
     /// (searchable, with a userId). Returns the new user.
-    pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<Map<String, Value>> {
+    pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<EndUser> {
         let mut tx = self.db.begin_write().await?;
         let Spent { account_id, email, password_hash } = spend_token(&mut tx, token, ACTIVATION).await?;
         let actor = Actor::EndUser { account_id, email: email.clone() };
         let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
         let Value::Object(input) = input else { unreachable!("a JSON object") };
-        let user = create_user_in(&mut tx, &actor, meta, input).await?;
+        let user = insert_user(&mut tx, input).await?;
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::UserCreated, user.id).after(&user)?).await?;
         sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2, password_hash = $3 WHERE id = $4")
-            .bind(user["userId"].as_i64())
+            .bind(user.id)
             .bind(clock::now_rfc3339())
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        audit::write(&mut tx, &actor, meta, Record::new("onboarding.completed", "end_user_account", account_id)).await?;
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingCompleted, account_id)).await?;
         tx.commit().await?;
         Ok(user)
     }
@@ -255,11 +257,8 @@ impl Backend {
             return Err(Error::Forbidden("Send forgot password is turned off in System Configuration."));
         }
         let mut tx = self.db.begin_write().await?;
-        let user = fetch_user(&mut tx, user_id).await?;
-        if user["userStatus"] == STATUS_CANCELED {
-            return Err(Error::Conflict("This user is canceled.".into()));
-        }
-        let email = user.get("email").and_then(Value::as_str).unwrap_or_default().to_string();
+        let user = fetch_user_for(&mut tx, user_id, Action::SendForgotPassword).await?;
+        let email = user.email.clone();
         if email.is_empty() {
             return Err(Error::Conflict("This user has no email address.".into()));
         }
@@ -271,7 +270,7 @@ impl Backend {
             self.link("reset-password", &token)
         );
         mail::enqueue(&mut tx, &email, "Reset your password", &body).await?;
-        let record = Record::new("user.password_reset_sent", "user", user_id).after(&json!({ "to": email }));
+        let record = Record::new(AuditAction::UserPasswordResetSent, user_id).after(&json!({ "to": email }))?;
         audit::write(&mut tx, actor, meta, record).await?;
         tx.commit().await?;
         self.mail_was_queued();
@@ -299,7 +298,7 @@ impl Backend {
             .execute(&mut *tx)
             .await?;
         let actor = Actor::EndUser { account_id, email };
-        audit::write(&mut tx, &actor, meta, Record::new("end_user.password_reset", "end_user_account", account_id)).await?;
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::EndUserPasswordReset, account_id)).await?;
         tx.commit().await?;
         Ok(())
     }

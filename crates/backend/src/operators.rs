@@ -10,10 +10,10 @@ use shared::validation::{Username, operator_form_errors};
 use shared::{Action, Role};
 use sqlx::{Any, Transaction};
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
-use crate::error::{Error, Result, is_unique_violation};
+use crate::error::{Error, Result, is_unique_violation, on_unique_violation};
 use crate::password;
 use crate::sessions::{MAX_FAILED_LOGINS, end_all_sessions, parse_role};
 use crate::Backend;
@@ -52,6 +52,15 @@ impl OperatorRow {
             created_at: self.created_at,
         })
     }
+}
+
+/// What a partial update changes; `None` keeps the current value.
+#[derive(Clone, Debug, Default)]
+pub struct OperatorPatch {
+    pub username: Option<String>,
+    pub role: Option<Role>,
+    pub password: Option<String>,
+    pub saml_key: Option<String>,
 }
 
 /// A validated operator form.
@@ -143,12 +152,13 @@ impl Backend {
             Err(e) => return Err(e.into()),
         };
         let created = fetch_operator(&mut tx, id).await?;
-        audit::write(&mut tx, actor, meta, Record::new("operator.created", "operator", id).after(&created))
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorCreated, id).after(&created)?)
             .await?;
         tx.commit().await?;
         Ok(created)
     }
 
+    /// The Update dialog: the whole form (an empty password keeps the current one).
     pub async fn update_operator(
         &self,
         actor: &Actor,
@@ -156,24 +166,50 @@ impl Backend {
         id: i64,
         form: OperatorForm,
     ) -> Result<OperatorSummary> {
+        let patch = OperatorPatch {
+            username: Some(form.username),
+            role: form.role,
+            password: Some(form.password).filter(|p| !p.is_empty()),
+            saml_key: Some(form.saml_key),
+        };
+        self.patch_operator(actor, meta, id, patch).await
+    }
+
+    /// A partial update (`PUT /core-connect/support-user/{id}`): what the patch leaves out
+    /// keeps its value. The merge happens inside the write transaction, so two concurrent
+    /// updates of different fields cannot undo each other.
+    pub async fn patch_operator(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+        patch: OperatorPatch,
+    ) -> Result<OperatorSummary> {
         actor.require(Action::ManageDashboardUsers)?;
-        let form = validate_form(form, false)?;
-        let new_hash = match form.password.clone() {
+        // Hashed before the write transaction opens: argon2 takes a while, the lock must not.
+        // (Its strength is checked with the merged form below.)
+        let new_hash = match patch.password.clone() {
             Some(p) => Some(password::hash(p).await?),
             None => None,
         };
-
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_operator(&mut tx, id).await?;
+        let mut change = self.open_change(actor, meta).await?;
+        let before = fetch_operator(&mut change.tx, id).await?;
+        let merged = OperatorForm {
+            username: patch.username.unwrap_or_else(|| before.username.clone()),
+            role: Some(patch.role.unwrap_or(before.role)),
+            password: patch.password.unwrap_or_default(),
+            saml_key: patch.saml_key.or_else(|| before.saml_key.clone()).unwrap_or_default(),
+        };
+        let form = validate_form(merged, false)?;
         actor.require_may_manage(before.role)?;
         actor.require_may_manage(form.role)?;
         if before.role == Role::Administrator
             && form.role != Role::Administrator
-            && administrator_count(&mut tx).await? <= 1
+            && administrator_count(&mut change.tx).await? <= 1
         {
             return Err(Error::Conflict("The last Administrator cannot be demoted.".into()));
         }
-        let updated = sqlx::query(
+        sqlx::query(
             "UPDATE operators SET username = $1, role = $2, saml_key = $3, updated_at = $4, \
              password_hash = COALESCE($5, password_hash) WHERE id = $6",
         )
@@ -181,28 +217,24 @@ impl Backend {
         .bind(form.role.as_str())
         .bind(&form.saml_key)
         .bind(clock::now_rfc3339())
-        .bind(new_hash)
+        .bind(new_hash.clone())
         .bind(id)
-        .execute(&mut *tx)
-        .await;
-        match updated {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(duplicate_username()),
-            Err(e) => return Err(e.into()),
-        }
+        .execute(&mut *change.tx)
+        .await
+        .map_err(on_unique_violation(duplicate_username))?;
         if before.role != form.role {
-            end_all_sessions(&mut tx, id).await?;
+            end_all_sessions(&mut change.tx, id).await?;
         }
-        let after = fetch_operator(&mut tx, id).await?;
-        let mut record = Record::new("operator.updated", "operator", id).before(&before).after(&after);
-        if form.password.is_some() {
+        let after = fetch_operator(&mut change.tx, id).await?;
+        let mut record = Record::new(AuditAction::OperatorUpdated, id).before(&before)?.after(&after)?;
+        if new_hash.is_some() {
             // Say that the password changed, never what it is.
             if let Some(serde_json::Value::Object(map)) = record.after.as_mut() {
                 map.insert("passwordChanged".into(), true.into());
             }
         }
-        audit::write(&mut tx, actor, meta, record).await?;
-        tx.commit().await?;
+        change.audit(record).await?;
+        change.commit().await?;
         Ok(after)
     }
 
@@ -220,7 +252,7 @@ impl Backend {
         }
         end_all_sessions(&mut tx, id).await?;
         sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        audit::write(&mut tx, actor, meta, Record::new("operator.deleted", "operator", id).before(&before))
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorDeleted, id).before(&before)?)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -248,7 +280,7 @@ impl Backend {
         .execute(&mut *tx)
         .await?;
         let after = fetch_operator(&mut tx, id).await?;
-        let record = Record::new("operator.unblocked", "operator", id).before(&before).after(&after);
+        let record = Record::new(AuditAction::OperatorUnblocked, id).before(&before)?.after(&after)?;
         audit::write(&mut tx, actor, meta, record).await?;
         tx.commit().await?;
         Ok(after)

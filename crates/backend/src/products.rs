@@ -1,9 +1,10 @@
 //! Wallets, cards and beneficiaries of a user, read-only for now (their management comes
-//! later). Money is stored in integer minor units; the API's `solde` is that amount in
-//! major units, converted only at the edge.
+//! later). Money is stored in integer minor units with its currency (`shared::money`); the
+//! API's `solde` in major units is made at the REST edge only.
 
-use serde_json::{Value, json};
 use shared::Action;
+use shared::domain::{Beneficiary, Card, CardStatus, Wallet, WalletStatus};
+use shared::money::{Currency, Money};
 
 use crate::auth::Actor;
 use crate::error::{Error, Result};
@@ -20,17 +21,14 @@ struct WalletRow {
 }
 
 impl WalletRow {
-    fn object(&self) -> Value {
-        let major = self.balance as f64 / 100.0;
-        json!({
-            "walletId": self.id,
-            "userId": self.user_id,
-            "walletTypeId": self.wallet_type_id,
-            "walletStatus": self.wallet_status,
-            "currency": self.currency,
-            "solde": major,
-            "authorizedBalance": major,
-            "balanceMinorUnits": self.balance,
+    fn typed(self) -> Result<Wallet> {
+        let stored = |what: &str| Error::Internal(format!("wallet {}: the stored {what} is not valid", self.id));
+        Ok(Wallet {
+            id: self.id,
+            user_id: self.user_id,
+            wallet_type_id: self.wallet_type_id,
+            status: WalletStatus::parse(&self.wallet_status).ok_or_else(|| stored("walletStatus"))?,
+            balance: Money::new(self.balance, Currency::parse(&self.currency).ok_or_else(|| stored("currency"))?),
         })
     }
 }
@@ -46,14 +44,16 @@ struct CardRow {
 }
 
 impl CardRow {
-    fn object(&self) -> Value {
-        json!({
-            "cardId": self.id,
-            "userId": self.user_id,
-            "walletId": self.wallet_id,
-            "publicToken": self.public_token,
-            "maskedPan": self.masked_pan,
-            "statusCode": self.status_code,
+    fn typed(self) -> Result<Card> {
+        let status = CardStatus::parse(&self.status_code)
+            .ok_or_else(|| Error::Internal(format!("card {}: the stored statusCode is not valid", self.id)))?;
+        Ok(Card {
+            id: self.id,
+            user_id: self.user_id,
+            wallet_id: self.wallet_id,
+            public_token: self.public_token,
+            masked_pan: self.masked_pan,
+            status,
         })
     }
 }
@@ -68,17 +68,9 @@ struct BeneficiaryRow {
     usage_count: i64,
 }
 
-impl BeneficiaryRow {
-    fn object(&self) -> Value {
-        json!({
-            "id": self.id,
-            "userId": self.user_id,
-            "name": self.name,
-            "iban": self.iban,
-            "bic": self.bic,
-            "usableForSct": true,
-            "usageCount": self.usage_count,
-        })
+impl From<BeneficiaryRow> for Beneficiary {
+    fn from(r: BeneficiaryRow) -> Self {
+        Beneficiary { id: r.id, user_id: r.user_id, name: r.name, iban: r.iban, bic: r.bic, usage_count: r.usage_count }
     }
 }
 
@@ -86,35 +78,35 @@ const WALLET: &str = "SELECT id, user_id, wallet_type_id, wallet_status, currenc
 const CARD: &str = "SELECT id, user_id, wallet_id, public_token, masked_pan, status_code FROM cards";
 
 impl Backend {
-    pub async fn list_wallets(&self, actor: &Actor, user_id: i64) -> Result<Vec<Value>> {
+    pub async fn list_wallets(&self, actor: &Actor, user_id: i64) -> Result<Vec<Wallet>> {
         actor.require(Action::ReadUsers)?;
         let rows: Vec<WalletRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{WALLET} WHERE user_id = $1 ORDER BY id")))
         .bind(user_id)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.iter().map(WalletRow::object).collect())
+        rows.into_iter().map(WalletRow::typed).collect()
     }
 
-    pub async fn get_wallet(&self, actor: &Actor, id: i64) -> Result<Value> {
+    pub async fn get_wallet(&self, actor: &Actor, id: i64) -> Result<Wallet> {
         actor.require(Action::ReadUsers)?;
         let row: Option<WalletRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{WALLET} WHERE id = $1")))
             .bind(id)
             .fetch_optional(&self.db.pool)
             .await?;
-        row.map(|r| r.object()).ok_or(Error::NotFound)
+        row.ok_or(Error::NotFound)?.typed()
     }
 
-    pub async fn list_cards(&self, actor: &Actor, user_id: i64) -> Result<Vec<Value>> {
+    pub async fn list_cards(&self, actor: &Actor, user_id: i64) -> Result<Vec<Card>> {
         actor.require(Action::ReadUsers)?;
         let rows: Vec<CardRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE user_id = $1 ORDER BY id")))
             .bind(user_id)
             .fetch_all(&self.db.pool)
             .await?;
-        Ok(rows.iter().map(CardRow::object).collect())
+        rows.into_iter().map(CardRow::typed).collect()
     }
 
     /// A card by its id or its public token (the search toolbar's "Card").
-    pub async fn find_card(&self, actor: &Actor, id: Option<i64>, public_token: Option<&str>) -> Result<Value> {
+    pub async fn find_card(&self, actor: &Actor, id: Option<i64>, public_token: Option<&str>) -> Result<Card> {
         actor.require(Action::ReadUsers)?;
         let row: Option<CardRow> = match (id, public_token) {
             (Some(id), _) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE id = $1"))).bind(id).fetch_optional(&self.db.pool).await?,
@@ -124,11 +116,11 @@ impl Backend {
                 .await?,
             (None, None) => return Err(Error::invalid("cardId", "cardId or publicToken is required.")),
         };
-        row.map(|r| r.object()).ok_or(Error::NotFound)
+        row.ok_or(Error::NotFound)?.typed()
     }
 
     /// Beneficiaries, most used first.
-    pub async fn list_beneficiaries(&self, actor: &Actor, user_id: i64) -> Result<Vec<Value>> {
+    pub async fn list_beneficiaries(&self, actor: &Actor, user_id: i64) -> Result<Vec<Beneficiary>> {
         actor.require(Action::ReadUsers)?;
         let rows: Vec<BeneficiaryRow> = sqlx::query_as(
             "SELECT id, user_id, name, iban, bic, usage_count FROM beneficiaries \
@@ -137,6 +129,6 @@ impl Backend {
         .bind(user_id)
         .fetch_all(&self.db.pool)
         .await?;
-        Ok(rows.iter().map(BeneficiaryRow::object).collect())
+        Ok(rows.into_iter().map(Beneficiary::from).collect())
     }
 }

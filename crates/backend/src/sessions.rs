@@ -10,7 +10,7 @@ use shared::dto::Me;
 use shared::Role;
 use sqlx::{Any, Transaction};
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, Operator, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result};
@@ -96,7 +96,7 @@ impl Backend {
                     .bind(&username)
                     .fetch_optional(&self.db.pool)
                     .await?;
-            self.audit_failed_login(known, "login.refused", meta).await?;
+            self.audit_failed_login(known, AuditAction::LoginRefused, meta).await?;
             return Err(Error::InvalidCredentials);
         };
 
@@ -124,11 +124,11 @@ impl Backend {
         .rows_affected();
         if cleared == 0 {
             drop(tx);
-            self.audit_failed_login(Some(operator.id), "login.refused", meta).await?;
+            self.audit_failed_login(Some(operator.id), AuditAction::LoginRefused, meta).await?;
             return Err(Error::InvalidCredentials);
         }
         let actor = Actor::Operator(operator.clone());
-        audit::write(&mut tx, &actor, meta, Record::new("login.succeeded", "operator", operator.id))
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::LoginSucceeded, operator.id))
             .await?;
         tx.commit().await?;
         Ok(operator)
@@ -140,7 +140,7 @@ impl Backend {
             &mut tx,
             &Actor::Anonymous,
             meta,
-            Record::new("login.failed", "operator", attempt.id),
+            Record::new(AuditAction::LoginFailed, attempt.id),
         )
         .await?;
         if attempt.failed_logins >= MAX_FAILED_LOGINS {
@@ -154,8 +154,8 @@ impl Backend {
             .rows_affected();
             if blocked > 0 {
                 end_all_sessions(&mut tx, attempt.id).await?;
-                let record = Record::new("operator.blocked", "operator", attempt.id)
-                    .after(&serde_json::json!({ "failedLogins": attempt.failed_logins }));
+                let record = Record::new(AuditAction::OperatorBlocked, attempt.id)
+                    .after(&serde_json::json!({ "failedLogins": attempt.failed_logins }))?;
                 audit::write(&mut tx, &Actor::Anonymous, meta, record).await?;
                 tracing::warn!(operator_id = attempt.id, "operator blocked after failed logins");
             }
@@ -167,11 +167,11 @@ impl Backend {
     async fn audit_failed_login(
         &self,
         operator_id: Option<i64>,
-        action: &str,
+        action: AuditAction,
         meta: &RequestMeta,
     ) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        let mut record = Record::new(action, "operator", "");
+        let mut record = Record::untargeted(action);
         record.target_id = operator_id.map(|id| id.to_string());
         audit::write(&mut tx, &Actor::Anonymous, meta, record).await?;
         tx.commit().await?;
@@ -254,7 +254,7 @@ impl Backend {
             .execute(&mut *tx)
             .await?;
         let actor = Actor::Operator(operator.clone());
-        audit::write(&mut tx, &actor, meta, Record::new("logout", "operator", operator.id))
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::Logout, operator.id))
             .await?;
         tx.commit().await?;
         Ok(())

@@ -5,7 +5,7 @@ use shared::Action;
 use shared::dto::SystemSettings;
 use sqlx::{Any, Executor};
 
-use crate::audit::{self, Record};
+use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::Result;
@@ -50,7 +50,7 @@ impl Backend {
         }
         let after = read(&mut *tx).await?;
         if after != before {
-            let record = Record::new("settings.updated", "settings", 0).before(&before).after(&after);
+            let record = Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&after)?;
             audit::write(&mut tx, actor, meta, record).await?;
         }
         tx.commit().await?;

@@ -1,9 +1,8 @@
 //! What the dashboard's user views read: the search toolbar's lookup (ids, tag, email, name,
 //! card, wallet) and the whole profile of one user for the Profile Boards.
 
-use serde_json::Value;
 use shared::Action;
-use shared::dto::{ChildNode, UserList, UserLookup, UserProfile, user_display_name};
+use shared::dto::{ChildNode, UserList, UserLookup, UserProfile};
 
 use crate::auth::Actor;
 use crate::error::{Error, Result};
@@ -47,7 +46,7 @@ impl Backend {
             };
             match found {
                 Ok(card) => {
-                    if !narrow(card["userId"].as_i64().unwrap_or_default()) {
+                    if !narrow(card.user_id) {
                         return Ok(nobody);
                     }
                 }
@@ -58,7 +57,7 @@ impl Backend {
         if !lookup.wallet.trim().is_empty() {
             match self.get_wallet(actor, number("wallet", "Wallet", &lookup.wallet)?).await {
                 Ok(wallet) => {
-                    if !narrow(wallet["userId"].as_i64().unwrap_or_default()) {
+                    if !narrow(wallet.user_id) {
                         return Ok(nobody);
                     }
                 }
@@ -93,7 +92,7 @@ impl Backend {
                 .list_tax_residences(actor, id)
                 .await?
                 .into_iter()
-                .filter(|r| r["isDeleted"] != Value::Bool(true))
+                .filter(|r| !r.is_deleted)
                 .collect(),
             children: self.children_tree(actor, id, crate::users::MAX_NESTING_DEPTH).await?,
             user,
@@ -114,13 +113,12 @@ impl Backend {
         let page = self.search_users(actor, &search).await?;
         let mut nodes = Vec::with_capacity(page.users.len());
         for child in page.users {
-            let child_id = child["userId"].as_i64().unwrap_or_default();
             nodes.push(ChildNode {
-                user_id: child_id,
-                name: user_display_name(&child),
-                parent_type: child.get("parentType").and_then(Value::as_str).map(str::to_string),
-                user_status: child["userStatus"].as_str().unwrap_or_default().to_string(),
-                children: Box::pin(self.children_tree(actor, child_id, levels - 1)).await?,
+                user_id: child.id,
+                name: child.display_name(),
+                children: Box::pin(self.children_tree(actor, child.id, levels - 1)).await?,
+                parent_type: child.parent_type,
+                user_status: child.status,
             });
         }
         Ok(nodes)

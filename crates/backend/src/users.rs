@@ -1,26 +1,26 @@
 //! End users (seed "Users API"): create, read, update, deactivate. Never deleted.
 //!
-//! A user travels as the API's JSON object. Which fields exist and what each accepts is
-//! `shared::user_fields::FIELDS`; this module adds the rules that need stored data:
-//! unique email, parents (exist, not canceled, nesting depth ≤ 2), deactivation (not
-//! canceled, every wallet at 0) and the KYC re-review on edit.
+//! A user is the typed `shared::domain::EndUser`. Which fields exist and what each accepts is
+//! `shared::user_fields::FIELDS`; what the user's state allows is `EndUser::refusal`; this
+//! module adds the rules that need stored data: unique email, parents (exist, not canceled,
+//! nesting depth ≤ 2), deactivation (every wallet at 0) and the KYC re-review on edit.
 
 use std::sync::OnceLock;
 
 use serde_json::{Map, Value, json};
 use shared::Action;
-use shared::user_fields::{FIELDS, Field, Mode, user_input_errors};
+use shared::domain::{EndUser, FieldValue};
+use shared::user_fields::{FIELDS, Field, Kind, Mode, user_input_errors, user_type_errors};
+use shared::user_states::{KycLevel, KycReview, UserStatus, UserType};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
-use crate::audit::{self, Record};
+use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
-use crate::error::{Error, Result, is_unique_violation};
+use crate::error::{Error, Result, on_unique_violation};
 use crate::Backend;
 
-pub use shared::user_states::{STATUS_CANCELED, STATUS_PENDING};
-use shared::user_states::KycReview;
 /// `codeStatus` of a user canceled by an operator / by the end user.
 pub const CODE_CANCELED_BY_OPERATOR: i64 = 110005;
 pub const CODE_CANCELED_BY_USER: i64 = 110006;
@@ -63,39 +63,47 @@ fn select_sql() -> &'static str {
     SQL.get_or_init(|| format!("SELECT {} FROM end_users WHERE id = $1", user_columns()))
 }
 
-/// The API object of a stored user; unset fields are left out.
-pub(crate) fn user_object(row: &AnyRow) -> Result<Map<String, Value>> {
-    let mut user = Map::new();
+/// A stored user, typed. A stored value outside its type is a fault of ours, not the
+/// caller's: it is an internal error.
+pub(crate) fn user_from_row(row: &AnyRow) -> Result<EndUser> {
     let id: i64 = row.try_get("id")?;
-    user.insert("userId".into(), json!(id));
-    user.insert("userStatus".into(), json!(row.try_get::<String, _>("user_status")?));
-    if let Some(code) = row.try_get::<Option<i64>, _>("code_status")? {
-        user.insert("codeStatus".into(), json!(code.to_string()));
-    }
-    user.insert("kycLevel".into(), json!(row.try_get::<i64, _>("kyc_level")?));
-    user.insert("kycReview".into(), json!(row.try_get::<i64, _>("kyc_review")?));
-    if let Some(comment) = row.try_get::<Option<String>, _>("kyc_review_comment")? {
-        user.insert("kycReviewComment".into(), json!(comment));
-    }
-    let frozen: i64 = row.try_get("is_frozen")?;
-    user.insert("isFrozen".into(), json!(frozen));
-    user.insert("isFreezed".into(), json!(frozen));
-    user.insert("createdDate".into(), json!(row.try_get::<String, _>("created_date")?));
-    user.insert("modifiedDate".into(), json!(row.try_get::<String, _>("modified_date")?));
-    for field in FIELDS {
+    let stored = |what: &str| Error::Internal(format!("user {id}: the stored {what} is not valid"));
+    let type_code: Option<i64> = row.try_get("user_type_id")?;
+    let user_type = type_code.and_then(UserType::from_code).ok_or_else(|| stored("userTypeId"))?;
+    let mut user = EndUser::blank(id, user_type);
+    user.status = UserStatus::parse(&row.try_get::<String, _>("user_status")?).ok_or_else(|| stored("userStatus"))?;
+    user.code_status = row.try_get("code_status")?;
+    user.kyc_level = KycLevel::from_code(row.try_get("kyc_level")?).ok_or_else(|| stored("kycLevel"))?;
+    user.kyc_review = KycReview::from_code(row.try_get("kyc_review")?).ok_or_else(|| stored("kycReview"))?;
+    user.kyc_review_comment = row.try_get("kyc_review_comment")?;
+    user.is_frozen = row.try_get::<i64, _>("is_frozen")? != 0;
+    user.created_date = row.try_get("created_date")?;
+    user.modified_date = row.try_get("modified_date")?;
+    user.wallet_count = row.try_get("wallet_count")?;
+    for field in FIELDS.iter().filter(|f| f.name != "userTypeId") {
         let column = field.column();
         let value = if field.is_integer() {
-            row.try_get::<Option<i64>, _>(column.as_str())?.map(Value::from)
+            row.try_get::<Option<i64>, _>(column.as_str())?.map(FieldValue::Int)
         } else {
-            row.try_get::<Option<String>, _>(column.as_str())?.map(Value::from)
+            row.try_get::<Option<String>, _>(column.as_str())?.map(FieldValue::Text)
         };
-        if let Some(value) = value {
-            user.insert(field.name.into(), value);
+        user.set_field(field.name, value);
+    }
+    Ok(user)
+}
+
+/// The input cleaned the same way whatever the door: text trimmed (so " Ada " and "Ada" are
+/// one name). Codes are not guessed at: "fr" is refused, as the spec's ISO rule says.
+fn normalized(mut input: Map<String, Value>) -> Map<String, Value> {
+    for value in input.values_mut() {
+        if let Value::String(s) = value {
+            let trimmed = s.trim();
+            if trimmed.len() != s.len() {
+                *s = trimmed.to_string();
+            }
         }
     }
-    user.insert("walletCount".into(), json!(row.try_get::<i64, _>("wallet_count")?));
-    user.insert("payinCount".into(), json!(0));
-    Ok(user)
+    input
 }
 
 fn first_error(input: &Map<String, Value>, mode: Mode) -> Result<()> {
@@ -105,16 +113,28 @@ fn first_error(input: &Map<String, Value>, mode: Mode) -> Result<()> {
     }
 }
 
-/// Binds a field's JSON value as its column type (`null` and "" clear it).
-fn bind_field<'q>(
+/// A checked input value as the store keeps it (`null` and "" clear the field).
+fn field_value(field: &Field, value: &Value) -> Option<FieldValue> {
+    if field.is_integer() {
+        value.as_i64().map(FieldValue::Int)
+    } else {
+        value.as_str().filter(|s| !s.is_empty()).map(|s| FieldValue::Text(s.to_string()))
+    }
+}
+
+/// The fields of a checked input, in the table's order.
+fn input_fields(input: &Map<String, Value>) -> Vec<(&'static Field, Option<FieldValue>)> {
+    FIELDS.iter().filter_map(|f| input.get(f.name).map(|v| (f, field_value(f, v)))).collect()
+}
+
+fn bind_value<'q>(
     query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
     field: &Field,
-    value: &Value,
+    value: &Option<FieldValue>,
 ) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
-    if field.is_integer() {
-        query.bind(value.as_i64())
-    } else {
-        query.bind(value.as_str().filter(|s| !s.is_empty()).map(str::to_string))
+    match field.kind {
+        Kind::IntChoice(_) | Kind::Count => query.bind(value.as_ref().and_then(FieldValue::as_i64)),
+        _ => query.bind(value.as_ref().and_then(FieldValue::as_str).map(str::to_string)),
     }
 }
 
@@ -122,9 +142,18 @@ fn duplicate_email() -> Error {
     Error::invalid("email", "email is already used by another user.")
 }
 
-pub(crate) async fn fetch_user(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Map<String, Value>> {
+pub(crate) async fn fetch_user(tx: &mut Transaction<'_, Any>, id: i64) -> Result<EndUser> {
     let row = sqlx::query(AssertSqlSafe(select_sql())).bind(id).fetch_optional(&mut **tx).await?;
-    user_object(&row.ok_or(Error::NotFound)?)
+    user_from_row(&row.ok_or(Error::NotFound)?)
+}
+
+/// The user, refused with the state rule's error unless `action` may be taken on it now.
+pub(crate) async fn fetch_user_for(tx: &mut Transaction<'_, Any>, id: i64, action: Action) -> Result<EndUser> {
+    let user = fetch_user(tx, id).await?;
+    match user.refusal(action) {
+        Some(refusal) => Err(refusal.into()),
+        None => Ok(user),
+    }
 }
 
 /// Depth of a user in the parent/child tree (0 for a user without parent).
@@ -148,27 +177,18 @@ async fn depth_of(tx: &mut Transaction<'_, Any>, id: i64) -> Result<usize> {
     Ok(depth)
 }
 
-/// Creates a user inside `tx` (the caller checked the permission): the field rules, the
-/// parent rules, the row and its audit.
-pub(crate) async fn create_user_in(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    meta: &RequestMeta,
-    input: Map<String, Value>,
-) -> Result<Map<String, Value>> {
+/// Inserts a user inside `tx` (the caller checked the permission and writes the audit row
+/// `UserCreated`): the field rules, the parent rules and the row.
+pub(crate) async fn insert_user(tx: &mut Transaction<'_, Any>, input: Map<String, Value>) -> Result<EndUser> {
+    let input = normalized(input);
     first_error(&input, Mode::Create)?;
     if let Some(parent_id) = input.get("parentUserId").and_then(Value::as_i64) {
-        let status: Option<String> =
-            sqlx::query_scalar("SELECT user_status FROM end_users WHERE id = $1")
-                .bind(parent_id)
-                .fetch_optional(&mut **tx)
-                .await?;
-        match status.as_deref() {
-            None => return Err(Error::invalid("parentUserId", "parentUserId names no user.")),
-            Some(STATUS_CANCELED) => {
-                return Err(Error::invalid("parentUserId", "The parent user is canceled."));
-            }
-            Some(_) => {}
+        let parent = match fetch_user(tx, parent_id).await {
+            Err(Error::NotFound) => return Err(Error::invalid("parentUserId", "parentUserId names no user.")),
+            other => other?,
+        };
+        if let Some(refusal) = parent.refusal(Action::AddChildUser) {
+            return Err(refusal.into());
         }
         if depth_of(tx, parent_id).await? + 1 > MAX_NESTING_DEPTH {
             return Err(Error::invalid(
@@ -178,8 +198,7 @@ pub(crate) async fn create_user_in(
         }
     }
 
-    let fields: Vec<(&Field, &Value)> =
-        FIELDS.iter().filter_map(|f| input.get(f.name).map(|v| (f, v))).collect();
+    let fields = input_fields(&input);
     let columns: Vec<String> = fields.iter().map(|(f, _)| f.column()).collect();
     let placeholders: Vec<String> = (0..fields.len()).map(|i| format!("${}", i + 4)).collect();
     // Column names come from our own field table, never from the request.
@@ -191,35 +210,25 @@ pub(crate) async fn create_user_in(
     );
     let now = clock::now_rfc3339();
     let mut query =
-        sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(STATUS_PENDING);
+        sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(UserStatus::Pending.name());
     for (field, value) in &fields {
-        query = bind_field(query, field, value);
+        query = bind_value(query, field, value);
     }
-    let id: i64 = match query.fetch_one(&mut **tx).await {
-        Ok(row) => row.try_get("id")?,
-        Err(e) if is_unique_violation(&e) => return Err(duplicate_email()),
-        Err(e) => return Err(e.into()),
-    };
-    let created = fetch_user(tx, id).await?;
-    audit::write(tx, actor, meta, Record::new("user.created", "user", id).after(&created)).await?;
-    Ok(created)
+    let row = query.fetch_one(&mut **tx).await.map_err(on_unique_violation(duplicate_email))?;
+    let id: i64 = row.try_get("id")?;
+    fetch_user(tx, id).await
 }
 
 impl Backend {
-    pub async fn create_user(
-        &self,
-        actor: &Actor,
-        meta: &RequestMeta,
-        input: Map<String, Value>,
-    ) -> Result<Map<String, Value>> {
-        actor.require(Action::CreateUser)?;
-        let mut tx = self.db.begin_write().await?;
-        let created = create_user_in(&mut tx, actor, meta, input).await?;
-        tx.commit().await?;
+    pub async fn create_user(&self, actor: &Actor, meta: &RequestMeta, input: Map<String, Value>) -> Result<EndUser> {
+        let mut change = self.begin_change(actor, meta, Action::CreateUser).await?;
+        let created = insert_user(&mut change.tx, input).await?;
+        change.audit(Record::new(AuditAction::UserCreated, created.id).after(&created)?).await?;
+        change.commit().await?;
         Ok(created)
     }
 
-    pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<Map<String, Value>> {
+    pub async fn get_user(&self, actor: &Actor, id: i64) -> Result<EndUser> {
         actor.require(Action::ReadUsers)?;
         let mut tx = self.db.pool.begin().await?;
         fetch_user(&mut tx, id).await
@@ -227,34 +236,25 @@ impl Backend {
 
     /// Edits a user. A change to anything but the KYC-neutral fields of a user whose KYC is
     /// validated sends the user back to review.
-    pub async fn update_user(
-        &self,
-        actor: &Actor,
-        meta: &RequestMeta,
-        id: i64,
-        input: Map<String, Value>,
-    ) -> Result<Map<String, Value>> {
+    pub async fn update_user(&self, actor: &Actor, meta: &RequestMeta, id: i64, input: Map<String, Value>) -> Result<EndUser> {
         actor.require(Action::EditUserInformation)?;
+        let input = normalized(input);
         first_error(&input, Mode::Update)?;
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_user(&mut tx, id).await?;
-        if before["userStatus"] == STATUS_CANCELED {
-            return Err(Error::Conflict("A canceled user cannot be edited.".into()));
+        let mut change = self.open_change(actor, meta).await?;
+        let before = fetch_user_for(&mut change.tx, id, Action::EditUserInformation).await?;
+        if let Some(e) = user_type_errors(&input, before.user_type).into_iter().next() {
+            return Err(Error::Invalid(e));
         }
-        let changed: Vec<(&Field, &Value)> = FIELDS
-            .iter()
-            .filter_map(|f| input.get(f.name).map(|v| (f, v)))
-            .filter(|(f, v)| {
-                let stored = before.get(f.name).cloned().unwrap_or(Value::Null);
-                let new = if *v == "" { &Value::Null } else { *v };
-                stored != *new
-            })
-            .collect();
+        let changed: Vec<(&Field, Option<FieldValue>)> =
+            input_fields(&input).into_iter().filter(|(f, v)| before.field(f.name) != *v).collect();
         if changed.is_empty() {
             return Ok(before);
         }
-        let back_to_review = before["kycReview"] == KycReview::Validated.code()
-            && changed.iter().any(|(f, _)| !f.kyc_neutral);
+        let kyc_review = if before.kyc_review == KycReview::Validated && changed.iter().any(|(f, _)| !f.kyc_neutral) {
+            KycReview::Pending
+        } else {
+            before.kyc_review
+        };
         let sets: Vec<String> =
             changed.iter().enumerate().map(|(i, (f, _))| format!("{} = ${}", f.column(), i + 3)).collect();
         let sql = format!(
@@ -262,35 +262,23 @@ impl Backend {
             sets.join(", "),
             changed.len() + 3
         );
-        let kyc_review = if back_to_review {
-            KycReview::Pending.code()
-        } else {
-            before["kycReview"].as_i64().unwrap_or_default()
-        };
-        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(clock::now_rfc3339()).bind(kyc_review);
+        let mut query = sqlx::query(AssertSqlSafe(sql)).bind(clock::now_rfc3339()).bind(kyc_review.code());
         for (field, value) in &changed {
-            query = bind_field(query, field, value);
+            query = bind_value(query, field, value);
         }
-        match query.bind(id).execute(&mut *tx).await {
-            Ok(_) => {}
-            Err(e) if is_unique_violation(&e) => return Err(duplicate_email()),
-            Err(e) => return Err(e.into()),
-        }
-        if changed.iter().any(|(f, _)| f.name == "email") {
+        query.bind(id).execute(&mut *change.tx).await.map_err(on_unique_violation(duplicate_email))?;
+        if let Some((_, email)) = changed.iter().find(|(f, _)| f.name == "email") {
             // The user's own login follows its address (password-reset links go there).
-            let synced = sqlx::query("UPDATE end_user_accounts SET email = $1 WHERE user_id = $2")
-                .bind(input.get("email").and_then(Value::as_str))
+            sqlx::query("UPDATE end_user_accounts SET email = $1 WHERE user_id = $2")
+                .bind(email.as_ref().and_then(FieldValue::as_str).map(str::to_string))
                 .bind(id)
-                .execute(&mut *tx)
-                .await;
-            if let Err(e) = synced {
-                return Err(if is_unique_violation(&e) { duplicate_email() } else { e.into() });
-            }
+                .execute(&mut *change.tx)
+                .await
+                .map_err(on_unique_violation(duplicate_email))?;
         }
-        let after = fetch_user(&mut tx, id).await?;
-        let record = Record::new("user.updated", "user", id).before(&before).after(&after);
-        audit::write(&mut tx, actor, meta, record).await?;
-        tx.commit().await?;
+        let after = fetch_user(&mut change.tx, id).await?;
+        change.audit(Record::new(AuditAction::UserUpdated, id).before(&before)?.after(&after)?).await?;
+        change.commit().await?;
         Ok(after)
     }
 
@@ -302,90 +290,72 @@ impl Backend {
         meta: &RequestMeta,
         id: i64,
         origin: DeactivationOrigin,
-    ) -> Result<Map<String, Value>> {
-        actor.require(Action::DeactivateUser)?;
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_user(&mut tx, id).await?;
-        if before["userStatus"] == STATUS_CANCELED {
-            return Err(Error::Conflict("This user is already canceled.".into()));
-        }
+    ) -> Result<EndUser> {
+        let mut change = self.begin_change(actor, meta, Action::DeactivateUser).await?;
+        let before = fetch_user_for(&mut change.tx, id, Action::DeactivateUser).await?;
         let funded: i64 =
             sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE user_id = $1 AND balance <> 0")
                 .bind(id)
-                .fetch_one(&mut *tx)
+                .fetch_one(&mut *change.tx)
                 .await?;
         if funded > 0 {
-            return Err(Error::Conflict(
-                "This user cannot be deactivated: a wallet balance is not 0.".into(),
-            ));
+            return Err(Error::Conflict("This user cannot be deactivated: a wallet balance is not 0.".into()));
         }
         let code = match origin {
             DeactivationOrigin::Operator => CODE_CANCELED_BY_OPERATOR,
             DeactivationOrigin::User => CODE_CANCELED_BY_USER,
         };
-        sqlx::query(
-            "UPDATE end_users SET user_status = $1, code_status = $2, modified_date = $3 WHERE id = $4",
-        )
-        .bind(STATUS_CANCELED)
-        .bind(code)
-        .bind(clock::now_rfc3339())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
-        let after = fetch_user(&mut tx, id).await?;
-        let record = Record::new("user.deactivated", "user", id).before(&before).after(&after);
-        audit::write(&mut tx, actor, meta, record).await?;
-        tx.commit().await?;
+        sqlx::query("UPDATE end_users SET user_status = $1, code_status = $2, modified_date = $3 WHERE id = $4")
+            .bind(UserStatus::Canceled.name())
+            .bind(code)
+            .bind(clock::now_rfc3339())
+            .bind(id)
+            .execute(&mut *change.tx)
+            .await?;
+        let after = fetch_user(&mut change.tx, id).await?;
+        change.audit(Record::new(AuditAction::UserDeactivated, id).before(&before)?.after(&after)?).await?;
+        change.commit().await?;
         Ok(after)
     }
 
     /// Freezes (`true`) or unfreezes a user's assets (`isFrozen`). Administrators only.
-    pub async fn set_frozen(
-        &self,
-        actor: &Actor,
-        meta: &RequestMeta,
-        id: i64,
-        frozen: bool,
-    ) -> Result<Map<String, Value>> {
-        actor.require(Action::FreezeUser)?;
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_user(&mut tx, id).await?;
-        if before["isFrozen"] == i64::from(frozen) {
+    pub async fn set_frozen(&self, actor: &Actor, meta: &RequestMeta, id: i64, frozen: bool) -> Result<EndUser> {
+        let mut change = self.begin_change(actor, meta, Action::FreezeUser).await?;
+        let before = fetch_user_for(&mut change.tx, id, Action::FreezeUser).await?;
+        if before.is_frozen == frozen {
             return Ok(before);
         }
         sqlx::query("UPDATE end_users SET is_frozen = $1, modified_date = $2 WHERE id = $3")
             .bind(i64::from(frozen))
             .bind(clock::now_rfc3339())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
-        let after = fetch_user(&mut tx, id).await?;
-        let action = if frozen { "user.frozen" } else { "user.unfrozen" };
-        audit::write(&mut tx, actor, meta, Record::new(action, "user", id).before(&before).after(&after)).await?;
-        tx.commit().await?;
+        let after = fetch_user(&mut change.tx, id).await?;
+        let action = if frozen { AuditAction::UserFrozen } else { AuditAction::UserUnfrozen };
+        change.audit(Record::new(action, id).before(&before)?.after(&after)?).await?;
+        change.commit().await?;
         Ok(after)
     }
 
     /// Adds a wallet (minimal, until wallets get their own management).
     pub async fn add_wallet(&self, actor: &Actor, meta: &RequestMeta, user_id: i64, currency: &str, balance: i64) -> Result<i64> {
-        actor.require(Action::AddWallet)?;
-        if !shared::codes::is_currency(currency) {
-            return Err(Error::invalid("currency", "currency must be an ISO 4217 code."));
-        }
-        let mut tx = self.db.begin_write().await?;
-        fetch_user(&mut tx, user_id).await?;
+        let currency = shared::money::Currency::parse(currency)
+            .ok_or_else(|| Error::invalid("currency", "currency must be an ISO 4217 code."))?;
+        let mut change = self.begin_change(actor, meta, Action::AddWallet).await?;
+        fetch_user_for(&mut change.tx, user_id, Action::AddWallet).await?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO wallets (user_id, currency, balance, created_date) VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(user_id)
-        .bind(currency)
+        .bind(currency.code())
         .bind(balance)
         .bind(clock::now_rfc3339())
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut *change.tx)
         .await?;
-        let after = json!({ "userId": user_id, "currency": currency, "balance": balance });
-        audit::write(&mut tx, actor, meta, Record::new("wallet.created", "wallet", id).after(&after)).await?;
-        tx.commit().await?;
+        let after = json!({ "userId": user_id, "currency": currency.code(), "balance": balance });
+        change.audit(Record::new(AuditAction::WalletCreated, id).after(&after)?).await?;
+        change.commit().await?;
         Ok(id)
     }
 }

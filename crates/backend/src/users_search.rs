@@ -5,14 +5,15 @@
 use std::collections::HashMap;
 
 use chrono::{NaiveDate, NaiveDateTime};
-use serde_json::{Map, Value};
 use shared::Action;
+use shared::domain::EndUser;
+use shared::user_states::{UserStatus, UserType};
 use sqlx::{AssertSqlSafe, Row};
 
 use crate::auth::Actor;
 use crate::db::DbKind;
 use crate::error::{Error, Result};
-use crate::users::{user_columns, user_object};
+use crate::users::{user_columns, user_from_row};
 use crate::Backend;
 
 pub const DEFAULT_PAGE_COUNT: i64 = 50;
@@ -138,14 +139,19 @@ impl UserSearch {
             parent_user_id: integer(params, "parentUserId")?,
             ..UserSearch::default()
         };
-        if let Some(t) = search.user_type_id.filter(|t| !(1..=4).contains(t)) {
+        if let Some(t) = search.user_type_id.filter(|t| UserType::from_code(*t).is_none()) {
             return Err(Error::invalid("userTypeId", format!("userTypeId must be 1, 2, 3 or 4, not {t}.")));
         }
-        if let Some(s) = search.user_status.as_deref().filter(|s| !shared::user_states::USER_STATUSES.contains(s)) {
+        if let Some(s) = search.user_status.as_deref().filter(|s| UserStatus::parse(s).is_none()) {
             return Err(Error::invalid("userStatus", format!("userStatus must be PENDING, VALIDATED or CANCELED, not {s}.")));
         }
         if let Some(name) = search.name.as_deref() {
             check_name(name)?;
+        }
+        if let Some(legal_name) = search.legal_name.as_deref() {
+            check_name(legal_name).map_err(|_| {
+                Error::invalid("legalName", format!("legalName must have at least {NAME_MIN_CHARS} characters."))
+            })?;
         }
         for (param, end, slot) in [
             ("createdDateFrom", false, &mut search.created_from),
@@ -199,7 +205,7 @@ enum Bind {
 
 /// A page of users and the number of users matching in all.
 pub struct UserPage {
-    pub users: Vec<Map<String, Value>>,
+    pub users: Vec<EndUser>,
     pub total: i64,
 }
 
@@ -219,6 +225,9 @@ impl Backend {
         actor.require(Action::ReadUsers)?;
         let mut conditions: Vec<String> = Vec::new();
         let mut binds: Vec<Bind> = Vec::new();
+        // Conditions are written with `?` and numbered here as `$n` in the order their values
+        // are bound: sqlx's `Any` driver takes `$n` on both SQLite and Postgres, and a
+        // `QueryBuilder` would not let the page query and the count query share the binds.
         let mut add = |condition: &str, bind: Bind| {
             binds.push(bind);
             conditions.push(condition.replace("?", &format!("${}", binds.len())));
@@ -229,13 +238,16 @@ impl Backend {
         if let Some(v) = &search.user_tag { add("user_tag = ?", Bind::Text(v.clone())); }
         if let Some(v) = search.specified_us_person { add("specified_u_s_person = ?", Bind::Int(v)); }
         if let Some(v) = &search.email { add("lower(email) = ?", Bind::Text(v.to_lowercase())); }
-        if let Some(v) = &search.legal_name { add("lower(legal_name) = ?", Bind::Text(v.to_lowercase())); }
         if let Some(v) = search.parent_user_id { add("parent_user_id = ?", Bind::Int(v)); }
         if let Some(v) = &search.created_from { add("created_date >= ?", Bind::Text(v.clone())); }
         if let Some(v) = &search.created_to { add("created_date <= ?", Bind::Text(v.clone())); }
         if let Some(v) = &search.updated_from { add("modified_date >= ?", Bind::Text(v.clone())); }
         if let Some(v) = &search.updated_to { add("modified_date <= ?", Bind::Text(v.clone())); }
-        if let Some(term) = &search.name {
+        // Name and legal-name searches are partial: the name index (trigrams over first,
+        // last and legal name and email) finds the candidates; legalName then keeps those
+        // whose legal name holds the term.
+        let name_terms = search.name.iter().chain(search.legal_name.iter());
+        for term in name_terms {
             match self.db.kind {
                 DbKind::Sqlite => add(
                     "id IN (SELECT rowid FROM end_users_name_fts WHERE end_users_name_fts MATCH ?)",
@@ -245,6 +257,9 @@ impl Backend {
                     add(&format!("{NAME_EXPRESSION} LIKE ?"), Bind::Text(like_pattern(term)))
                 }
             }
+        }
+        if let Some(v) = &search.legal_name {
+            add("lower(legal_name) LIKE ? ESCAPE '\\'", Bind::Text(like_pattern(v)));
         }
         let filter = if conditions.is_empty() { String::new() } else { format!("WHERE {}", conditions.join(" AND ")) };
         let order = if search.descending { "DESC" } else { "ASC" };
@@ -281,7 +296,7 @@ impl Backend {
         let offset = (search.page_number - 1).saturating_mul(search.page_count);
         let rows = page.bind(search.page_count).bind(offset).fetch_all(&self.db.pool).await?;
         let total: i64 = count.fetch_one(&self.db.pool).await?.try_get("total")?;
-        let users = rows.iter().map(user_object).collect::<Result<Vec<_>>>()?;
+        let users = rows.iter().map(user_from_row).collect::<Result<Vec<_>>>()?;
         Ok(UserPage { users, total })
     }
 }

@@ -66,6 +66,14 @@ impl ApiError {
     }
 }
 
+/// Lets handlers use `?` on backend calls; the request id comes from the request's scope
+/// (set by the request-id layer), so internal errors still name it.
+impl From<backend::Error> for ApiError {
+    fn from(error: backend::Error) -> Self {
+        ApiError::from_backend(error, &backend::auth::current_request_id())
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "errors": [{

@@ -1,6 +1,7 @@
 //! The Treezor-compatible REST API: thin handlers (parse → backend → Treezor-shaped JSON).
 
 mod error;
+mod json;
 mod oauth;
 pub mod openapi;
 mod products;
@@ -233,13 +234,6 @@ pub struct Caller {
     pub meta: RequestMeta,
 }
 
-impl Caller {
-    /// A backend error as this caller sees it (internal details logged under the request id).
-    pub fn error(&self, e: backend::Error) -> ApiError {
-        ApiError::from_backend(e, &self.meta.request_id)
-    }
-}
-
 /// Parses a JSON body; a malformed body or a wrong field type is a 400 naming the problem,
 /// never a 500.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
@@ -267,12 +261,8 @@ impl FromRequestParts<AppState> for Caller {
             .and_then(|v| v.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| ApiError::from_backend(backend::Error::Unauthenticated, &meta.request_id))?;
-        let actor = state
-            .backend
-            .authenticate_bearer(token)
-            .await
-            .map_err(|e| ApiError::from_backend(e, &meta.request_id))?;
+            .ok_or(backend::Error::Unauthenticated)?;
+        let actor = state.backend.authenticate_bearer(token).await?;
         Ok(Caller { actor, meta })
     }
 }

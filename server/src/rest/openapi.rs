@@ -12,7 +12,7 @@ use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value, json};
 use shared::Scope;
 use shared::user_fields::{FIELDS, Field, Kind, Settable};
-use shared::user_states::{KycReview, USER_STATUSES};
+use shared::user_states::{KycReview, UserStatus};
 
 use super::{Answer, In, endpoints};
 
@@ -188,7 +188,7 @@ fn schemas() -> Value {
     let mut user: Map<String, Value> = FIELDS.iter().map(|f| (f.name.to_string(), field_schema(f))).collect();
     for (name, schema) in [
         ("userId", int.clone()),
-        ("userStatus", json!({ "type": "string", "enum": USER_STATUSES })),
+        ("userStatus", json!({ "type": "string", "enum": UserStatus::ALL.map(UserStatus::name) })),
         ("codeStatus", json!({ "type": "string", "description": "110005: canceled by an operator, 110006: by the user." })),
         ("kycLevel", int.clone()),
         ("kycReview", json!({

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use serde_json::{Value, json};
 
-use super::{ApiError, Caller, positive_id};
+use super::{ApiError, Caller, json as to_json, positive_id};
 use crate::AppState;
 
 fn required_user(params: &HashMap<String, String>) -> Result<i64, ApiError> {
@@ -18,33 +18,33 @@ fn required_user(params: &HashMap<String, String>) -> Result<i64, ApiError> {
 
 pub async fn wallets(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     let items = if let Some(raw) = params.get("walletId") {
-        vec![state.backend.get_wallet(&caller.actor, positive_id("walletId", raw)?).await.map_err(|e| caller.error(e))?]
+        vec![state.backend.get_wallet(&caller.actor, positive_id("walletId", raw)?).await?]
     } else {
-        state.backend.list_wallets(&caller.actor, required_user(&params)?).await.map_err(|e| caller.error(e))?
+        state.backend.list_wallets(&caller.actor, required_user(&params)?).await?
     };
-    Ok(Json(json!({ "wallets": items })))
+    Ok(Json(json!({ "wallets": items.iter().map(to_json::wallet).collect::<Vec<_>>() })))
 }
 
 pub async fn wallet(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let wallet = state.backend.get_wallet(&caller.actor, positive_id("walletId", &id)?).await.map_err(|e| caller.error(e))?;
-    Ok(Json(json!({ "wallets": [wallet] })))
+    let wallet = state.backend.get_wallet(&caller.actor, positive_id("walletId", &id)?).await?;
+    Ok(Json(json!({ "wallets": [to_json::wallet(&wallet)] })))
 }
 
 pub async fn cards(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
     let items = match (params.get("cardId"), params.get("publicToken")) {
-        (Some(raw), _) => vec![state.backend.find_card(&caller.actor, Some(positive_id("cardId", raw)?), None).await.map_err(|e| caller.error(e))?],
-        (None, Some(token)) => vec![state.backend.find_card(&caller.actor, None, Some(token)).await.map_err(|e| caller.error(e))?],
-        (None, None) => state.backend.list_cards(&caller.actor, required_user(&params)?).await.map_err(|e| caller.error(e))?,
+        (Some(raw), _) => vec![state.backend.find_card(&caller.actor, Some(positive_id("cardId", raw)?), None).await?],
+        (None, Some(token)) => vec![state.backend.find_card(&caller.actor, None, Some(token)).await?],
+        (None, None) => state.backend.list_cards(&caller.actor, required_user(&params)?).await?,
     };
-    Ok(Json(json!({ "cards": items })))
+    Ok(Json(json!({ "cards": items.iter().map(to_json::card).collect::<Vec<_>>() })))
 }
 
 pub async fn card(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let card = state.backend.find_card(&caller.actor, Some(positive_id("cardId", &id)?), None).await.map_err(|e| caller.error(e))?;
-    Ok(Json(json!({ "cards": [card] })))
+    let card = state.backend.find_card(&caller.actor, Some(positive_id("cardId", &id)?), None).await?;
+    Ok(Json(json!({ "cards": [to_json::card(&card)] })))
 }
 
 pub async fn beneficiaries(State(state): State<AppState>, caller: Caller, Query(params): Query<HashMap<String, String>>) -> Result<Json<Value>, ApiError> {
-    let items = state.backend.list_beneficiaries(&caller.actor, required_user(&params)?).await.map_err(|e| caller.error(e))?;
-    Ok(Json(json!({ "beneficiaries": items })))
+    let items = state.backend.list_beneficiaries(&caller.actor, required_user(&params)?).await?;
+    Ok(Json(json!({ "beneficiaries": items.iter().map(to_json::beneficiary).collect::<Vec<_>>() })))
 }

@@ -8,6 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::Deserialize;
 use serde_json::{Value, json};
+use backend::operators::OperatorPatch;
 use shared::dto::{OperatorForm, OperatorSummary};
 use shared::{Role, Scope};
 
@@ -40,8 +41,8 @@ fn role_for(scopes: &[String]) -> Result<Role, ApiError> {
 }
 
 /// Path ids are strings in the API; ours are numbers, so anything else is simply not found.
-fn operator_id(raw: &str, caller: &Caller) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError::from_backend(backend::Error::NotFound, &caller.meta.request_id))
+fn operator_id(raw: &str) -> Result<i64, ApiError> {
+    raw.parse().map_err(|_| backend::Error::NotFound.into())
 }
 
 #[derive(Deserialize)]
@@ -67,7 +68,7 @@ struct UpdateBody {
 }
 
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<Json<Vec<Value>>, ApiError> {
-    let operators = state.backend.list_operators(&caller.actor).await.map_err(|e| caller.error(e))?;
+    let operators = state.backend.list_operators(&caller.actor).await?;
     Ok(Json(operators.iter().map(support_user_object).collect()))
 }
 
@@ -76,8 +77,8 @@ pub async fn get(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let id = operator_id(&id, &caller)?;
-    let op = state.backend.get_operator(&caller.actor, id).await.map_err(|e| caller.error(e))?;
+    let id = operator_id(&id)?;
+    let op = state.backend.get_operator(&caller.actor, id).await?;
     Ok(Json(support_user_object(&op)))
 }
 
@@ -97,7 +98,7 @@ pub async fn create(
         .backend
         .create_operator(&caller.actor, &caller.meta, form)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(Json(support_user_object(&created)))
 }
 
@@ -107,25 +108,16 @@ pub async fn update(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let id = operator_id(&id, &caller)?;
+    let id = operator_id(&id)?;
     let body: UpdateBody = parse_json(&body)?;
-    // A partial update: what the body leaves out keeps its current value.
-    let current = state.backend.get_operator(&caller.actor, id).await.map_err(|e| caller.error(e))?;
-    let role = match &body.scope {
-        Some(scopes) => role_for(scopes)?,
-        None => current.role,
+    // A partial update: the backend merges it with the stored operator in its transaction.
+    let patch = OperatorPatch {
+        username: body.username,
+        role: body.scope.as_deref().map(role_for).transpose()?,
+        password: body.password,
+        saml_key: body.saml_key,
     };
-    let form = OperatorForm {
-        username: body.username.unwrap_or(current.username),
-        role: Some(role),
-        password: body.password.unwrap_or_default(),
-        saml_key: body.saml_key.or(current.saml_key).unwrap_or_default(),
-    };
-    let updated = state
-        .backend
-        .update_operator(&caller.actor, &caller.meta, id, form)
-        .await
-        .map_err(|e| caller.error(e))?;
+    let updated = state.backend.patch_operator(&caller.actor, &caller.meta, id, patch).await?;
     Ok(Json(support_user_object(&updated)))
 }
 
@@ -134,8 +126,8 @@ pub async fn delete(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = operator_id(&id, &caller)?;
-    state.backend.delete_operator(&caller.actor, &caller.meta, id).await.map_err(|e| caller.error(e))?;
+    let id = operator_id(&id)?;
+    state.backend.delete_operator(&caller.actor, &caller.meta, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -144,7 +136,7 @@ pub async fn unblock(
     caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let id = operator_id(&id, &caller)?;
-    state.backend.unblock_operator(&caller.actor, &caller.meta, id).await.map_err(|e| caller.error(e))?;
+    let id = operator_id(&id)?;
+    state.backend.unblock_operator(&caller.actor, &caller.meta, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -7,9 +7,10 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use backend::tax_residences::TaxResidenceInput;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::Value;
+use shared::domain::TaxResidence;
 
-use super::{ApiError, Caller, parse_json, positive_id};
+use super::{ApiError, Caller, json, parse_json, positive_id};
 use crate::AppState;
 
 #[derive(Deserialize)]
@@ -32,8 +33,8 @@ impl From<Body> for TaxResidenceInput {
     }
 }
 
-fn envelope(items: Vec<Value>) -> Json<Value> {
-    Json(json!({ "taxResidences": items }))
+fn envelope(items: Vec<TaxResidence>) -> Json<Value> {
+    Json(serde_json::json!({ "taxResidences": items.iter().map(json::tax_residence).collect::<Vec<_>>() }))
 }
 
 /// `GET /v1/taxResidences?userId=` (or `?taxResidenceId=`).
@@ -43,8 +44,8 @@ pub async fn list(
     Query(params): Query<HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
     if let Some(raw) = params.get("taxResidenceId") {
-        let one = state.backend.get_tax_residence(&caller.actor, positive_id("taxResidenceId", raw)?).await;
-        return one.map(|r| envelope(vec![r])).map_err(|e| caller.error(e));
+        let one = state.backend.get_tax_residence(&caller.actor, positive_id("taxResidenceId", raw)?).await?;
+        return Ok(envelope(vec![one]));
     }
     let raw = params
         .get("userId")
@@ -53,7 +54,7 @@ pub async fn list(
         .backend
         .list_tax_residences(&caller.actor, positive_id("userId", raw)?)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(items))
 }
 
@@ -63,7 +64,7 @@ pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) 
         .backend
         .create_tax_residence(&caller.actor, &caller.meta, input.into())
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(vec![created]))
 }
 
@@ -72,7 +73,7 @@ pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<S
         .backend
         .get_tax_residence(&caller.actor, positive_id("taxResidenceId", &id)?)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(vec![found]))
 }
 
@@ -88,7 +89,7 @@ pub async fn update(
         .backend
         .update_tax_residence(&caller.actor, &caller.meta, id, input.into())
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(vec![updated]))
 }
 
@@ -97,6 +98,6 @@ pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Pat
         .backend
         .delete_tax_residence(&caller.actor, &caller.meta, positive_id("taxResidenceId", &id)?)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(vec![deleted]))
 }

@@ -6,13 +6,14 @@ use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use backend::users::DeactivationOrigin;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
+use shared::domain::EndUser;
 
-use super::{ApiError, Caller, parse_json, positive_id};
+use super::{ApiError, Caller, json, parse_json, positive_id};
 use crate::AppState;
 
-fn envelope(user: Map<String, Value>) -> Json<Value> {
-    Json(json!({ "users": [user] }))
+fn envelope(user: EndUser) -> Json<Value> {
+    Json(json::users([&user]))
 }
 
 /// The `{userId}` of the path.
@@ -29,12 +30,12 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
 
 pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input = object(&body)?;
-    let user = state.backend.create_user(&caller.actor, &caller.meta, input).await.map_err(|e| caller.error(e))?;
+    let user = state.backend.create_user(&caller.actor, &caller.meta, input).await?;
     Ok(envelope(user))
 }
 
 pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let user = state.backend.get_user(&caller.actor, user_id(&id)?).await.map_err(|e| caller.error(e))?;
+    let user = state.backend.get_user(&caller.actor, user_id(&id)?).await?;
     Ok(envelope(user))
 }
 
@@ -46,7 +47,7 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let id = user_id(&id)?;
     let input = object(&body)?;
-    let user = state.backend.update_user(&caller.actor, &caller.meta, id, input).await.map_err(|e| caller.error(e))?;
+    let user = state.backend.update_user(&caller.actor, &caller.meta, id, input).await?;
     Ok(envelope(user))
 }
 
@@ -79,7 +80,7 @@ pub async fn deactivate(
         .backend
         .deactivate_user(&caller.actor, &caller.meta, id, origin)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(user))
 }
 
@@ -89,12 +90,13 @@ pub async fn search(
     caller: Caller,
     Query(params): Query<std::collections::HashMap<String, String>>,
 ) -> Result<Json<Value>, ApiError> {
-    let search = backend::users_search::UserSearch::from_params(&params).map_err(|e| caller.error(e))?;
-    let mut page = state.backend.search_users(&caller.actor, &search).await.map_err(|e| caller.error(e))?;
-    if let Some(first) = page.users.first_mut() {
-        first.insert("totalRows".into(), json!(page.total));
+    let search = backend::users_search::UserSearch::from_params(&params)?;
+    let page = state.backend.search_users(&caller.actor, &search).await?;
+    let mut users: Vec<Map<String, Value>> = page.users.iter().map(json::user).collect();
+    if let Some(first) = users.first_mut() {
+        first.insert("totalRows".into(), Value::from(page.total));
     }
-    Ok(Json(json!({ "users": page.users })))
+    Ok(Json(serde_json::json!({ "users": users })))
 }
 
 /// `PUT /v1/users/{userId}/FreezeAssets` with `{"isFrozen": 1}` (freeze) or `0` (unfreeze).
@@ -110,7 +112,7 @@ pub async fn freeze_assets(
         Some(1) => true,
         _ => return Err(ApiError::bad_request("input_validation_error", "isFrozen: isFrozen must be 0 or 1.")),
     };
-    let user = state.backend.set_frozen(&caller.actor, &caller.meta, id, frozen).await.map_err(|e| caller.error(e))?;
+    let user = state.backend.set_frozen(&caller.actor, &caller.meta, id, frozen).await?;
     Ok(envelope(user))
 }
 
@@ -121,6 +123,6 @@ pub async fn kyc_review(State(state): State<AppState>, caller: Caller, Path(id):
         .backend
         .request_kyc_review(&caller.actor, &caller.meta, id)
         .await
-        .map_err(|e| caller.error(e))?;
+        ?;
     Ok(envelope(user))
 }

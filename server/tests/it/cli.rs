@@ -129,7 +129,7 @@ mod seed {
         };
         let page = backend.search_users(&backend::Actor::System, &search).await.unwrap();
         assert!(page.total > 0);
-        assert!(page.users.iter().all(|u| u["lastname"] == "Lovelace" || u["email"].as_str().unwrap().contains("lovelace")));
+        assert!(page.users.iter().all(|u| u.lastname.as_deref() == Some("Lovelace") || u.email.contains("lovelace")));
         backend.db.close().await;
     }
 }

@@ -74,7 +74,7 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     assert_eq!((completed.len(), completed[0].user_id), (1, Some(user_id)));
     assert!(onboarding(&app, &operator, false).await.is_empty());
     let found = find_by_email(&app, &operator, "new@example.com").await;
-    assert_eq!(found.users[0]["userId"], user_id);
+    assert_eq!(found.users[0].id, user_id);
     assert!(app.backend.verify_end_user_password("new@example.com", STRONG.into()).await.unwrap());
 
     let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM mail_outbox WHERE sent_date IS NOT NULL")
@@ -100,7 +100,7 @@ async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     let (app, sink) = app_with_sink(flavor).await;
     let created = app.backend.create_user(&backend::Actor::System, &backend::RequestMeta::local(),
         json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com"}).as_object().unwrap().clone()).await.unwrap();
-    let id = created["userId"].as_i64().unwrap();
+    let id = created.id;
     let (ro, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
     let (support, _) = app.logged_in("support@example.com", Role::Support).await;
     let (admin, _) = app.logged_in("admin@example.com", Role::Administrator).await;

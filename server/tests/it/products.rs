@@ -7,7 +7,24 @@ use shared::Scope;
 use crate::harness::{Flavor, spawn_app};
 use crate::spec::assert_matches_schema;
 
-crate::on_both_databases!(wallets_cards_and_beneficiaries_are_readable);
+crate::on_both_databases!(wallets_cards_and_beneficiaries_are_readable, solde_uses_the_currency_exponent);
+
+/// `solde` is the balance in major units of the wallet's own currency: 1500 minor units are
+/// 15 EUR, 1500 JPY and 1.5 KWD.
+async fn solde_uses_the_currency_exponent(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    app.backend.seed_demo(2, |_| {}).await.unwrap();
+    let t = app.bearer(&[Scope::ReadOnly]).await;
+    for (currency, solde) in [("EUR", 15.0), ("JPY", 1500.0), ("KWD", 1.5)] {
+        let id = app.backend.add_wallet(&backend::Actor::System, &backend::RequestMeta::local(), 1, currency, 1500).await.unwrap();
+        let (status, body) = app.rest(Method::GET, &format!("/v1/wallets/{id}"), &t, None).await;
+        assert_eq!(status, 200, "{body}");
+        assert_matches_schema("WalletObject", &body, false);
+        let wallet = &body["wallets"][0];
+        assert_eq!((wallet["currency"].as_str(), wallet["solde"].as_f64()), (Some(currency), Some(solde)), "{wallet}");
+        assert_eq!(wallet["balanceMinorUnits"], 1500);
+    }
+}
 
 async fn wallets_cards_and_beneficiaries_are_readable(flavor: Flavor) {
     let app = spawn_app(flavor).await;

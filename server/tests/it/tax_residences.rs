@@ -48,6 +48,15 @@ async fn tax_residences_follow_the_tin_rules(flavor: Flavor) {
     let (status, _) = post(json!({"userId": ada, "country": "FR", "liabilityWaiver": true})).await;
     assert_eq!(status, 409, "one live residence per country");
 
+    // Cleaned the same way at every door: "  us " is the US (and so needs a TIN, here given).
+    let bob = user(&app, &t, json!({})).await;
+    let (status, body) = post(json!({"userId": bob, "country": "  us ", "taxPayerId": " 987-65-4321 ", "liabilityWaiver": false})).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!((body["taxResidences"][0]["country"].as_str(), body["taxResidences"][0]["taxPayerId"].as_str()),
+        (Some("US"), Some("987-65-4321")));
+    let (status, body) = post(json!({"userId": bob, "country": "us", "liabilityWaiver": true})).await;
+    assert_eq!((status, field(&body)), (StatusCode::BAD_REQUEST, "taxPayerId".into()), "lower case is the US too: {body}");
+
     // Distribution country IT: a TIN everywhere.
     let italian = user(&app, &t, json!({"distributionCountry": "IT"})).await;
     let (status, body) = post(json!({"userId": italian, "country": "DE", "liabilityWaiver": true})).await;

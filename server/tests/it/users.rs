@@ -17,6 +17,8 @@ crate::on_both_databases!(
     each_endpoint_needs_its_scope,
     only_admin_tokens_freeze_assets,
     kyc_review_requests_check_that_each_user_is_ready,
+    a_canceled_user_refuses_every_change_over_the_api,
+    legal_name_search_is_partial,
 );
 
 async fn only_admin_tokens_freeze_assets(flavor: Flavor) {
@@ -147,7 +149,8 @@ async fn parents_must_exist_be_active_and_stay_shallow(flavor: Flavor) {
     let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{lonely}?origin=OPERATOR"), &t, None).await;
     assert_eq!(status, 200);
     let (status, body) = app.rest(Method::POST, "/v1/users", &t, Some(child_of(lonely, "late@example.com"))).await;
-    assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
+    assert_eq!(status, StatusCode::CONFLICT, "the canceled-user refusal, as everywhere: {body}");
+    assert_eq!(body["errors"][0]["message"], shared::domain::Refusal::Canceled.message());
 }
 
 async fn deactivation_needs_empty_wallets_and_is_final(flavor: Flavor) {
@@ -411,4 +414,53 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
 
     let audited = app.audit_actions().await.iter().filter(|a| *a == "user.kyc_review_requested").count();
     assert_eq!(audited, 5, "auto, us, parent and its two children");
+}
+
+/// Every mutating endpoint refuses a canceled user with the same 409 and message, and
+/// writes nothing; tax residences included (they used to be accepted).
+async fn a_canceled_user_refuses_every_change_over_the_api(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let gone = create(&app, &t, person("gone@example.com")).await["userId"].as_i64().unwrap();
+    let (status, body) = app.rest(Method::POST, "/v1/taxResidences", &t,
+        Some(json!({"userId": gone, "country": "FR", "taxPayerId": "", "liabilityWaiver": true}))).await;
+    assert_eq!(status, 200, "{body}");
+    let residence = body["taxResidences"][0]["id"].as_i64().unwrap();
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{gone}?origin=OPERATOR"), &t, None).await;
+    assert_eq!(status, 200);
+    let before = app.audit_actions().await.len();
+    let message = shared::domain::Refusal::Canceled.message();
+    for (method, path, body) in [
+        (Method::PUT, format!("/v1/users/{gone}"), Some(json!({"firstname": "X"}))),
+        (Method::DELETE, format!("/v1/users/{gone}?origin=OPERATOR"), None),
+        (Method::PUT, format!("/v1/users/{gone}/FreezeAssets"), Some(json!({"isFrozen": 1}))),
+        (Method::PUT, format!("/v1/users/{gone}/Kycreview"), None),
+        (Method::POST, "/v1/users".to_string(), Some(json!({"userTypeId": 1, "specifiedUSPerson": 0,
+            "email": "kid@example.com", "parentUserId": gone, "parentType": "employee"}))),
+        (Method::POST, "/v1/taxResidences".to_string(), Some(json!({"userId": gone, "country": "DE", "taxPayerId": "", "liabilityWaiver": true}))),
+        (Method::PUT, format!("/v1/taxResidences/{residence}"), Some(json!({"taxPayerId": "X1", "liabilityWaiver": false}))),
+        (Method::DELETE, format!("/v1/taxResidences/{residence}"), None),
+    ] {
+        let (status, answer) = app.rest(method.clone(), &path, &t, body).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{method} {path}: {answer}");
+        assert_eq!(answer["errors"][0]["message"], message, "{method} {path}");
+    }
+    assert_eq!(app.audit_actions().await.len(), before, "nothing was written");
+}
+
+/// `legalName` finds a part of the legal name (as documented), and only in the legal name.
+async fn legal_name_search_is_partial(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let company = json!({"userTypeId": 2, "specifiedUSPerson": 0, "email": "contact@analytical.example",
+                         "legalName": "Analytical Engines Ltd", "firstname": "Charles", "lastname": "Babbage"});
+    let id = create(&app, &t, company).await["userId"].as_i64().unwrap();
+    create(&app, &t, json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "engines@example.com",
+                            "firstname": "Engines", "lastname": "Person"})).await;
+    let (status, body) = app.rest(Method::GET, "/v1/users?legalName=engine", &t, None).await;
+    assert_eq!(status, 200, "{body}");
+    let ids: Vec<i64> = body["users"].as_array().unwrap().iter().map(|u| u["userId"].as_i64().unwrap()).collect();
+    assert_eq!(ids, [id], "the person named Engines has no legal name");
+    let (status, _) = app.rest(Method::GET, "/v1/users?legalName=en", &t, None).await;
+    assert_eq!(status, 400, "too short to use the index");
 }

@@ -10,87 +10,19 @@ use leptos::task::spawn_local;
 use leptos_router::hooks::use_location;
 use serde_json::{Map, Value};
 use shared::codes;
-use shared::user_states::KycReview;
-use shared::user_fields::{FIELDS, Kind, Mode, Settable, field, user_input_errors};
+use shared::domain::EndUser;
+use shared::user_fields::{FIELDS, Kind, Mode, Settable, field, form_groups, label, user_input_errors};
+use shared::user_states::{KycReview, UserType};
 
-use super::{profile_opener, tab_label, text};
+use super::profile_opener;
 use crate::api;
 use crate::components::{Modal, use_notices};
 use crate::error::AppError;
 use crate::shell::handle_session_end;
 
-const IDENTITY: &[&str] = &[
-    "title", "firstname", "lastname", "middleNames", "birthday", "placeOfBirth", "birthCountry", "nationality",
-    "nationalityOther", "occupation", "occupationType", "incomeRange", "personalAssets",
-];
-const CONTACT: &[&str] = &["email", "phone", "mobile", "language", "timezone"];
-const ADDRESS: &[&str] = &["address1", "address2", "address3", "postcode", "city", "state", "country", "distributionCountry"];
-const SECONDARY_ADDRESS: &[&str] = &[
-    "secondaryAddress1", "secondaryAddress2", "secondaryAddress3", "secondaryPostcode", "secondaryCity",
-    "secondaryState", "secondaryCountry",
-];
-const LEGAL_ENTITY: &[&str] = &[
-    "legalName", "legalForm", "legalRegistrationNumber", "legalRegistrationDate", "legalTvaNumber",
-    "legalShareCapital", "legalSector", "legalSectorType", "legalAnnualTurnOver", "legalNetIncomeRange",
-    "legalNumberOfEmployeeRange", "isOnStockExchange", "effectiveBeneficiary", "entityType",
-];
-/// Chosen on their own (type, parent) rather than in a group.
-const SET_APART: &[&str] = &["userTypeId", "parentUserId", "parentType"];
-
-/// The groups of the form, like the Profile tab; "Other" gathers every remaining field so
-/// that none of the table is missing.
+/// The groups of the form for a user type code (the field table's, `user_fields::form_groups`).
 fn groups(user_type: i64) -> Vec<(&'static str, Vec<&'static str>)> {
-    let grouped: Vec<&str> = [IDENTITY, CONTACT, ADDRESS, SECONDARY_ADDRESS, LEGAL_ENTITY, SET_APART].concat();
-    let other: Vec<&str> = FIELDS.iter().map(|f| f.name).filter(|n| !grouped.contains(n)).collect();
-    let mut list = vec![];
-    if user_type == 1 {
-        list.push(("Identity", IDENTITY.to_vec()));
-    } else {
-        list.push(("Legal entity", LEGAL_ENTITY.to_vec()));
-        list.push(("Legal representative", vec!["title", "firstname", "lastname", "birthday", "nationality"]));
-    }
-    list.push(("Contact", CONTACT.to_vec()));
-    list.push(("Address", ADDRESS.to_vec()));
-    list.push(("Secondary address", SECONDARY_ADDRESS.to_vec()));
-    list.push(("Other", other));
-    list
-}
-
-/// A field's label for people.
-pub fn field_label(name: &str) -> String {
-    let special = match name {
-        "firstname" => "First name",
-        "lastname" => "Last name",
-        "email" => "Email",
-        "country" => "Country",
-        "userTag" => "User tag",
-        "specifiedUSPerson" => "US person",
-        "legalTvaNumber" => "VAT number",
-        "address1" => "Address line 1",
-        "address2" => "Address line 2",
-        "address3" => "Address line 3",
-        "secondaryAddress1" => "Secondary address line 1",
-        "secondaryAddress2" => "Secondary address line 2",
-        "secondaryAddress3" => "Secondary address line 3",
-        "userTypeId" => "User type",
-        "parentUserId" => "Parent user id",
-        _ => "",
-    };
-    if !special.is_empty() {
-        return special.to_string();
-    }
-    let mut words = String::new();
-    for (i, c) in name.chars().enumerate() {
-        if c.is_ascii_uppercase() && i > 0 {
-            words.push(' ');
-            words.push(c.to_ascii_lowercase());
-        } else if i == 0 {
-            words.push(c.to_ascii_uppercase());
-        } else {
-            words.push(c);
-        }
-    }
-    words
+    form_groups(UserType::from_code(user_type).unwrap_or(UserType::Physical))
 }
 
 /// The form's values, as typed, by field name.
@@ -107,14 +39,16 @@ fn to_json(name: &str, raw: &str) -> Result<Value, (String, String)> {
         return raw
             .parse::<i64>()
             .map(Value::from)
-            .map_err(|_| (name.to_string(), format!("{} must be a whole number.", field_label(name))));
+            .map_err(|_| (name.to_string(), format!("{} must be a whole number.", label(name))));
     }
     Ok(Value::String(raw.to_string()))
 }
 
 /// One input of the form, chosen by the field's kind.
 fn field_input(name: &'static str, values: Values, errors: RwSignal<Vec<(String, String)>>) -> impl IntoView {
-    let f = field(name).expect("a field of the table");
+    let Some(f) = field(name) else {
+        return view! { <p class="form-error">{format!("Unknown field {name}.")}</p> }.into_any();
+    };
     let id = format!("user-field-{name}");
     let error_id = format!("{id}-error");
     let value = move || values.with(|v| v.get(name).cloned().unwrap_or_default());
@@ -168,11 +102,12 @@ fn field_input(name: &'static str, values: Values, errors: RwSignal<Vec<(String,
     };
     view! {
         <div class="form-field">
-            <label for=id>{field_label(name)}</label>
+            <label for=id>{f.label}</label>
             {input}
             {move || error().map(|m| view! { <p class="field-error" id=error_id.clone()>{m}</p> })}
         </div>
     }
+    .into_any()
 }
 
 /// Suggestions for the code fields (the check is still the rule, not the list).
@@ -206,14 +141,14 @@ fn group_fieldsets(
 /// The JSON to send and the problems the shared rules find, before any request.
 fn collect(
     values: &BTreeMap<String, String>,
-    original: Option<&Map<String, Value>>,
+    original: Option<&EndUser>,
     mode: Mode,
 ) -> (Map<String, Value>, Vec<(String, String)>) {
     let mut input = Map::new();
     let mut problems = Vec::new();
     for (name, raw) in values {
         if let Some(before) = original {
-            if text(before, name) == raw.trim() {
+            if before.text(name) == raw.trim() {
                 continue;
             }
         } else if raw.trim().is_empty() {
@@ -231,11 +166,11 @@ fn collect(
 }
 
 #[component]
-pub fn EditUserDialog(user: Map<String, Value>, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
+pub fn EditUserDialog(user: EndUser, on_close: Callback<()>, on_saved: Callback<()>) -> impl IntoView {
     let notices = use_notices();
-    let id = user["userId"].as_i64().unwrap_or_default();
-    let user_type = user["userTypeId"].as_i64().unwrap_or(1);
-    let initial: BTreeMap<String, String> = FIELDS.iter().map(|f| (f.name.to_string(), text(&user, f.name))).collect();
+    let id = user.id;
+    let user_type = user.user_type.code();
+    let initial: BTreeMap<String, String> = FIELDS.iter().map(|f| (f.name.to_string(), user.text(f.name))).collect();
     let values = RwSignal::new(initial);
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let general = RwSignal::new(None::<String>);
@@ -254,13 +189,13 @@ pub fn EditUserDialog(user: Map<String, Value>, on_close: Callback<()>, on_saved
             return;
         }
         pending.set(true);
-        let was_validated = original["kycReview"] == KycReview::Validated.code();
+        let was_validated = original.kyc_review == KycReview::Validated;
         spawn_local(async move {
             let result = api::update_user(id, changes).await;
             pending.set(false);
             match result {
                 Ok(updated) => {
-                    let review = if updated["kycReview"] == KycReview::Pending.code() && was_validated {
+                    let review = if updated.kyc_review == KycReview::Pending && was_validated {
                         " Its KYC goes back to review."
                     } else {
                         ""
@@ -331,9 +266,8 @@ pub fn CreateUserPage() -> impl IntoView {
             pending.set(false);
             match result {
                 Ok(created) => {
-                    let id = created["userId"].as_i64().unwrap_or_default();
-                    notices.success(format!("User #{id} was created."));
-                    open(id, tab_label(&created));
+                    notices.success(format!("User #{} was created.", created.id));
+                    open(created.id, created.tab_label());
                 }
                 Err(AppError::Invalid { field, message }) => errors.set(vec![(field, message)]),
                 Err(e) => {
@@ -356,10 +290,7 @@ pub fn CreateUserPage() -> impl IntoView {
                             <label for="user-field-userTypeId">"User type"</label>
                             <select id="user-field-userTypeId" prop:value=move || user_type.get().to_string()
                                 on:change=move |ev| user_type.set(event_target_value(&ev).parse().unwrap_or(1))>
-                                <option value="1">"Physical"</option>
-                                <option value="2">"Business"</option>
-                                <option value="3">"NGO"</option>
-                                <option value="4">"Governmental"</option>
+                                {UserType::ALL.map(|t| view! { <option value=t.code().to_string()>{t.label()}</option> }).collect_view()}
                             </select>
                         </div>
                         {field_input("specifiedUSPerson", values, errors)}
@@ -372,10 +303,7 @@ pub fn CreateUserPage() -> impl IntoView {
                         })}
                     </div>
                 </fieldset>
-                {move || group_fieldsets(
-                    groups(user_type.get()).into_iter().filter(|(t, _)| *t != "Other").collect(),
-                    values, errors, Mode::Create,
-                )}
+                {move || group_fieldsets(groups(user_type.get()), values, errors, Mode::Create)}
                 // Problems of fields the form does not show (parent, type) are said here.
                 {move || {
                     let shown: Vec<&str> = groups(user_type.get()).into_iter().flat_map(|(_, f)| f)
@@ -400,27 +328,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn every_field_has_a_place_in_the_form() {
-        for user_type in 1..=4 {
-            let placed: Vec<&str> = groups(user_type).into_iter().flat_map(|(_, f)| f).collect();
-            for f in FIELDS.iter().filter(|f| !SET_APART.contains(&f.name)) {
-                let is_identity_only = IDENTITY.contains(&f.name) && user_type != 1;
-                let is_legal_only = LEGAL_ENTITY.contains(&f.name) && user_type == 1;
-                assert!(placed.contains(&f.name) || is_identity_only || is_legal_only, "{} has no place", f.name);
-            }
-        }
-    }
-
-    #[test]
-    fn labels_read_as_words() {
-        assert_eq!(field_label("legalRegistrationNumber"), "Legal registration number");
-        assert_eq!(field_label("country"), "Country");
-        assert_eq!(field_label("firstname"), "First name");
-    }
-
-    #[test]
     fn only_changes_are_sent_and_rules_are_the_shared_ones() {
-        let original: Map<String, Value> = serde_json::from_str(r#"{"userId": 1, "country": "FR", "phone": "+33612345678", "kycLevel": 1}"#).unwrap();
+        let mut original = EndUser::blank(1, UserType::Physical);
+        original.set_field("country", Some(shared::domain::FieldValue::Text("FR".into())));
+        original.set_field("phone", Some(shared::domain::FieldValue::Text("+33612345678".into())));
         let mut values: BTreeMap<String, String> = [("country", "XX"), ("phone", "+33612345678"), ("legalShareCapital", "ten")]
             .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         let (input, problems) = collect(&values, Some(&original), Mode::Update);
@@ -432,5 +343,16 @@ mod tests {
         let (input, problems) = collect(&values, Some(&original), Mode::Update);
         assert!(problems.is_empty());
         assert_eq!(input.get("country"), Some(&Value::String("DE".into())));
+    }
+
+    #[test]
+    fn the_create_form_offers_the_fields_it_used_to_miss() {
+        let physical: Vec<&str> = groups(1).into_iter().flat_map(|(_, f)| f).collect();
+        for name in ["userTag", "employeeType", "controllingPersonType", "legalForm", "legalName"] {
+            assert!(physical.contains(&name), "{name}");
+        }
+        assert!(!physical.contains(&"position"), "position is for NGOs");
+        let ngo: Vec<&str> = groups(3).into_iter().flat_map(|(_, f)| f).collect();
+        assert!(ngo.contains(&"position"));
     }
 }

@@ -2,12 +2,12 @@
 
 use leptos::prelude::*;
 use leptos_router::hooks::{use_location, use_navigate};
-use serde_json::{Map, Value};
-use shared::dto::{UserList, UserLookup};
 use shared::View;
-use shared::user_states::USER_STATUSES;
+use shared::domain::EndUser;
+use shared::dto::{UserList, UserLookup};
+use shared::user_states::{UserStatus, UserType};
 
-use super::{profile_opener, query_string, status_label, tab_label, text, user_type_label};
+use super::{profile_opener, query_string};
 use crate::api;
 use crate::components::{Loading, Pager, error_view, short_time};
 
@@ -21,7 +21,7 @@ const LIST_PARAMS: [&str; 8] = [
 /// The users table; with `sort`, the Id and Created headers sort (server-side).
 #[component]
 fn UserTable(
-    users: Vec<Map<String, Value>>,
+    users: Vec<EndUser>,
     #[prop(optional)] sort: Option<(String, bool)>,
     #[prop(optional, into)] on_sort: Option<Callback<&'static str>>,
 ) -> impl IntoView {
@@ -63,9 +63,9 @@ fn UserTable(
                 {users
                     .into_iter()
                     .map(|user| {
-                        let id = user["userId"].as_i64().unwrap_or_default();
-                        let label = tab_label(&user);
-                        let status = text(&user, "userStatus");
+                        let id = user.id;
+                        let label = user.tab_label();
+                        let status = user.status;
                         let (open_row, open_name, label2) = (open.clone(), open.clone(), label.clone());
                         view! {
                             <tr data-user-id=id on:click=move |_| open_row(id, label.clone())>
@@ -73,14 +73,14 @@ fn UserTable(
                                 <td>
                                     <button type="button" class="link-button"
                                         on:click=move |ev| { ev.stop_propagation(); open_name(id, label2.clone()) }>
-                                        {shared::dto::user_display_name(&user)}
+                                        {user.display_name()}
                                     </button>
                                 </td>
-                                <td>{text(&user, "email")}</td>
-                                <td>{user_type_label(user["userTypeId"].as_i64().unwrap_or_default())}</td>
-                                <td><span class=format!("status status-{}", status.to_lowercase())>{status_label(&status)}</span></td>
-                                <td>{text(&user, "kycLevel")}</td>
-                                <td>{short_time(&text(&user, "createdDate"))}</td>
+                                <td>{user.email.clone()}</td>
+                                <td>{user.user_type.label()}</td>
+                                <td><span class=format!("status status-{}", status.name().to_lowercase())>{status.label()}</span></td>
+                                <td>{user.kyc_level.label()}</td>
+                                <td>{short_time(&user.created_date)}</td>
                             </tr>
                         }
                     })
@@ -179,10 +179,7 @@ pub fn AllUsersPage() -> impl IntoView {
                     <label for="filter-type">"User type"</label>
                     <select id="filter-type" prop:value=move || param("userTypeId") on:change=filter("userTypeId")>
                         <option value="">"All types"</option>
-                        <option value="1">"Physical"</option>
-                        <option value="2">"Business"</option>
-                        <option value="3">"NGO"</option>
-                        <option value="4">"Governmental"</option>
+                        {UserType::ALL.map(|t| view! { <option value=t.code().to_string()>{t.label()}</option> }).collect_view()}
                     </select>
                 </div>
                 <fieldset class="date-range">
@@ -198,7 +195,7 @@ pub fn AllUsersPage() -> impl IntoView {
                     <label for="filter-status">"User status"</label>
                     <select id="filter-status" prop:value=move || param("userStatus") on:change=filter("userStatus")>
                         <option value="">"All statuses"</option>
-                        {USER_STATUSES.map(|s| view! { <option value=s>{status_label(s)}</option> }).collect_view()}
+                        {UserStatus::ALL.map(|s| view! { <option value=s.name()>{s.label()}</option> }).collect_view()}
                     </select>
                 </div>
                 <div>

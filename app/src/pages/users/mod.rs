@@ -9,9 +9,7 @@ pub mod toolbar;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
-use serde_json::{Map, Value};
 use shared::View;
-use shared::user_states::KycReview;
 
 // Pages read the query string from the router's location (`use_location().query`), not
 // `use_query_map()`: the latter follows the matched route's URL, which our single catch-all
@@ -67,51 +65,6 @@ pub fn profile_opener() -> impl Fn(i64, String) + Clone + Send + Sync + 'static 
     }
 }
 
-/// A tab's label: the user's name and id.
-pub fn tab_label(user: &Map<String, Value>) -> String {
-    let id = user.get("userId").and_then(Value::as_i64).unwrap_or_default();
-    format!("{} #{id}", shared::dto::user_display_name(user))
-}
-
-pub fn text(user: &Map<String, Value>, key: &str) -> String {
-    match user.get(key) {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Null) | None => String::new(),
-        Some(other) => other.to_string(),
-    }
-}
-
-pub fn user_type_label(id: i64) -> &'static str {
-    match id {
-        1 => "Physical",
-        2 => "Business",
-        3 => "NGO",
-        4 => "Governmental",
-        _ => "Unknown",
-    }
-}
-
-pub use shared::user_states::user_status_label as status_label;
-
-pub fn kyc_review_label(code: i64) -> &'static str {
-    KycReview::from_code(code).map_or("Unknown", KycReview::label)
-}
-
-/// Minor units as money: `123456` EUR → `1,234.56 EUR`.
-pub fn money(minor: i64, currency: &str) -> String {
-    let sign = if minor < 0 { "-" } else { "" };
-    let abs = minor.unsigned_abs();
-    let units = (abs / 100).to_string();
-    let mut grouped = String::new();
-    for (i, c) in units.chars().enumerate() {
-        if i > 0 && (units.len() - i) % 3 == 0 {
-            grouped.push(',');
-        }
-        grouped.push(c);
-    }
-    format!("{sign}{grouped}.{:02} {currency}", abs % 100)
-}
-
 /// `key=value&...` with values percent-encoded (RFC 3986 unreserved characters kept).
 pub fn query_string(pairs: &[(String, String)]) -> String {
     let encode = |s: &str| {
@@ -133,13 +86,6 @@ pub fn query_string(pairs: &[(String, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn money_is_grouped_with_two_decimals() {
-        assert_eq!(money(123456789, "EUR"), "1,234,567.89 EUR");
-        assert_eq!(money(5, "EUR"), "0.05 EUR");
-        assert_eq!(money(-100000, "USD"), "-1,000.00 USD");
-    }
 
     #[test]
     fn query_strings_encode_what_urls_cannot_hold() {

@@ -7,7 +7,7 @@ use leptos_router::hooks::use_navigate;
 use shared::dto::UserLookup;
 use shared::View;
 
-use super::{profile_opener, query_string, tab_label};
+use super::{profile_opener, query_string};
 use crate::api;
 use crate::components::use_notices;
 use crate::shell::handle_session_end;
@@ -45,7 +45,9 @@ pub fn SearchToolbar() -> impl IntoView {
             match result {
                 Ok(list) if list.users.len() == 1 => {
                     notices.clear();
-                    open(list.users[0]["userId"].as_i64().unwrap_or_default(), tab_label(&list.users[0]));
+                    if let Some(user) = list.users.first() {
+                        open(user.id, user.tab_label());
+                    }
                 }
                 Ok(list) if list.users.is_empty() => {
                     notices.failure_text("No user matches this search.");

@@ -1,6 +1,9 @@
 //! Integration tests: the real server on a random port over a fresh database per test,
 //! each test run on SQLite and on Postgres.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod harness;
 
 mod audit;

@@ -11,6 +11,7 @@ mod onboarding;
 mod openapi;
 mod operators;
 mod products;
+mod schema;
 mod security;
 mod smtp_sink;
 mod spec;

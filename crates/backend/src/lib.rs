@@ -27,6 +27,7 @@ pub mod users_search;
 use std::time::Duration;
 
 pub use auth::{Actor, ApiClient, Operator, RequestMeta};
+pub use clock::Clock;
 pub use db::{Db, DbKind};
 pub use error::{Error, Result};
 
@@ -77,6 +78,8 @@ pub struct Backend {
     pub db: Db,
     pub sessions: SessionSettings,
     pub mail: MailSettings,
+    /// The time every expiry rule reads (the system's; tests move it forward).
+    pub clock: Clock,
     /// Wakes the mail worker when an email is queued.
     pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -89,6 +92,7 @@ impl Backend {
             db,
             sessions,
             mail: MailSettings::default(),
+            clock: Clock::system(),
             mail_queued: std::sync::Arc::new(tokio::sync::Notify::new()),
         })
     }

@@ -19,6 +19,7 @@ pub mod operators;
 pub mod password;
 pub mod sessions;
 pub mod settings;
+pub mod sweeper;
 pub mod tax_residences;
 pub mod user_lookup;
 pub mod users;
@@ -30,6 +31,7 @@ pub use auth::{Actor, ApiClient, Operator, RequestMeta};
 pub use clock::Clock;
 pub use db::{Db, DbKind};
 pub use error::{Error, Result};
+pub use sweeper::SweepReport;
 
 /// How long an operator's session lives.
 #[derive(Clone, Debug)]

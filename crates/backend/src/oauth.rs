@@ -32,8 +32,8 @@ pub fn format_scopes(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
 }
 
-/// An access token works until `expires_at` (Unix seconds), excluded: the rule of
-/// `authenticate_bearer` and of the sweeper.
+/// An access token works until `expires_at` (Unix seconds), excluded. The sweeper deletes
+/// by the same comparison (`expires_at <= now`).
 pub(crate) fn token_has_expired(expires_at: i64, now: i64) -> bool {
     expires_at <= now
 }

@@ -16,6 +16,7 @@ mod security;
 mod smtp_sink;
 mod spec;
 mod support_users;
+mod sweeper;
 mod tax_residences;
 mod user_views;
 mod users;

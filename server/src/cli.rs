@@ -103,6 +103,9 @@ pub struct ServeArgs {
     /// Username of the Administrator created on first start (when there is no operator).
     #[arg(long, env = "DASHBOARD_INITIAL_ADMIN", default_value = "admin@backoffice.local")]
     pub initial_admin: String,
+    /// Minutes between two sweeps of expired sessions, tokens, links and sent mail.
+    #[arg(long, env = "DASHBOARD_SWEEP_MINUTES", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
+    pub sweep_minutes: u64,
 }
 
 #[derive(Subcommand, Debug)]

@@ -56,6 +56,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .context("cannot open the database")?
         .with_mail(mail);
     tokio::spawn(backend.clone().run_mail_worker());
+    tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
     if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {
         // Shown once, on the terminal of whoever started the server; never logged.
         println!("Created the first Administrator.");

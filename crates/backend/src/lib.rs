@@ -19,6 +19,7 @@ pub mod operators;
 pub mod password;
 pub mod sessions;
 pub mod settings;
+pub mod sweeper;
 pub mod tax_residences;
 pub mod user_lookup;
 pub mod users;
@@ -27,8 +28,10 @@ pub mod users_search;
 use std::time::Duration;
 
 pub use auth::{Actor, ApiClient, Operator, RequestMeta};
+pub use clock::Clock;
 pub use db::{Db, DbKind};
 pub use error::{Error, Result};
+pub use sweeper::SweepReport;
 
 /// How long an operator's session lives.
 #[derive(Clone, Debug)]
@@ -77,6 +80,8 @@ pub struct Backend {
     pub db: Db,
     pub sessions: SessionSettings,
     pub mail: MailSettings,
+    /// The time every expiry rule reads (the system's; tests move it forward).
+    pub clock: Clock,
     /// Wakes the mail worker when an email is queued.
     pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
 }
@@ -89,6 +94,7 @@ impl Backend {
             db,
             sessions,
             mail: MailSettings::default(),
+            clock: Clock::system(),
             mail_queued: std::sync::Arc::new(tokio::sync::Notify::new()),
         })
     }

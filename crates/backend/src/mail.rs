@@ -11,7 +11,7 @@ use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{Any, Transaction};
 
-use crate::clock;
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::Backend;
 
@@ -25,16 +25,17 @@ pub const MAX_ATTEMPTS: i64 = 48;
 /// How often the worker looks at the outbox when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
 
-/// Queues a message; it leaves when the surrounding transaction commits.
-pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, to: &str, subject: &str, body: &str) -> Result<()> {
+/// Queues a message, due at once by `clock`; it leaves when the surrounding transaction
+/// commits.
+pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, clock: &Clock, to: &str, subject: &str, body: &str) -> Result<()> {
     sqlx::query(
         "INSERT INTO mail_outbox (to_address, subject, body, created_date, next_attempt_at) VALUES ($1, $2, $3, $4, $5)",
     )
     .bind(to)
     .bind(subject)
     .bind(body)
-    .bind(clock::now_rfc3339())
-    .bind(clock::unix_now())
+    .bind(clock.now_rfc3339())
+    .bind(clock.unix_now())
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -78,7 +79,7 @@ impl Backend {
             "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
              WHERE sent_date IS NULL AND next_attempt_at <= $1 AND attempts < $2 ORDER BY id LIMIT $3",
         )
-        .bind(clock::unix_now())
+        .bind(self.clock.unix_now())
         .bind(MAX_ATTEMPTS)
         .bind(BATCH)
         .fetch_all(&self.db.pool)
@@ -89,7 +90,7 @@ impl Backend {
                 Ok(()) => {
                     // The body goes once sent: it may hold a live single-use link.
                     sqlx::query("UPDATE mail_outbox SET sent_date = $1, attempts = attempts + 1, last_error = NULL, body = '' WHERE id = $2")
-                        .bind(clock::now_rfc3339())
+                        .bind(self.clock.now_rfc3339())
                         .bind(mail.id)
                         .execute(&self.db.pool)
                         .await?;
@@ -98,7 +99,7 @@ impl Backend {
                 Err(e) => {
                     tracing::warn!(mail_id = mail.id, attempts = mail.attempts + 1, error = %e, "email delivery failed; will retry");
                     sqlx::query("UPDATE mail_outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2 WHERE id = $3")
-                        .bind(clock::unix_now() + backoff_secs(mail.attempts))
+                        .bind(self.clock.unix_now() + backoff_secs(mail.attempts))
                         .bind(e.to_string())
                         .bind(mail.id)
                         .execute(&self.db.pool)

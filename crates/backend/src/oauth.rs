@@ -9,10 +9,9 @@ use shared::{Action, Scope};
 
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, ApiClient, Operator, RequestMeta};
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::password;
-use crate::sessions::parse_role;
+use crate::sessions::{parse_role, secs};
 use crate::Backend;
 
 /// Parses a space-separated scope list; an unknown name is refused by name.
@@ -31,6 +30,12 @@ pub fn parse_scopes(list: &str) -> Result<Vec<Scope>> {
 
 pub fn format_scopes(scopes: &[Scope]) -> String {
     scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" ")
+}
+
+/// An access token works until `expires_at` (Unix seconds), excluded. The sweeper deletes
+/// by the same comparison (`expires_at <= now`).
+pub(crate) fn token_has_expired(expires_at: i64, now: i64) -> bool {
+    expires_at <= now
 }
 
 /// What `POST /oauth/token` asks for.
@@ -110,7 +115,7 @@ impl Backend {
         .bind(name)
         .bind(password::token_digest(&client_secret))
         .bind(format_scopes(scopes))
-        .bind(clock::now_rfc3339())
+        .bind(self.clock.now_rfc3339())
         .fetch_one(&mut *tx)
         .await?;
         let after = serde_json::json!({ "clientId": client_id, "name": name, "scopes": format_scopes(scopes) });
@@ -162,8 +167,8 @@ impl Backend {
         }
 
         let token = password::random_token(32);
-        let now = clock::unix_now();
-        let lifetime = self.sessions.api_token_lifetime.as_secs() as i64;
+        let now = self.clock.unix_now();
+        let lifetime = secs(self.sessions.api_token_lifetime);
         let actor = match &operator {
             Some(op) => Actor::Operator(op.clone()),
             None => Actor::ApiClient(ApiClient {
@@ -207,7 +212,7 @@ impl Backend {
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Err(Error::Unauthenticated) };
-        if clock::unix_now() >= row.expires_at || row.blocked_at.is_some() {
+        if token_has_expired(row.expires_at, self.clock.unix_now()) || row.blocked_at.is_some() {
             return Err(Error::Unauthenticated);
         }
         let scopes = parse_scopes(&row.scopes)?;

@@ -15,7 +15,8 @@ use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::error::{Error, Result};
 use crate::users::{fetch_user_for, insert_user};
-use crate::{Backend, clock, mail, password};
+use crate::clock::Clock;
+use crate::{Backend, mail, password};
 
 /// How long an activation link works.
 pub const ACTIVATION_TTL_SECS: i64 = 24 * 3600;
@@ -33,6 +34,7 @@ fn invalid_link() -> Error {
 /// activation token carries the hash of the password chosen at its sign-up.
 async fn issue_token(
     tx: &mut Transaction<'_, Any>,
+    clock: &Clock,
     account_id: i64,
     purpose: &str,
     ttl: i64,
@@ -46,8 +48,8 @@ async fn issue_token(
     .bind(password::token_digest(&token))
     .bind(purpose)
     .bind(account_id)
-    .bind(clock::now_rfc3339())
-    .bind(clock::unix_now() + ttl)
+    .bind(clock.now_rfc3339())
+    .bind(clock.unix_now() + ttl)
     .bind(password_hash)
     .execute(&mut **tx)
     .await?;
@@ -56,14 +58,14 @@ async fn issue_token(
 
 /// A live token's account and email, without spending it (to check and hash a new
 /// password before taking the write lock).
-async fn peek_token(db: &sqlx::Pool<Any>, token: &str, purpose: &str) -> Result<(i64, String)> {
+async fn peek_token(db: &sqlx::Pool<Any>, clock: &Clock, token: &str, purpose: &str) -> Result<(i64, String)> {
     sqlx::query_as(
         "SELECT a.id, a.email FROM end_user_tokens t JOIN end_user_accounts a ON a.id = t.account_id \
          WHERE t.token_digest = $1 AND t.purpose = $2 AND t.used_date IS NULL AND t.expires_at > $3",
     )
     .bind(password::token_digest(token.trim()))
     .bind(purpose)
-    .bind(clock::unix_now())
+    .bind(clock.unix_now())
     .fetch_optional(db)
     .await?
     .ok_or_else(invalid_link)
@@ -79,7 +81,7 @@ struct Spent {
 
 /// Spends a token, or gives the one refusal for every bad link. An activation link of an
 /// account already activated is a bad link too.
-async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) -> Result<Spent> {
+async fn spend_token(tx: &mut Transaction<'_, Any>, clock: &Clock, token: &str, purpose: &str) -> Result<Spent> {
     let found: Option<(i64, i64, String, Option<String>)> = sqlx::query_as(
         "SELECT t.id, t.account_id, a.email, t.password_hash FROM end_user_tokens t \
          JOIN end_user_accounts a ON a.id = t.account_id \
@@ -88,13 +90,13 @@ async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) 
     )
     .bind(password::token_digest(token.trim()))
     .bind(purpose)
-    .bind(clock::unix_now())
+    .bind(clock.unix_now())
     .fetch_optional(&mut **tx)
     .await?;
     let (token_id, account_id, email, password_hash) = found.ok_or_else(invalid_link)?;
     // Conditional on still unused: two clicks racing spend it once.
     let spent = sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE id = $2 AND used_date IS NULL")
-        .bind(clock::now_rfc3339())
+        .bind(clock.now_rfc3339())
         .bind(token_id)
         .execute(&mut **tx)
         .await?;
@@ -106,7 +108,7 @@ async fn spend_token(tx: &mut Transaction<'_, Any>, token: &str, purpose: &str) 
 
 /// The login of an existing user, for a password reset: its own account, or a pending
 /// sign-up with its address (now linked to it), or a new one without password.
-async fn account_for_user(tx: &mut Transaction<'_, Any>, user_id: i64, email: &str) -> Result<i64> {
+async fn account_for_user(tx: &mut Transaction<'_, Any>, clock: &Clock, user_id: i64, email: &str) -> Result<i64> {
     let own: Option<i64> = sqlx::query_scalar("SELECT id FROM end_user_accounts WHERE user_id = $1")
         .bind(user_id)
         .fetch_optional(&mut **tx)
@@ -130,7 +132,7 @@ async fn account_for_user(tx: &mut Transaction<'_, Any>, user_id: i64, email: &s
         )
         .bind(email)
         .bind(user_id)
-        .bind(clock::now_rfc3339())
+        .bind(clock.now_rfc3339())
         .fetch_one(&mut **tx)
         .await?),
     }
@@ -163,7 +165,7 @@ impl Backend {
         let already_onboarded = matches!(existing, Some((_, Some(_)))) || known_user > 0;
         match existing {
             _ if already_onboarded => {
-                mail::enqueue(&mut tx, &email, "You already have an account",
+                mail::enqueue(&mut tx, &self.clock, &email, "You already have an account",
                     "Someone (maybe you) tried to sign up with this address, which already has an account.\n\
                      If you forgot your password, ask your adviser to send you a password reset link.\n").await?;
             }
@@ -176,17 +178,17 @@ impl Backend {
                         "INSERT INTO end_user_accounts (email, signed_up, created_date) VALUES ($1, 1, $2) RETURNING id",
                     )
                     .bind(&email)
-                    .bind(clock::now_rfc3339())
+                    .bind(self.clock.now_rfc3339())
                     .fetch_one(&mut *tx)
                     .await?,
                 };
-                let token = issue_token(&mut tx, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
+                let token = issue_token(&mut tx, &self.clock, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
                 let body = format!(
                     "Welcome!\n\nTo complete your sign-up, open this link within 24 hours:\n\n{}\n\n\
                      If you did not sign up, ignore this email.\n",
                     self.link("activate", &token)
                 );
-                mail::enqueue(&mut tx, &email, "Activate your account", &body).await?;
+                mail::enqueue(&mut tx, &self.clock, &email, "Activate your account", &body).await?;
                 let actor = Actor::EndUser { account_id, email: email.clone() };
                 audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingSignedUp, account_id)).await?;
             }
@@ -200,7 +202,7 @@ impl Backend {
     /// (searchable, with a userId). Returns the new user.
     pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<EndUser> {
         let mut tx = self.db.begin_write().await?;
-        let Spent { account_id, email, password_hash } = spend_token(&mut tx, token, ACTIVATION).await?;
+        let Spent { account_id, email, password_hash } = spend_token(&mut tx, &self.clock, token, ACTIVATION).await?;
         let actor = Actor::EndUser { account_id, email: email.clone() };
         let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
         let Value::Object(input) = input else { unreachable!("a JSON object") };
@@ -208,7 +210,7 @@ impl Backend {
         audit::write(&mut tx, &actor, meta, Record::new(AuditAction::UserCreated, user.id).after(&user)?).await?;
         sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2, password_hash = $3 WHERE id = $4")
             .bind(user.id)
-            .bind(clock::now_rfc3339())
+            .bind(self.clock.now_rfc3339())
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
@@ -262,14 +264,14 @@ impl Backend {
         if email.is_empty() {
             return Err(Error::Conflict("This user has no email address.".into()));
         }
-        let account_id = account_for_user(&mut tx, user_id, &email).await?;
-        let token = issue_token(&mut tx, account_id, PASSWORD_RESET, RESET_TTL_SECS, None).await?;
+        let account_id = account_for_user(&mut tx, &self.clock, user_id, &email).await?;
+        let token = issue_token(&mut tx, &self.clock, account_id, PASSWORD_RESET, RESET_TTL_SECS, None).await?;
         let body = format!(
             "Hello,\n\nTo choose a new password, open this link within one hour:\n\n{}\n\n\
              The link works once. If you did not ask for it, ignore this email.\n",
             self.link("reset-password", &token)
         );
-        mail::enqueue(&mut tx, &email, "Reset your password", &body).await?;
+        mail::enqueue(&mut tx, &self.clock, &email, "Reset your password", &body).await?;
         let record = Record::new(AuditAction::UserPasswordResetSent, user_id).after(&json!({ "to": email }))?;
         audit::write(&mut tx, actor, meta, record).await?;
         tx.commit().await?;
@@ -281,18 +283,18 @@ impl Backend {
     /// and any other reset link of the account.
     pub async fn reset_password(&self, meta: &RequestMeta, token: &str, new_password: String) -> Result<()> {
         // Check and hash first: argon2 takes tens of milliseconds, the write lock should not.
-        let (_, email) = peek_token(&self.db.pool, token, PASSWORD_RESET).await?;
+        let (_, email) = peek_token(&self.db.pool, &self.clock, token, PASSWORD_RESET).await?;
         check_password_strength(&new_password, &email)?;
         let hash = password::hash(new_password).await?;
         let mut tx = self.db.begin_write().await?;
-        let Spent { account_id, email, .. } = spend_token(&mut tx, token, PASSWORD_RESET).await?;
+        let Spent { account_id, email, .. } = spend_token(&mut tx, &self.clock, token, PASSWORD_RESET).await?;
         sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
             .bind(hash)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
         sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL")
-            .bind(clock::now_rfc3339())
+            .bind(self.clock.now_rfc3339())
             .bind(account_id)
             .bind(PASSWORD_RESET)
             .execute(&mut *tx)

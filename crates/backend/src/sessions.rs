@@ -12,7 +12,6 @@ use sqlx::{Any, Transaction};
 
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, Operator, RequestMeta};
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::password;
 use crate::Backend;
@@ -47,6 +46,26 @@ struct SessionRow {
     last_seen_at: i64,
     expires_at: i64,
     blocked_at: Option<String>,
+}
+
+/// When sessions end, as of one instant: the one rule `authenticate` applies to a session
+/// and the sweeper applies to the table.
+pub(crate) struct SessionLimits {
+    pub now: i64,
+    /// A session last used at or before this is past its idle timeout.
+    pub idle_since: i64,
+}
+
+impl SessionLimits {
+    /// Past its absolute timeout (`expires_at`, set at login) or its idle timeout.
+    pub fn has_ended(&self, last_seen_at: i64, expires_at: i64) -> bool {
+        expires_at <= self.now || last_seen_at <= self.idle_since
+    }
+}
+
+/// Whole seconds of a configured duration (saturating: a huge setting means "never").
+pub(crate) fn secs(d: std::time::Duration) -> i64 {
+    i64::try_from(d.as_secs()).unwrap_or(i64::MAX / 2)
 }
 
 pub(crate) fn parse_role(stored: &str) -> Result<Role> {
@@ -117,7 +136,7 @@ impl Backend {
             "UPDATE operators SET failed_logins = 0, last_login_at = $1 \
              WHERE id = $2 AND blocked_at IS NULL",
         )
-        .bind(clock::now_rfc3339())
+        .bind(self.clock.now_rfc3339())
         .bind(operator.id)
         .execute(&mut *tx)
         .await?
@@ -147,7 +166,7 @@ impl Backend {
             let blocked = sqlx::query(
                 "UPDATE operators SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL",
             )
-            .bind(clock::now_rfc3339())
+            .bind(self.clock.now_rfc3339())
             .bind(attempt.id)
             .execute(&mut *tx)
             .await?
@@ -185,8 +204,8 @@ impl Backend {
         meta: &RequestMeta,
     ) -> Result<SessionToken> {
         let token = SessionToken(password::random_token(32));
-        let now = clock::unix_now();
-        let expires_at = now + self.sessions.absolute_timeout.as_secs() as i64;
+        let now = self.clock.unix_now();
+        let expires_at = now + secs(self.sessions.absolute_timeout);
         sqlx::query(
             "INSERT INTO operator_sessions \
              (token_digest, operator_id, created_at, last_seen_at, expires_at, client_ip) \
@@ -203,6 +222,12 @@ impl Backend {
         Ok(token)
     }
 
+    /// The session limits as of now, by this service's clock.
+    pub(crate) fn session_limits(&self) -> SessionLimits {
+        let now = self.clock.unix_now();
+        SessionLimits { now, idle_since: now.saturating_sub(secs(self.sessions.idle_timeout)) }
+    }
+
     /// The operator behind a session cookie, if the session is still alive. Touches the
     /// session (at most once a minute) to extend its idle timeout.
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Operator> {
@@ -216,19 +241,17 @@ impl Backend {
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Err(Error::Unauthenticated) };
-        let now = clock::unix_now();
-        let idle_limit = self.sessions.idle_timeout.as_secs() as i64;
-        if now >= row.expires_at || now - row.last_seen_at >= idle_limit || row.blocked_at.is_some()
-        {
+        let limits = self.session_limits();
+        if limits.has_ended(row.last_seen_at, row.expires_at) || row.blocked_at.is_some() {
             sqlx::query("DELETE FROM operator_sessions WHERE token_digest = $1")
                 .bind(&digest)
                 .execute(&self.db.pool)
                 .await?;
             return Err(Error::Unauthenticated);
         }
-        if now - row.last_seen_at >= 60 {
+        if limits.now - row.last_seen_at >= 60 {
             sqlx::query("UPDATE operator_sessions SET last_seen_at = $1 WHERE token_digest = $2")
-                .bind(now)
+                .bind(limits.now)
                 .bind(&digest)
                 .execute(&self.db.pool)
                 .await?;

@@ -105,6 +105,8 @@ impl Drop for TestDb {
 pub struct TestApp {
     pub base_url: String,
     pub backend: Backend,
+    /// The server's clock: `app.clock.advance(...)` moves time for every expiry rule.
+    pub clock: backend::Clock,
     _db: TestDb,
 }
 
@@ -137,7 +139,7 @@ pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail
             .await
             .unwrap();
     });
-    TestApp { base_url: format!("http://{addr}"), backend, _db: db }
+    TestApp { base_url: format!("http://{addr}"), clock: backend.clock.clone(), backend, _db: db }
 }
 
 /// A browser: keeps its cookies.

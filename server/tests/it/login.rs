@@ -169,23 +169,26 @@ async fn unblock_lets_the_operator_back_in(flavor: Flavor) {
 }
 
 async fn idle_and_absolute_timeouts_end_sessions(flavor: Flavor) {
-    let idle = spawn_app_with(
-        flavor,
-        SessionSettings { idle_timeout: Duration::from_secs(2), absolute_timeout: Duration::from_secs(3600), ..SessionSettings::default() },
-    )
-    .await;
+    let minutes = |m: u64| Duration::from_secs(m * 60);
+    let settings = SessionSettings { idle_timeout: minutes(30), absolute_timeout: minutes(120), ..SessionSettings::default() };
+
+    // Idle: each use within the timeout keeps the session; 30 minutes unused end it.
+    let idle = spawn_app_with(flavor, settings.clone()).await;
     let (b, _) = idle.logged_in("gina@example.com", Role::Support).await;
-    assert!(idle.me(&b).await.is_some());
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    for _ in 0..3 {
+        idle.clock.advance(minutes(29));
+        assert!(idle.me(&b).await.is_some(), "a session used within its idle timeout lives on");
+    }
+    idle.clock.advance(minutes(30));
     assert_eq!(idle.me(&b).await, None, "idle session ended");
 
-    let absolute = spawn_app_with(
-        flavor,
-        SessionSettings { idle_timeout: Duration::from_secs(3600), absolute_timeout: Duration::from_secs(2), ..SessionSettings::default() },
-    )
-    .await;
+    // Absolute: however busy, a session ends 2 hours after login.
+    let absolute = spawn_app_with(flavor, settings).await;
     let (b, _) = absolute.logged_in("hal@example.com", Role::Support).await;
-    assert!(absolute.me(&b).await.is_some());
-    tokio::time::sleep(Duration::from_millis(3200)).await;
+    for _ in 0..4 {
+        absolute.clock.advance(minutes(29));
+        assert!(absolute.me(&b).await.is_some(), "a busy session lives until its absolute timeout");
+    }
+    absolute.clock.advance(minutes(5));
     assert_eq!(absolute.me(&b).await, None, "session past its absolute lifetime ended");
 }

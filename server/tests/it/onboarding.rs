@@ -1,7 +1,10 @@
 //! End users' onboarding and password reset, with real emails through a real SMTP server
 //! on loopback; System Configuration's toggle; the outbox that survives SMTP outages.
 
+use std::time::Duration;
+
 use app::error::AppError;
+use backend::mail::backoff_secs;
 use backend::{MailSettings, SessionSettings};
 use serde_json::json;
 use shared::Role;
@@ -89,7 +92,7 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     // An expired link is refused like any other bad link.
     app.call::<()>(&visitor, "public/sign-up", json!({"email": "late@example.com", "password": STRONG})).await.unwrap();
     let late = link_token(&sink.wait_for("late@example.com", "activate").await.data, "activate");
-    sqlx::query("UPDATE end_user_tokens SET expires_at = 0 WHERE used_date IS NULL").execute(&app.backend.db.pool).await.unwrap();
+    app.clock.advance(Duration::from_secs(backend::onboarding::ACTIVATION_TTL_SECS as u64));
     let expired = app.call::<i64>(&visitor, "public/activate", json!({"token": late})).await;
     assert!(matches!(expired, Err(AppError::Invalid { .. })));
     let audit = app.audit_actions().await;
@@ -153,13 +156,16 @@ async fn the_outbox_keeps_mail_until_smtp_answers(flavor: Flavor) {
     let (attempts, next, error): (i64, i64, Option<String>) =
         sqlx::query_as("SELECT attempts, next_attempt_at, last_error FROM mail_outbox").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(attempts, 1);
-    assert!(next > chrono::Utc::now().timestamp() + 20 && error.is_some(), "retried later");
-    assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0, "not due yet");
+    assert!(next >= app.clock.unix_now() + backoff_secs(0) - 1 && error.is_some(), "retried later");
+    app.clock.advance(Duration::from_secs(backoff_secs(0) as u64 - 5));
+    assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0);
+    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM mail_outbox").fetch_one(&app.backend.db.pool).await.unwrap();
+    assert_eq!(attempts, 1, "not due yet: not tried again");
 
     // SMTP back: the same message leaves.
     let sink = SmtpSink::start().await;
     let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&sink.url).unwrap().build();
-    sqlx::query("UPDATE mail_outbox SET next_attempt_at = 0").execute(&app.backend.db.pool).await.unwrap();
+    app.clock.advance(Duration::from_secs(6));
     assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 1);
     sink.wait_for("queued@example.com", "activate").await;
     assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0, "sent once");

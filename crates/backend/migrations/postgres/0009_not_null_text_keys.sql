@@ -1,0 +1,2 @@
+-- Nothing to change here: Postgres primary keys are NOT NULL already. SQLite's 0009 makes
+-- its text primary keys NOT NULL too; this file keeps both folders' numbering the same.

@@ -1,22 +1,32 @@
 #!/usr/bin/env bash
-# Runs every test: unit and integration tests on SQLite and Postgres (cargo test), then
-# Playwright end-to-end tests in Debian's Chromium against a real server.
+# Runs every test: the format and lint gates, unit and integration tests on SQLite and
+# Postgres (cargo test), then Playwright end-to-end tests in Debian's Chromium against a
+# real server. Each phase prints how long it took.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/setup.sh test
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 logs="$(mktemp -d)"
 target_dir="${CARGO_TARGET_DIR:-target}"
+phases=()
+started_at=$SECONDS
+phase() { # phase NAME COMMAND...: runs it, keeps its duration for the closing table
+  local name="$1" start=$SECONDS
+  shift
+  echo "==> $name"
+  "$@"
+  phases+=("$(printf '%-34s %5ss' "$name" $((SECONDS - start)))")
+}
 
-echo "==> Unit and integration tests (SQLite and Postgres)"
-cargo test --locked 2>&1 | tee "$logs/cargo.log"
-# The app's own unit tests (form rules, formatting), with the server's feature set.
-cargo test --locked -p app --no-default-features --features ssr 2>&1 | tee -a "$logs/cargo.log"
+phase "Setup (tools, Chromium, Postgres)" ./scripts/setup.sh test
+phase "Format (cargo fmt --check)" cargo fmt --all -- --check
+# Clippy checks the same crates and feature set as the tests (app with `ssr`).
+phase "Lints (cargo clippy -D warnings)" cargo clippy --locked --all-targets -- -D warnings
+# One build of every native crate, one feature set: unit tests and the integration tests.
+run_cargo_tests() { cargo test --locked 2>&1 | tee "$logs/cargo.log"; }
+phase "Unit and integration tests" run_cargo_tests
+phase "Front end (trunk build)" trunk build
 
-echo "==> Building the front end for the end-to-end tests"
-trunk build
-
-echo "==> End-to-end tests (Playwright, Chromium)"
+echo "==> Starting a server for the end-to-end tests"
 e2e_dir="$(mktemp -d)"
 port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
 export DATABASE_URL="sqlite://$e2e_dir/e2e.db"
@@ -39,13 +49,21 @@ for _ in $(seq 1 50); do
   curl -fsS "$E2E_BASE_URL/healthz" >/dev/null 2>&1 && break
   sleep 0.2
 done
-set +e
-(cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
-e2e_status=${PIPESTATUS[0]}
-set -e
+run_e2e() {
+  set +e
+  (cd end2end && npx playwright test) 2>&1 | tee "$logs/e2e.log"
+  e2e_status=${PIPESTATUS[0]}
+  set -e
+}
+e2e_status=0
+phase "End-to-end tests (Playwright)" run_e2e
 if [ "$e2e_status" -ne 0 ]; then
   echo "---- server log ----"; tail -n 50 "$logs/server.log"
 fi
+
+echo "==> Durations"
+printf '%s\n' "${phases[@]}"
+printf '%-34s %5ss\n' "Total" $((SECONDS - started_at))
 
 # One closing line for every runner together.
 count() { { grep -Eo "$1" "$2" || true; } | awk '{s+=$1} END {print s+0}'; }

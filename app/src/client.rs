@@ -34,10 +34,7 @@ where
         path: &str,
     ) -> impl Future<
         Output = Result<
-            (
-                impl Stream<Item = Result<Bytes, Bytes>> + Send + 'static,
-                impl Sink<Bytes> + Send + 'static,
-            ),
+            (impl Stream<Item = Result<Bytes, Bytes>> + Send + 'static, impl Sink<Bytes> + Send + 'static),
             E,
         >,
     > + Send {

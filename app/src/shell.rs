@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::components::{A, Route, Router, Routes};
-use leptos_router::path;
 use leptos_router::hooks::use_location;
+use leptos_router::path;
 use shared::dto::Me;
 use shared::permissions::Section;
 use shared::{Role, View};
@@ -28,10 +28,10 @@ impl Session {
 
 /// Call after a failed request: an ended session sends the operator back to login.
 pub fn handle_session_end(error: &AppError) {
-    if matches!(error, AppError::Unauthenticated) {
-        if let Some(session) = use_context::<Session>() {
-            session.end();
-        }
+    if matches!(error, AppError::Unauthenticated)
+        && let Some(session) = use_context::<Session>()
+    {
+        session.end();
     }
 }
 
@@ -141,9 +141,8 @@ fn Layout(me: Me) -> impl IntoView {
             .map(|v| view! { <li><A href=v.path()>{v.title()}</A></li> })
             .collect_view()
     };
-    let has_admin_section = View::ALL
-        .iter()
-        .any(|v| v.section() == Section::Administration && v.is_built() && role.may_view(*v));
+    let has_admin_section =
+        View::ALL.iter().any(|v| v.section() == Section::Administration && v.is_built() && role.may_view(*v));
 
     view! {
         <div class="layout">
@@ -211,15 +210,12 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             }
             .into_any(),
             Some(View::DashboardUsers) => {
-                view! { <pages::dashboard_users::DashboardUsersPage role=role me_id=me_id/> }
-                    .into_any()
+                view! { <pages::dashboard_users::DashboardUsersPage role=role me_id=me_id/> }.into_any()
             }
             Some(View::AuditLog) => view! { <pages::audit_log::AuditLogPage/> }.into_any(),
             Some(View::SearchUsers) => view! { <pages::users::list::SearchResultsPage/> }.into_any(),
             Some(View::AllUsers) => view! { <pages::users::list::AllUsersPage/> }.into_any(),
-            Some(View::ProfilesBoard) => {
-                view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any()
-            }
+            Some(View::ProfilesBoard) => view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any(),
             Some(View::CreateUser) => view! { <pages::users::form::CreateUserPage/> }.into_any(),
             Some(View::OnboardingUsers) => view! { <pages::onboarding::OnboardingUsersPage/> }.into_any(),
             Some(View::SystemConfiguration) => {

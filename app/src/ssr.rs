@@ -33,20 +33,19 @@ impl SessionCookie {
             .map(|(_, v)| SessionToken(v.to_string()))
     }
 
-    fn header(self, value: &str, max_age_secs: i64) -> HeaderValue {
+    /// Tokens are base64url, so the header is always valid; an error is a fault of ours.
+    fn header(self, value: &str, max_age_secs: i64) -> Result<HeaderValue, AppError> {
         let secure = if self.secure { "; Secure" } else { "" };
-        let cookie = format!(
-            "{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}",
-            self.name()
-        );
-        HeaderValue::from_str(&cookie).expect("session cookies are ASCII")
+        let cookie =
+            format!("{}={value}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_secs}{secure}", self.name());
+        HeaderValue::from_str(&cookie).map_err(|_| AppError::Internal("session-cookie".into()))
     }
 
-    pub fn set(self, token: &SessionToken, max_age_secs: i64) -> HeaderValue {
+    pub fn set(self, token: &SessionToken, max_age_secs: i64) -> Result<HeaderValue, AppError> {
         self.header(&token.0, max_age_secs)
     }
 
-    pub fn clear(self) -> HeaderValue {
+    pub fn clear(self) -> Result<HeaderValue, AppError> {
         self.header("", 0)
     }
 }
@@ -61,8 +60,7 @@ pub struct RequestContext {
 }
 
 pub fn request_context() -> Result<RequestContext, AppError> {
-    use_context::<RequestContext>()
-        .ok_or_else(|| AppError::Internal("request context missing".to_string()))
+    use_context::<RequestContext>().ok_or_else(|| AppError::Internal("request context missing".to_string()))
 }
 
 impl RequestContext {

@@ -50,12 +50,9 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
         session: state.cookie.read(req.headers()),
         cookie: state.cookie,
     };
-    leptos_axum::handle_server_fns_with_context(
-        move || leptos::prelude::provide_context(context.clone()),
-        req,
-    )
-    .await
-    .into_response()
+    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(context.clone()), req)
+        .await
+        .into_response()
 }
 
 /// The Content-Security-Policy for the app's `index.html`, recomputed when the file changes

@@ -8,8 +8,7 @@ use std::time::Duration;
 use app::ssr::SessionCookie;
 use backend::{Actor, Backend, MailSettings, RequestMeta, SessionSettings};
 use server::cli::{
-    ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, SeedDemoArgs,
-    ServeArgs,
+    ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, SeedDemoArgs, ServeArgs,
 };
 use server::{AppState, http};
 use shared::dto::OperatorForm;
@@ -51,10 +50,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         from: args.mail_from.clone(),
         public_url: public_url.clone(),
     };
-    let backend = Backend::connect(&args.db.database_url, sessions)
-        .await
-        .context("cannot open the database")?
-        .with_mail(mail);
+    let backend =
+        Backend::connect(&args.db.database_url, sessions).await.context("cannot open the database")?.with_mail(mail);
     tokio::spawn(backend.clone().run_mail_worker());
     tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
     if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {
@@ -72,9 +69,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     if !args.dist.join("index.html").exists() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");
     }
-    let listener = tokio::net::TcpListener::bind(&args.addr)
-        .await
-        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let listener =
+        tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;
     println!("Dashboard listening on http://{}", listener.local_addr()?);
     axum::serve(listener, http::router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
@@ -91,12 +87,7 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
     let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
         .await
         .context("cannot open the database")?;
-    let form = OperatorForm {
-        username: args.username,
-        role: Some(args.role),
-        password,
-        saml_key: String::new(),
-    };
+    let form = OperatorForm { username: args.username, role: Some(args.role), password, saml_key: String::new() };
     match backend.create_operator(&Actor::System, &RequestMeta::local(), form).await {
         Ok(op) => {
             println!("Created operator {} (id {}) with role {}.", op.username, op.id, op.role.as_str());

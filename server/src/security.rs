@@ -17,10 +17,7 @@ pub const REQUEST_ID_HEADER: &str = "x-request-id";
 /// in the response.
 pub async fn request_id(mut req: Request, next: Next) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
-    let client_ip = req
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client_ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
     let meta = RequestMeta { request_id: id.clone(), client_ip };
     req.extensions_mut().insert(meta.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
@@ -46,14 +43,14 @@ pub fn check_same_site_call(method: &Method, headers: &HeaderMap) -> Result<(), 
     if method != Method::POST {
         return Err(CrossSiteRefusal::NotPost);
     }
-    if headers.get(APP_REQUEST_HEADER).and_then(|v| v.to_str().ok()) != Some(APP_REQUEST_HEADER_VALUE)
-    {
+    if headers.get(APP_REQUEST_HEADER).and_then(|v| v.to_str().ok()) != Some(APP_REQUEST_HEADER_VALUE) {
         return Err(CrossSiteRefusal::MissingAppHeader);
     }
-    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if site != "same-origin" && site != "none" {
-            return Err(CrossSiteRefusal::CrossSiteFetch);
-        }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok())
+        && site != "same-origin"
+        && site != "none"
+    {
+        return Err(CrossSiteRefusal::CrossSiteFetch);
     }
     if let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) {
         let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or_default();
@@ -69,8 +66,7 @@ pub fn check_same_site_call(method: &Method, headers: &HeaderMap) -> Result<(), 
 pub fn refused_response(refusal: CrossSiteRefusal) -> Response {
     tracing::warn!(?refusal, "refused a server-function call");
     let body = serde_json::json!({ "Forbidden": "Cross-site request refused." }).to_string();
-    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], Body::from(body))
-        .into_response()
+    (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
 }
 
 /// Headers that every response carries.
@@ -109,7 +105,7 @@ pub fn content_security_policy(index_html: &str) -> String {
         let body_and_rest = &after_tag[open_end + 1..];
         let Some(close) = body_and_rest.find("</script>") else { break };
         if !opening.contains(" src=") {
-            let digest = Sha256::digest(body_and_rest[..close].as_bytes());
+            let digest = Sha256::digest(&body_and_rest.as_bytes()[..close]);
             let b64 = base64::engine::general_purpose::STANDARD.encode(digest);
             hashes.push_str(&format!(" 'sha256-{b64}'"));
         }
@@ -145,17 +141,11 @@ mod tests {
         assert_eq!(check_same_site_call(&Method::POST, &ok), Ok(()));
         assert_eq!(check_same_site_call(&Method::GET, &ok), Err(CrossSiteRefusal::NotPost));
         let no_header = headers(&[("host", "127.0.0.1:3000")]);
-        assert_eq!(
-            check_same_site_call(&Method::POST, &no_header),
-            Err(CrossSiteRefusal::MissingAppHeader)
-        );
+        assert_eq!(check_same_site_call(&Method::POST, &no_header), Err(CrossSiteRefusal::MissingAppHeader));
         let cross = headers(&[(APP_REQUEST_HEADER, "1"), ("sec-fetch-site", "cross-site")]);
         assert_eq!(check_same_site_call(&Method::POST, &cross), Err(CrossSiteRefusal::CrossSiteFetch));
-        let foreign = headers(&[
-            (APP_REQUEST_HEADER, "1"),
-            ("host", "127.0.0.1:3000"),
-            ("origin", "https://evil.example"),
-        ]);
+        let foreign =
+            headers(&[(APP_REQUEST_HEADER, "1"), ("host", "127.0.0.1:3000"), ("origin", "https://evil.example")]);
         assert_eq!(check_same_site_call(&Method::POST, &foreign), Err(CrossSiteRefusal::ForeignOrigin));
     }
 
@@ -164,16 +154,16 @@ mod tests {
         use app::ssr::SessionCookie;
         use backend::sessions::SessionToken;
         let token = SessionToken("t0ken".into());
-        let https = SessionCookie { secure: true }.set(&token, 60);
+        let https = SessionCookie { secure: true }.set(&token, 60).unwrap();
         let https = https.to_str().unwrap();
         assert!(https.starts_with("__Host-backoffice_session=t0ken;"), "{https}");
         for flag in ["Path=/", "HttpOnly", "SameSite=Strict", "Secure", "Max-Age=60"] {
             assert!(https.contains(flag), "{https} lacks {flag}");
         }
         assert!(!https.contains("Domain"));
-        let http = SessionCookie { secure: false }.set(&token, 60);
+        let http = SessionCookie { secure: false }.set(&token, 60).unwrap();
         assert!(!http.to_str().unwrap().contains("Secure"));
-        let cleared = SessionCookie { secure: true }.clear();
+        let cleared = SessionCookie { secure: true }.clear().unwrap();
         assert!(cleared.to_str().unwrap().contains("Max-Age=0"));
 
         let mut headers = HeaderMap::new();

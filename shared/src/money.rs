@@ -87,7 +87,7 @@ impl Money {
             text.push('-');
         }
         for (i, c) in units.chars().enumerate() {
-            if i > 0 && (units.len() - i) % 3 == 0 {
+            if i > 0 && (units.len() - i).is_multiple_of(3) {
                 text.push(',');
             }
             text.push(c);

@@ -18,14 +18,8 @@ pub enum Scope {
 }
 
 impl Scope {
-    pub const ALL: [Scope; 6] = [
-        Scope::ReadOnly,
-        Scope::ReadAll,
-        Scope::ReadWrite,
-        Scope::Legal,
-        Scope::SupportUserManagement,
-        Scope::Admin,
-    ];
+    pub const ALL: [Scope; 6] =
+        [Scope::ReadOnly, Scope::ReadAll, Scope::ReadWrite, Scope::Legal, Scope::SupportUserManagement, Scope::Admin];
 
     /// The name used by Treezor's API and in OAuth2 `scope` strings.
     pub fn as_str(self) -> &'static str {
@@ -55,13 +49,8 @@ pub enum Role {
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
-        Role::SupportReadOnly,
-        Role::Support,
-        Role::SupportLegal,
-        Role::Manager,
-        Role::Administrator,
-    ];
+    pub const ALL: [Role; 5] =
+        [Role::SupportReadOnly, Role::Support, Role::SupportLegal, Role::Manager, Role::Administrator];
 
     /// The scopes this role grants (seed: Dashboard Users, "About Dashboard User Roles").
     pub fn scopes(self) -> &'static [Scope] {
@@ -71,9 +60,7 @@ impl Role {
             Role::Support => &[ReadOnly, ReadAll, ReadWrite],
             Role::SupportLegal => &[ReadOnly, ReadAll, ReadWrite, Legal],
             Role::Manager => &[ReadOnly, ReadAll, ReadWrite, Legal, SupportUserManagement],
-            Role::Administrator => {
-                &[ReadOnly, ReadAll, ReadWrite, Legal, SupportUserManagement, Admin]
-            }
+            Role::Administrator => &[ReadOnly, ReadAll, ReadWrite, Legal, SupportUserManagement, Admin],
         }
     }
 
@@ -125,28 +112,18 @@ impl Role {
     /// The action it takes to create, edit or delete an operator with this role, or to
     /// grant it.
     pub fn action_to_manage(self) -> Action {
-        if self == Role::Administrator {
-            Action::ManageAdministrators
-        } else {
-            Action::ManageDashboardUsers
-        }
+        if self == Role::Administrator { Action::ManageAdministrators } else { Action::ManageDashboardUsers }
     }
 
     /// The least role whose scopes include all of `scopes` (the API names scopes, the
     /// dashboard roles).
     pub fn least_with_scopes(scopes: &[Scope]) -> Role {
-        Role::ALL
-            .into_iter()
-            .find(|role| scopes.iter().all(|s| role.has_scope(*s)))
-            .unwrap_or(Role::Administrator)
+        Role::ALL.into_iter().find(|role| scopes.iter().all(|s| role.has_scope(*s))).unwrap_or(Role::Administrator)
     }
 
     /// The roles this role may grant, for the role picker.
     pub fn grantable_roles(self) -> Vec<Role> {
-        Role::ALL
-            .into_iter()
-            .filter(|target| self.may_manage_operator_with_role(*target))
-            .collect()
+        Role::ALL.into_iter().filter(|target| self.may_manage_operator_with_role(*target)).collect()
     }
 }
 
@@ -203,12 +180,18 @@ impl View {
     pub fn required_scope(self) -> Scope {
         use View::*;
         match self {
-            SearchUsers | ProfilesBoard | AllUsers | AllCards | AllCardTransactions
-            | OnboardingUsers => Scope::ReadOnly,
+            SearchUsers | ProfilesBoard | AllUsers | AllCards | AllCardTransactions | OnboardingUsers => {
+                Scope::ReadOnly
+            }
             UserDocsPendingPreReview | CreateUser => Scope::Legal,
             DashboardUsers | AuditLog => Scope::SupportUserManagement,
-            BulkCards | PredefRestrictionGroups | TemplatingManagement | SystemConfiguration
-            | Webhooks | Cryptography | ApiClients => Scope::Admin,
+            BulkCards
+            | PredefRestrictionGroups
+            | TemplatingManagement
+            | SystemConfiguration
+            | Webhooks
+            | Cryptography
+            | ApiClients => Scope::Admin,
         }
     }
 
@@ -270,7 +253,13 @@ impl View {
         use View::*;
         matches!(
             self,
-            SearchUsers | ProfilesBoard | AllUsers | OnboardingUsers | CreateUser | DashboardUsers | AuditLog
+            SearchUsers
+                | ProfilesBoard
+                | AllUsers
+                | OnboardingUsers
+                | CreateUser
+                | DashboardUsers
+                | AuditLog
                 | SystemConfiguration
         )
     }
@@ -371,21 +360,42 @@ impl Action {
     pub fn required_scope(self) -> Scope {
         use Action::*;
         match self {
-            ReadUsers | OrganizeProfileElements | ViewWalletDetails | DownloadOperations
-            | GenerateStatement => Scope::ReadOnly,
-            EditUserInformation | ManageTaxResidences | DeactivateUser | SendForgotPassword
-            | SecureScaDevice | AddWallet | EditWallet | DeactivateWallet
-            | GenerateAccountDetails | MakePayout | CreateWalletToWalletTransfer
-            | ActivateCard | BlockCard | UpdateCardSettings | CreateBeneficiary
-            | EditBeneficiary => Scope::ReadWrite,
-            AddKycDocument | ReviewKycDocument | DeleteKycDocument | SubmitKycReview
-            | ViewProcessedKycDocuments | DownloadProcessedKycDocuments | UnlockScaDevice
-            | ResetScaPin | DeleteScaDevice | AddChildUser | CreateUser => Scope::Legal,
-            ManageDashboardUsers | UnblockDashboardUser | ViewAuditLog => {
-                Scope::SupportUserManagement
+            ReadUsers | OrganizeProfileElements | ViewWalletDetails | DownloadOperations | GenerateStatement => {
+                Scope::ReadOnly
             }
-            ManageAdministrators | FreezeUser | DeleteProcessedKycDocuments
-            | ManageApiClients | ManageSystemConfiguration => Scope::Admin,
+            EditUserInformation
+            | ManageTaxResidences
+            | DeactivateUser
+            | SendForgotPassword
+            | SecureScaDevice
+            | AddWallet
+            | EditWallet
+            | DeactivateWallet
+            | GenerateAccountDetails
+            | MakePayout
+            | CreateWalletToWalletTransfer
+            | ActivateCard
+            | BlockCard
+            | UpdateCardSettings
+            | CreateBeneficiary
+            | EditBeneficiary => Scope::ReadWrite,
+            AddKycDocument
+            | ReviewKycDocument
+            | DeleteKycDocument
+            | SubmitKycReview
+            | ViewProcessedKycDocuments
+            | DownloadProcessedKycDocuments
+            | UnlockScaDevice
+            | ResetScaPin
+            | DeleteScaDevice
+            | AddChildUser
+            | CreateUser => Scope::Legal,
+            ManageDashboardUsers | UnblockDashboardUser | ViewAuditLog => Scope::SupportUserManagement,
+            ManageAdministrators
+            | FreezeUser
+            | DeleteProcessedKycDocuments
+            | ManageApiClients
+            | ManageSystemConfiguration => Scope::Admin,
         }
     }
 }
@@ -402,10 +412,7 @@ mod tests {
     fn each_role_grants_exactly_the_seeded_scopes() {
         assert_eq!(scope_names(Role::SupportReadOnly), ["read_only", "read_all"]);
         assert_eq!(scope_names(Role::Support), ["read_only", "read_all", "read_write"]);
-        assert_eq!(
-            scope_names(Role::SupportLegal),
-            ["read_only", "read_all", "read_write", "legal"]
-        );
+        assert_eq!(scope_names(Role::SupportLegal), ["read_only", "read_all", "read_write", "legal"]);
         assert_eq!(
             scope_names(Role::Manager),
             ["read_only", "read_all", "read_write", "legal", "support_user_management"]
@@ -418,9 +425,7 @@ mod tests {
 
     #[test]
     fn views_follow_the_scope_table() {
-        let allowed = |role: Role| -> Vec<View> {
-            View::ALL.into_iter().filter(|v| role.may_view(*v)).collect()
-        };
+        let allowed = |role: Role| -> Vec<View> { View::ALL.into_iter().filter(|v| role.may_view(*v)).collect() };
         assert!(allowed(Role::SupportReadOnly).contains(&View::AllUsers));
         assert!(!allowed(Role::SupportReadOnly).contains(&View::CreateUser));
         assert!(!Role::Support.may_view(View::CreateUser));

@@ -20,7 +20,10 @@ pub fn check_tax_residence(
     }
     let tin = tax_payer_id.trim();
     if tin.chars().count() > TAX_PAYER_ID_MAX || tin.chars().any(char::is_control) {
-        return Err(FieldError::new("taxPayerId", format!("taxPayerId must be at most {TAX_PAYER_ID_MAX} characters.")));
+        return Err(FieldError::new(
+            "taxPayerId",
+            format!("taxPayerId must be at most {TAX_PAYER_ID_MAX} characters."),
+        ));
     }
     if tin.is_empty() && country == "US" {
         return Err(FieldError::new("taxPayerId", "taxPayerId is mandatory for a US tax residence."));

@@ -127,7 +127,12 @@ pub const FIELDS: &[Field] = &[
     f("placeOfBirth", "Place of birth", Group::Identity, Kind::Text(ADDRESS_MAX)),
     f("birthCountry", "Birth country", Group::Identity, Kind::Country),
     f("occupation", "Occupation", Group::Identity, Kind::Text(TEXT_MAX)),
-    f("incomeRange", "Income range", Group::Identity, Kind::Choice(&["0-18", "19-23", "24-27", "28-35", "36-56", "57-*"])),
+    f(
+        "incomeRange",
+        "Income range",
+        Group::Identity,
+        Kind::Choice(&["0-18", "19-23", "24-27", "28-35", "36-56", "57-*"]),
+    ),
     f("legalName", "Legal name", Group::LegalEntity, Kind::Text(100)),
     f("legalRegistrationNumber", "Legal registration number", Group::LegalEntity, Kind::Text(TEXT_MAX)),
     f("legalTvaNumber", "VAT number", Group::LegalEntity, Kind::Text(TEXT_MAX)),
@@ -135,23 +140,51 @@ pub const FIELDS: &[Field] = &[
     f("legalForm", "Legal form", Group::LegalEntity, Kind::Text(TEXT_MAX)),
     f("legalShareCapital", "Legal share capital", Group::LegalEntity, Kind::Count),
     f("legalSector", "Legal sector", Group::LegalEntity, Kind::Text(TEXT_MAX)),
-    f("legalAnnualTurnOver", "Legal annual turnover", Group::LegalEntity, Kind::Choice(&["0-39", "40-99", "100-249", "250-999", "1000-2999", "3000-9999", "10000-99999", "100000-*"]),
+    f(
+        "legalAnnualTurnOver",
+        "Legal annual turnover",
+        Group::LegalEntity,
+        Kind::Choice(&["0-39", "40-99", "100-249", "250-999", "1000-2999", "3000-9999", "10000-99999", "100000-*"]),
     ),
-    f("legalNetIncomeRange", "Legal net income range", Group::LegalEntity, Kind::Choice(&["0-4", "5-9", "10-49", "50-149", "150-499", "500-*"])),
-    f("legalNumberOfEmployeeRange", "Legal number of employee range", Group::LegalEntity, Kind::Choice(&["0", "1-9", "10-99", "100-249", "250-*"])),
+    f(
+        "legalNetIncomeRange",
+        "Legal net income range",
+        Group::LegalEntity,
+        Kind::Choice(&["0-4", "5-9", "10-49", "50-149", "150-499", "500-*"]),
+    ),
+    f(
+        "legalNumberOfEmployeeRange",
+        "Legal number of employee range",
+        Group::LegalEntity,
+        Kind::Choice(&["0", "1-9", "10-99", "100-249", "250-*"]),
+    ),
     f("effectiveBeneficiary", "Effective beneficiary", Group::LegalEntity, Kind::Count),
     f("language", "Language", Group::Contact, Kind::Language),
     f("taxNumber", "Tax number", Group::Other, Kind::Text(TEXT_MAX)),
     f("taxResidence", "Tax residence", Group::Other, Kind::Country),
     f("position", "Position", Group::Other, Kind::Text(TEXT_MAX)),
-    f("personalAssets", "Personal assets", Group::Identity, Kind::Choice(&["0-2", "3-22", "23-128", "129-319", "320-464", "465-"])),
+    f(
+        "personalAssets",
+        "Personal assets",
+        Group::Identity,
+        Kind::Choice(&["0-2", "3-22", "23-128", "129-319", "320-464", "465-"]),
+    ),
     neutral("activityOutsideEu", "Activity outside the EU", Group::Other, BOOL),
     neutral("economicSanctions", "Economic sanctions", Group::Other, BOOL),
     neutral("residentCountriesSanctions", "Resident countries sanctions", Group::Other, BOOL),
     neutral("involvedSanctions", "Involved sanctions", Group::Other, BOOL),
-    neutral("entitySanctionsQuestionnaire", "Entity sanctions questionnaire", Group::Other, Kind::IntChoice(&[0, 1, 2, 3, 4])),
+    neutral(
+        "entitySanctionsQuestionnaire",
+        "Entity sanctions questionnaire",
+        Group::Other,
+        Kind::IntChoice(&[0, 1, 2, 3, 4]),
+    ),
     neutral("timezone", "Time zone", Group::Contact, Kind::Timezone),
-    f("occupationType", "Occupation type", Group::Identity, Kind::Choice(&[
+    f(
+        "occupationType",
+        "Occupation type",
+        Group::Identity,
+        Kind::Choice(&[
             "self_employed",
             "public_sector_employees",
             "private_sector_employees",
@@ -159,25 +192,36 @@ pub const FIELDS: &[Field] = &[
             "without_any_professional_activity",
         ]),
     ),
-    f("sourceOfFunds", "Source of funds", Group::Other, Kind::Choice(&[
-            "donation", "inheritance", "loan", "lottery", "pension", "proceeds_from_investment",
-            "proceeds_from_sale", "salary", "savings",
+    f(
+        "sourceOfFunds",
+        "Source of funds",
+        Group::Other,
+        Kind::Choice(&[
+            "donation",
+            "inheritance",
+            "loan",
+            "lottery",
+            "pension",
+            "proceeds_from_investment",
+            "proceeds_from_sale",
+            "salary",
+            "savings",
         ]),
     ),
     f("legalSectorType", "Legal sector type", Group::LegalEntity, Kind::Choice(&["NAF", "NACE"])),
     f("isOnStockExchange", "Listed on a stock exchange", Group::LegalEntity, BOOL),
-    f("occupationCategory", "Occupation category", Group::Other, Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15])),
+    f(
+        "occupationCategory",
+        "Occupation category",
+        Group::Other,
+        Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15]),
+    ),
     f("personalAssetsRange", "Personal assets range", Group::Other, Kind::IntChoice(&[0, 1, 2, 3, 4, 5, 6, 7])),
     f("monthlyIncomeRange", "Monthly income range", Group::Other, Kind::IntChoice(&[1, 2, 3, 4, 5, 6, 7])),
 ];
 
 /// The secondary address: for autoentrepreneurs, all of it or none of it before a KYC review.
-pub const SECONDARY_ADDRESS: &[&str] = &[
-    "secondaryAddress1",
-    "secondaryPostcode",
-    "secondaryCity",
-    "secondaryCountry",
-];
+pub const SECONDARY_ADDRESS: &[&str] = &["secondaryAddress1", "secondaryPostcode", "secondaryCity", "secondaryCountry"];
 
 pub fn field(name: &str) -> Option<&'static Field> {
     FIELDS.iter().find(|f| f.name == name)
@@ -212,7 +256,8 @@ pub fn user_type_errors(input: &Map<String, Value>, user_type: UserType) -> Vec<
 /// The legal representative's fields of a legal entity.
 const REPRESENTATIVE: &[&str] = &["title", "firstname", "lastname", "birthday", "nationality"];
 /// What an autoentrepreneur (a person) may say of its business.
-const AUTOENTREPRENEUR: &[&str] = &["legalName", "legalForm", "legalRegistrationNumber", "legalRegistrationDate", "legalTvaNumber"];
+const AUTOENTREPRENEUR: &[&str] =
+    &["legalName", "legalForm", "legalRegistrationNumber", "legalRegistrationDate", "legalTvaNumber"];
 
 fn names_in(group: Group) -> Vec<&'static str> {
     FIELDS.iter().filter(|f| f.group == group).map(|f| f.name).collect()
@@ -323,9 +368,7 @@ impl Field {
             Kind::Choice(allowed) => format!("{name} must be one of {}.", allowed.join(", ")),
             Kind::IntChoice(allowed) => format!("{name} must be one of {allowed:?}."),
             Kind::Count => format!("{name} must be a non-negative integer."),
-            Kind::Tag => format!(
-                "{name} must be at most 250 letters, digits, spaces or / ! - _ . * ' ( )."
-            ),
+            Kind::Tag => format!("{name} must be at most 250 letters, digits, spaces or / ! - _ . * ' ( )."),
         }
     }
 }
@@ -355,9 +398,7 @@ pub fn is_valid_date(s: &str) -> bool {
 /// E.164: a `+`, then 8 to 15 digits, the first not 0.
 pub fn is_e164(s: &str) -> bool {
     let Some(digits) = s.strip_prefix('+') else { return false };
-    (8..=15).contains(&digits.len())
-        && digits.bytes().all(|c| c.is_ascii_digit())
-        && !digits.starts_with('0')
+    (8..=15).contains(&digits.len()) && digits.bytes().all(|c| c.is_ascii_digit()) && !digits.starts_with('0')
 }
 
 /// Whether the input is a creation or an update.
@@ -376,9 +417,9 @@ pub fn user_input_errors(input: &Map<String, Value>, mode: Mode) -> Vec<FieldErr
     for (name, value) in input {
         match field(name) {
             None => errors.push(FieldError::new(name, format!("{name} is not a field of a user."))),
-            Some(f) if mode == Mode::Update && f.settable == Settable::AtCreation => errors.push(
-                FieldError::new(name, format!("{name} cannot be changed after creation.")),
-            ),
+            Some(f) if mode == Mode::Update && f.settable == Settable::AtCreation => {
+                errors.push(FieldError::new(name, format!("{name} cannot be changed after creation.")))
+            }
             Some(f) => {
                 if let Err(e) = f.check(value) {
                     errors.push(e);
@@ -456,7 +497,8 @@ mod tests {
             }
             kyc_review_errors(&user).into_iter().map(|e| e.field).collect()
         };
-        let partial = json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue", "secondaryCity": "Paris"});
+        let partial =
+            json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue", "secondaryCity": "Paris"});
         assert_eq!(fields(partial.clone()), ["secondaryPostcode", "secondaryCountry"]);
         assert!(fields(json!({"userTypeId": 1, "legalForm": "1000"})).is_empty(), "none of it is fine");
         let whole = json!({"userTypeId": 1, "legalForm": "1000", "secondaryAddress1": "1 rue",
@@ -519,7 +561,8 @@ mod tests {
     #[test]
     fn creation_rules() {
         assert_eq!(errors(json!({}), Mode::Create), ["email", "specifiedUSPerson", "userTypeId"]);
-        let orphan = json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "a@example.com", "parentType": "employee"});
+        let orphan =
+            json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "a@example.com", "parentType": "employee"});
         assert_eq!(errors(orphan, Mode::Create), ["parentType"]);
         // Updates need nothing, but may not touch what is fixed at creation.
         assert!(errors(json!({"firstname": "Ada"}), Mode::Update).is_empty());
@@ -555,7 +598,8 @@ mod tests {
 
     #[test]
     fn position_is_for_ngos_only() {
-        let mut input = json!({"userTypeId": 3, "specifiedUSPerson": 0, "email": "a@example.com", "position": "Treasurer"});
+        let mut input =
+            json!({"userTypeId": 3, "specifiedUSPerson": 0, "email": "a@example.com", "position": "Treasurer"});
         assert!(errors(input.clone(), Mode::Create).is_empty());
         input["userTypeId"] = json!(2);
         assert_eq!(errors(input, Mode::Create), ["position"]);

@@ -14,8 +14,7 @@ pub enum UserType {
 }
 
 impl UserType {
-    pub const ALL: [UserType; 4] =
-        [UserType::Physical, UserType::Business, UserType::Ngo, UserType::Governmental];
+    pub const ALL: [UserType; 4] = [UserType::Physical, UserType::Business, UserType::Ngo, UserType::Governmental];
 
     pub const fn code(self) -> i64 {
         match self {

@@ -31,10 +31,8 @@ pub const SAML_KEY_MAX_LEN: usize = 200;
 /// spaces): the real proof of an address is a message that reaches it.
 pub fn is_valid_email(s: &str) -> bool {
     let Some((local, domain)) = s.split_once('@') else { return false };
-    let ok_chars = |part: &str| {
-        !part.is_empty()
-            && part.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@')
-    };
+    let ok_chars =
+        |part: &str| !part.is_empty() && part.chars().all(|c| !c.is_whitespace() && !c.is_control() && c != '@');
     ok_chars(local)
         && ok_chars(domain)
         && local.len() <= 64
@@ -56,10 +54,7 @@ impl Username {
             return Err(FieldError::new("username", "Username is required."));
         }
         if normalized.chars().count() > EMAIL_MAX_LEN {
-            return Err(FieldError::new(
-                "username",
-                format!("Username must be at most {EMAIL_MAX_LEN} characters."),
-            ));
+            return Err(FieldError::new("username", format!("Username must be at most {EMAIL_MAX_LEN} characters.")));
         }
         if !is_valid_email(&normalized) {
             return Err(FieldError::new("username", "Username must be a valid email address."));
@@ -83,16 +78,10 @@ impl fmt::Display for Username {
 pub fn check_password_strength(password: &str, username: &str) -> Result<(), FieldError> {
     let len = password.chars().count();
     if len < PASSWORD_MIN_LEN {
-        return Err(FieldError::new(
-            "password",
-            format!("Password must be at least {PASSWORD_MIN_LEN} characters."),
-        ));
+        return Err(FieldError::new("password", format!("Password must be at least {PASSWORD_MIN_LEN} characters.")));
     }
     if len > PASSWORD_MAX_LEN {
-        return Err(FieldError::new(
-            "password",
-            format!("Password must be at most {PASSWORD_MAX_LEN} characters."),
-        ));
+        return Err(FieldError::new("password", format!("Password must be at most {PASSWORD_MAX_LEN} characters.")));
     }
     let mut chars = password.chars();
     let first = chars.next();
@@ -108,10 +97,7 @@ pub fn check_password_strength(password: &str, username: &str) -> Result<(), Fie
 
 pub fn check_saml_key(saml_key: &str) -> Result<(), FieldError> {
     if saml_key.chars().count() > SAML_KEY_MAX_LEN {
-        return Err(FieldError::new(
-            "samlKey",
-            format!("SAML Key must be at most {SAML_KEY_MAX_LEN} characters."),
-        ));
+        return Err(FieldError::new("samlKey", format!("SAML Key must be at most {SAML_KEY_MAX_LEN} characters.")));
     }
     if saml_key.chars().any(char::is_control) {
         return Err(FieldError::new("samlKey", "SAML Key must not contain control characters."));
@@ -145,14 +131,13 @@ pub fn operator_form_errors(form: &crate::dto::OperatorForm, creating: bool) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dto::OperatorForm;
     use crate::Role;
+    use crate::dto::OperatorForm;
 
     #[test]
     fn operator_forms_report_every_field() {
         let empty = OperatorForm::default();
-        let fields: Vec<String> =
-            operator_form_errors(&empty, true).into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> = operator_form_errors(&empty, true).into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["username", "role", "password"]);
         let update = OperatorForm {
             username: "ada@example.com".into(),
@@ -167,8 +152,17 @@ mod tests {
     #[test]
     fn usernames_are_emails_compared_case_insensitively() {
         assert_eq!(Username::parse("  Ada@Example.COM ").unwrap().as_str(), "ada@example.com");
-        for bad in ["", "ada", "ada@", "@example.com", "ada@example", "a da@example.com",
-                    "ada@@example.com", "ada@example..com", "ada@.example.com"] {
+        for bad in [
+            "",
+            "ada",
+            "ada@",
+            "@example.com",
+            "ada@example",
+            "a da@example.com",
+            "ada@@example.com",
+            "ada@example..com",
+            "ada@.example.com",
+        ] {
             let err = Username::parse(bad).unwrap_err();
             assert_eq!(err.field, "username", "{bad:?} should be refused");
         }

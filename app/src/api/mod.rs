@@ -16,9 +16,7 @@ use crate::ssr::{request_context, with_actor};
 pub async fn current_operator() -> Result<Option<Me>, AppError> {
     let ctx = request_context()?;
     match ctx.actor().await {
-        Ok(backend::Actor::Operator(op)) => {
-            Ok(Some(Me { id: op.id, username: op.username, role: op.role }))
-        }
+        Ok(backend::Actor::Operator(op)) => Ok(Some(Me { id: op.id, username: op.username, role: op.role })),
         Ok(_) | Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
@@ -27,10 +25,9 @@ pub async fn current_operator() -> Result<Option<Me>, AppError> {
 #[server(endpoint = "session/login", input = Json, client = AppClient)]
 pub async fn login(username: String, password: String) -> Result<Me, AppError> {
     let ctx = request_context()?;
-    let (me, token) =
-        ctx.backend.login(&username, password, &ctx.meta).await.map_err(|e| ctx.error(e))?;
+    let (me, token) = ctx.backend.login(&username, password, &ctx.meta).await.map_err(|e| ctx.error(e))?;
     let max_age = ctx.backend.sessions.absolute_timeout.as_secs() as i64;
-    ctx.set_cookie(ctx.cookie.set(&token, max_age));
+    ctx.set_cookie(ctx.cookie.set(&token, max_age)?);
     Ok(me)
 }
 
@@ -40,7 +37,7 @@ pub async fn logout() -> Result<(), AppError> {
     if let Some(token) = &ctx.session {
         ctx.backend.logout(token, &ctx.meta).await.map_err(|e| ctx.error(e))?;
     }
-    ctx.set_cookie(ctx.cookie.clear());
+    ctx.set_cookie(ctx.cookie.clear()?);
     Ok(())
 }
 
@@ -51,38 +48,27 @@ pub async fn list_operators() -> Result<Vec<OperatorSummary>, AppError> {
 
 #[server(endpoint = "operators/create", input = Json, client = AppClient)]
 pub async fn create_operator(form: OperatorForm) -> Result<OperatorSummary, AppError> {
-    with_actor(|ctx, actor| async move {
-        ctx.backend.create_operator(&actor, &ctx.meta, form).await
-    })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.create_operator(&actor, &ctx.meta, form).await }).await
 }
 
 #[server(endpoint = "operators/update", input = Json, client = AppClient)]
 pub async fn update_operator(id: i64, form: OperatorForm) -> Result<OperatorSummary, AppError> {
-    with_actor(|ctx, actor| async move {
-        ctx.backend.update_operator(&actor, &ctx.meta, id, form).await
-    })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.update_operator(&actor, &ctx.meta, id, form).await }).await
 }
 
 #[server(endpoint = "operators/delete", input = Json, client = AppClient)]
 pub async fn delete_operator(id: i64) -> Result<(), AppError> {
-    with_actor(|ctx, actor| async move { ctx.backend.delete_operator(&actor, &ctx.meta, id).await })
-        .await
+    with_actor(|ctx, actor| async move { ctx.backend.delete_operator(&actor, &ctx.meta, id).await }).await
 }
 
 #[server(endpoint = "operators/unblock", input = Json, client = AppClient)]
 pub async fn unblock_operator(id: i64) -> Result<OperatorSummary, AppError> {
-    with_actor(|ctx, actor| async move {
-        ctx.backend.unblock_operator(&actor, &ctx.meta, id).await
-    })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.unblock_operator(&actor, &ctx.meta, id).await }).await
 }
 
 #[server(endpoint = "audit/list", input = Json, client = AppClient)]
 pub async fn list_audit(page: i64, page_size: i64) -> Result<Page<AuditEntry>, AppError> {
-    with_actor(|ctx, actor| async move { ctx.backend.list_audit(&actor, page, page_size).await })
-        .await
+    with_actor(|ctx, actor| async move { ctx.backend.list_audit(&actor, page, page_size).await }).await
 }
 
 mod users;

@@ -59,15 +59,12 @@ pub async fn deactivate_user(id: i64) -> Result<EndUser, AppError> {
 /// The KYC tab's "Request review": the Kycreview rule (operators need `legal`).
 #[server(endpoint = "users/kyc-review", input = Json, client = AppClient)]
 pub async fn request_kyc_review(id: i64) -> Result<EndUser, AppError> {
-    with_actor(|ctx, actor| async move { ctx.backend.request_kyc_review(&actor, &ctx.meta, id).await })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.request_kyc_review(&actor, &ctx.meta, id).await }).await
 }
 
 /// The tax residences popup's "Save Changes".
 #[server(endpoint = "users/tax-residences", input = Json, client = AppClient)]
 pub async fn save_tax_residences(user_id: i64, kept: Vec<TaxResidenceDraft>) -> Result<Vec<TaxResidence>, AppError> {
-    with_actor(|ctx, actor| async move {
-        ctx.backend.replace_tax_residences(&actor, &ctx.meta, user_id, kept).await
-    })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.replace_tax_residences(&actor, &ctx.meta, user_id, kept).await })
+        .await
 }

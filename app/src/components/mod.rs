@@ -72,11 +72,7 @@ pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl Into
 /// A modal dialog. Escape or the close button calls `on_close`; on opening, focus moves to
 /// its first field so that it can be used from the keyboard alone.
 #[component]
-pub fn Modal(
-    title: String,
-    #[prop(into)] on_close: Callback<()>,
-    children: Children,
-) -> impl IntoView {
+pub fn Modal(title: String, #[prop(into)] on_close: Callback<()>, children: Children) -> impl IntoView {
     let title_id = "modal-title";
     let dialog_ref = NodeRef::<leptos::html::Div>::new();
     let escape = window_event_listener(leptos::ev::keydown, move |ev| {
@@ -199,11 +195,7 @@ pub fn last_page(total: i64, page_size: i64) -> i64 {
 
 /// Formats an RFC 3339 UTC timestamp as `YYYY-MM-DD HH:MM UTC`.
 pub fn short_time(rfc3339: &str) -> String {
-    if rfc3339.len() >= 16 {
-        format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16])
-    } else {
-        rfc3339.to_string()
-    }
+    if rfc3339.len() >= 16 { format!("{} {} UTC", &rfc3339[..10], &rfc3339[11..16]) } else { rfc3339.to_string() }
 }
 
 #[cfg(test)]

@@ -14,39 +14,35 @@ pub fn AuditLogPage() -> impl IntoView {
     let body = move || {
         entries.get().map(|result| match result {
             Err(e) => error_view(e),
-            Ok(p) if p.items.is_empty() => {
-                view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any()
-            }
-            Ok(p) => {
-                view! {
-                    <table class="data-table" aria-label="Audit log">
-                        <thead>
+            Ok(p) if p.items.is_empty() => view! { <p class="empty">"Nothing has been recorded yet."</p> }.into_any(),
+            Ok(p) => view! {
+                <table class="data-table" aria-label="Audit log">
+                    <thead>
+                        <tr>
+                            <th scope="col">"Time"</th>
+                            <th scope="col">"Actor"</th>
+                            <th scope="col">"Action"</th>
+                            <th scope="col">"Target"</th>
+                            <th scope="col">"Client IP"</th>
+                            <th scope="col">"Request"</th>
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {p.items.into_iter().map(|e| view! {
                             <tr>
-                                <th scope="col">"Time"</th>
-                                <th scope="col">"Actor"</th>
-                                <th scope="col">"Action"</th>
-                                <th scope="col">"Target"</th>
-                                <th scope="col">"Client IP"</th>
-                                <th scope="col">"Request"</th>
+                                <td>{short_time(&e.occurred_at)}</td>
+                                <td>{e.actor}</td>
+                                <td><code>{e.action}</code></td>
+                                <td>{e.target}</td>
+                                <td>{e.client_ip.unwrap_or_default()}</td>
+                                <td class="muted mono">{e.request_id}</td>
                             </tr>
-                        </thead>
-                        <tbody>
-                            {p.items.into_iter().map(|e| view! {
-                                <tr>
-                                    <td>{short_time(&e.occurred_at)}</td>
-                                    <td>{e.actor}</td>
-                                    <td><code>{e.action}</code></td>
-                                    <td>{e.target}</td>
-                                    <td>{e.client_ip.unwrap_or_default()}</td>
-                                    <td class="muted mono">{e.request_id}</td>
-                                </tr>
-                            }).collect_view()}
-                        </tbody>
-                    </table>
-                    <Pager page=p.page page_size=p.page_size total=p.total noun="entries" on_page=move |n| page.set(n)/>
-                }
-                .into_any()
+                        }).collect_view()}
+                    </tbody>
+                </table>
+                <Pager page=p.page page_size=p.page_size total=p.total noun="entries" on_page=move |n| page.set(n)/>
             }
+            .into_any(),
         })
     };
     view! {

@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::Role;
 use shared::dto::{OperatorForm, OperatorSummary};
 use shared::validation::operator_form_errors;
-use shared::Role;
 
 use crate::api;
 use crate::components::{ConfirmDialog, Loading, Modal, error_view, short_time, use_notices};
@@ -156,12 +156,9 @@ fn OperatorDialog(
     let creating = existing.is_none();
     let id = existing.as_ref().map(|o| o.id);
     let username = RwSignal::new(existing.as_ref().map(|o| o.username.clone()).unwrap_or_default());
-    let role_choice = RwSignal::new(
-        existing.as_ref().map(|o| o.role.as_str().to_string()).unwrap_or_default(),
-    );
+    let role_choice = RwSignal::new(existing.as_ref().map(|o| o.role.as_str().to_string()).unwrap_or_default());
     let password = RwSignal::new(String::new());
-    let saml_key =
-        RwSignal::new(existing.as_ref().and_then(|o| o.saml_key.clone()).unwrap_or_default());
+    let saml_key = RwSignal::new(existing.as_ref().and_then(|o| o.saml_key.clone()).unwrap_or_default());
     let errors = RwSignal::new(Vec::<(String, String)>::new());
     let general_error = RwSignal::new(None::<String>);
     let pending = RwSignal::new(false);
@@ -186,10 +183,8 @@ fn OperatorDialog(
             password: password.get_untracked(),
             saml_key: saml_key.get_untracked(),
         };
-        let found: Vec<(String, String)> = operator_form_errors(&form, creating)
-            .into_iter()
-            .map(|e| (e.field, e.message))
-            .collect();
+        let found: Vec<(String, String)> =
+            operator_form_errors(&form, creating).into_iter().map(|e| (e.field, e.message)).collect();
         errors.set(found.clone());
         general_error.set(None);
         if !found.is_empty() {
@@ -264,16 +259,11 @@ fn OperatorDialog(
 }
 
 #[component]
-fn DeleteDialog(
-    operator: OperatorSummary,
-    on_close: Callback<()>,
-    on_deleted: Callback<()>,
-) -> impl IntoView {
+fn DeleteDialog(operator: OperatorSummary, on_close: Callback<()>, on_deleted: Callback<()>) -> impl IntoView {
     let id = operator.id;
     let name = StoredValue::new(operator.username.clone());
-    let run = move || async move {
-        api::delete_operator(id).await.map(|()| format!("{} was deleted.", name.get_value()))
-    };
+    let run =
+        move || async move { api::delete_operator(id).await.map(|()| format!("{} was deleted.", name.get_value())) };
     view! {
         <ConfirmDialog title="Delete user" confirm_label="Delete permanently" danger=true run=run
             on_close=on_close on_done=on_deleted>

@@ -24,7 +24,8 @@ pub fn SystemConfigurationPage() -> impl IntoView {
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         pending.set(true);
-        let settings = SystemSettings { send_forgot_password: forgot.get_untracked(), sca_devices_section: sca.get_untracked() };
+        let settings =
+            SystemSettings { send_forgot_password: forgot.get_untracked(), sca_devices_section: sca.get_untracked() };
         spawn_local(async move {
             let result = api::update_system_settings(settings).await;
             pending.set(false);

@@ -2,14 +2,14 @@
 //! database itself refuses UPDATE and DELETE on it (see the migrations).
 
 use serde::Serialize;
-use shared::dto::{AuditEntry, Page};
 use shared::Action;
+use shared::dto::{AuditEntry, Page};
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result};
-use crate::Backend;
 
 /// Every kind of mutation the audit log records. The name is what the log stores and the
 /// Audit log view shows; the target type follows from the action.
@@ -86,8 +86,14 @@ impl AuditAction {
             | OperatorDeleted | OperatorBlocked | OperatorUnblocked => "operator",
             ApiClientCreated | TokenIssued => "api_client",
             SettingsUpdated => "settings",
-            UserCreated | UserUpdated | UserDeactivated | UserFrozen | UserUnfrozen
-            | UserKycReviewRequested | UserPasswordResetSent | DemoSeeded => "user",
+            UserCreated
+            | UserUpdated
+            | UserDeactivated
+            | UserFrozen
+            | UserUnfrozen
+            | UserKycReviewRequested
+            | UserPasswordResetSent
+            | DemoSeeded => "user",
             TaxResidenceCreated | TaxResidenceUpdated | TaxResidenceDeleted => "tax_residence",
             WalletCreated => "wallet",
             OnboardingSignedUp | OnboardingCompleted | EndUserPasswordReset => "end_user_account",
@@ -129,12 +135,7 @@ fn to_json(value: &impl Serialize) -> Result<serde_json::Value> {
     serde_json::to_value(value).map_err(|e| Error::Internal(format!("audit state is not JSON: {e}")))
 }
 
-pub async fn write(
-    tx: &mut Transaction<'_, Any>,
-    actor: &Actor,
-    meta: &RequestMeta,
-    record: Record,
-) -> Result<()> {
+pub async fn write(tx: &mut Transaction<'_, Any>, actor: &Actor, meta: &RequestMeta, record: Record) -> Result<()> {
     let (actor_type, actor_id, actor_label) = actor.audit_identity();
     sqlx::query(
         "INSERT INTO audit_log (occurred_at, actor_type, actor_id, actor_label, action, \
@@ -200,7 +201,12 @@ impl<'a> Change<'a> {
 
 impl Backend {
     /// Checks that `actor` may take `action`, then opens a change.
-    pub async fn begin_change<'a>(&self, actor: &'a Actor, meta: &'a RequestMeta, action: Action) -> Result<Change<'a>> {
+    pub async fn begin_change<'a>(
+        &self,
+        actor: &'a Actor,
+        meta: &'a RequestMeta,
+        action: Action,
+    ) -> Result<Change<'a>> {
         actor.require(action)?;
         self.open_change(actor, meta).await
     }
@@ -250,18 +256,11 @@ pub const MAX_PAGE_SIZE: i64 = 200;
 
 impl Backend {
     /// Newest first. `page` counts from 1.
-    pub async fn list_audit(
-        &self,
-        actor: &Actor,
-        page: i64,
-        page_size: i64,
-    ) -> Result<Page<AuditEntry>> {
+    pub async fn list_audit(&self, actor: &Actor, page: i64, page_size: i64) -> Result<Page<AuditEntry>> {
         actor.require(Action::ViewAuditLog)?;
         let page = page.max(1);
         let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
-        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
-            .fetch_one(&self.db.pool)
-            .await?;
+        let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&self.db.pool).await?;
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, occurred_at, actor_type, actor_label, action, target_type, target_id, \
              before_json, after_json, request_id, client_ip \

@@ -36,7 +36,10 @@ pub enum Actor {
     Anonymous,
     /// An end user acting on its own account through a public page (onboarding, password
     /// reset); it holds no scope.
-    EndUser { account_id: i64, email: String },
+    EndUser {
+        account_id: i64,
+        email: String,
+    },
 }
 
 impl Actor {
@@ -44,8 +47,7 @@ impl Actor {
         match self {
             Actor::System => true,
             Actor::Operator(op) => {
-                op.role.has_scope(scope)
-                    && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
+                op.role.has_scope(scope) && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
             }
             Actor::ApiClient(client) => client.scopes.contains(&scope),
             Actor::Anonymous | Actor::EndUser { .. } => false,

@@ -24,9 +24,7 @@ impl DbKind {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DbKind::Postgres)
         } else {
-            Err(Error::Internal(
-                "DATABASE_URL must start with sqlite:// or postgres://".to_string(),
-            ))
+            Err(Error::Internal("DATABASE_URL must start with sqlite:// or postgres://".to_string()))
         }
     }
 }
@@ -100,12 +98,12 @@ impl Db {
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
-    if path != ":memory:" && !path.is_empty() {
-        if let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|e| {
-                Error::Internal(format!("cannot create database folder {parent:?}: {e}"))
-            })?;
-        }
+    if path != ":memory:"
+        && !path.is_empty()
+        && let Some(parent) = Path::new(path).parent().filter(|p| !p.as_os_str().is_empty())
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|e| Error::Internal(format!("cannot create database folder {parent:?}: {e}")))?;
     }
     let mut url = format!("sqlite://{path}");
     if query.is_empty() {
@@ -127,10 +125,7 @@ mod tests {
     #[test]
     fn sqlite_urls_get_create_mode() {
         assert_eq!(prepare_sqlite_url("sqlite://data.db").unwrap(), "sqlite://data.db?mode=rwc");
-        assert_eq!(
-            prepare_sqlite_url("sqlite:data.db?mode=ro").unwrap(),
-            "sqlite://data.db?mode=ro"
-        );
+        assert_eq!(prepare_sqlite_url("sqlite:data.db?mode=ro").unwrap(), "sqlite://data.db?mode=ro");
         assert!(DbKind::from_url("mysql://x").is_err());
         assert_eq!(DbKind::from_url("postgres://localhost/x").unwrap(), DbKind::Postgres);
     }

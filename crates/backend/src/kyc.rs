@@ -10,13 +10,13 @@ use shared::user_states::{KycReview, UserStatus};
 use shared::{Action, Scope};
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::audit::{AuditAction, Record};
 use crate::auth::Actor;
 use crate::auth::RequestMeta;
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::users::fetch_user;
-use crate::Backend;
 
 /// Who may request a review. An operator always needs the dashboard action's scope
 /// (`legal`, DESIGN.md), whatever the door, so that an operator's password-grant token cannot
@@ -64,13 +64,12 @@ async fn descendants(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Vec<i64>>
     let mut found = Vec::new();
     let mut frontier = vec![id];
     while let Some(parent) = frontier.pop() {
-        let children: Vec<i64> = sqlx::query_scalar(
-            "SELECT id FROM end_users WHERE parent_user_id = $1 AND user_status <> $2 ORDER BY id",
-        )
-        .bind(parent)
-        .bind(UserStatus::Canceled.name())
-        .fetch_all(&mut **tx)
-        .await?;
+        let children: Vec<i64> =
+            sqlx::query_scalar("SELECT id FROM end_users WHERE parent_user_id = $1 AND user_status <> $2 ORDER BY id")
+                .bind(parent)
+                .bind(UserStatus::Canceled.name())
+                .fetch_all(&mut **tx)
+                .await?;
         frontier.extend(&children);
         found.extend(children);
     }
@@ -119,7 +118,9 @@ impl Backend {
                 return Err(Error::Conflict(format!("User {} already has a KYC review pending.", before.id)));
             }
             let after = fetch_user(&mut change.tx, before.id).await?;
-            change.audit(Record::new(AuditAction::UserKycReviewRequested, before.id).before(&before)?.after(&after)?).await?;
+            change
+                .audit(Record::new(AuditAction::UserKycReviewRequested, before.id).before(&before)?.after(&after)?)
+                .await?;
         }
         let user = fetch_user(&mut change.tx, id).await?;
         change.commit().await?;

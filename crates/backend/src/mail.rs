@@ -11,9 +11,9 @@ use lettre::message::{Body, Mailbox};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::clock::Clock;
 use crate::error::{Error, Result};
-use crate::Backend;
 
 /// How many messages one pass of the worker takes.
 const BATCH: i64 = 20;
@@ -27,7 +27,13 @@ const POLL: Duration = Duration::from_secs(5);
 
 /// Queues a message, due at once by `clock`; it leaves when the surrounding transaction
 /// commits.
-pub(crate) async fn enqueue(tx: &mut Transaction<'_, Any>, clock: &Clock, to: &str, subject: &str, body: &str) -> Result<()> {
+pub(crate) async fn enqueue(
+    tx: &mut Transaction<'_, Any>,
+    clock: &Clock,
+    to: &str,
+    subject: &str,
+    body: &str,
+) -> Result<()> {
     sqlx::query(
         "INSERT INTO mail_outbox (to_address, subject, body, created_date, next_attempt_at) VALUES ($1, $2, $3, $4, $5)",
     )

@@ -7,19 +7,18 @@
 use serde::Serialize;
 use shared::{Action, Scope};
 
+use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, ApiClient, Operator, RequestMeta};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::sessions::{parse_role, secs};
-use crate::Backend;
 
 /// Parses a space-separated scope list; an unknown name is refused by name.
 pub fn parse_scopes(list: &str) -> Result<Vec<Scope>> {
     let mut scopes = Vec::new();
     for name in list.split_whitespace() {
-        let scope = Scope::parse(name)
-            .ok_or_else(|| Error::invalid("scope", format!("Unknown scope: {name}.")))?;
+        let scope = Scope::parse(name).ok_or_else(|| Error::invalid("scope", format!("Unknown scope: {name}.")))?;
         if !scopes.contains(&scope) {
             scopes.push(scope);
         }
@@ -41,13 +40,7 @@ pub(crate) fn token_has_expired(expires_at: i64, now: i64) -> bool {
 /// What `POST /oauth/token` asks for.
 pub enum TokenRequest {
     ClientCredentials { client_id: String, client_secret: String, scope: Option<String> },
-    Password {
-        client_id: String,
-        client_secret: String,
-        username: String,
-        password: String,
-        scope: Option<String>,
-    },
+    Password { client_id: String, client_secret: String, username: String, password: String, scope: Option<String> },
 }
 
 /// What `POST /oauth/token` answers.
@@ -119,8 +112,7 @@ impl Backend {
         .fetch_one(&mut *tx)
         .await?;
         let after = serde_json::json!({ "clientId": client_id, "name": name, "scopes": format_scopes(scopes) });
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::ApiClientCreated, id).after(&after)?)
-            .await?;
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::ApiClientCreated, id).after(&after)?).await?;
         tx.commit().await?;
         Ok(NewApiClient { client_id, client_secret })
     }
@@ -143,9 +135,7 @@ impl Backend {
     pub async fn issue_token(&self, request: TokenRequest, meta: &RequestMeta) -> Result<TokenGrant> {
         let (client_id, client_secret, scope) = match &request {
             TokenRequest::ClientCredentials { client_id, client_secret, scope }
-            | TokenRequest::Password { client_id, client_secret, scope, .. } => {
-                (client_id, client_secret, scope)
-            }
+            | TokenRequest::Password { client_id, client_secret, scope, .. } => (client_id, client_secret, scope),
         };
         let client = self.check_client(client_id, client_secret).await?;
         let held = parse_scopes(&client.scopes)?;
@@ -195,7 +185,12 @@ impl Backend {
             .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }))?;
         audit::write(&mut tx, &actor, meta, record).await?;
         tx.commit().await?;
-        Ok(TokenGrant { access_token: token, token_type: "Bearer", expires_in: lifetime, scope: format_scopes(&granted) })
+        Ok(TokenGrant {
+            access_token: token,
+            token_type: "Bearer",
+            expires_in: lifetime,
+            scope: format_scopes(&granted),
+        })
     }
 
     /// The caller behind a bearer token, with the token's scopes.
@@ -217,12 +212,9 @@ impl Backend {
         }
         let scopes = parse_scopes(&row.scopes)?;
         match (row.operator_id, row.username, row.role) {
-            (Some(id), Some(username), Some(role)) => Ok(Actor::Operator(Operator {
-                id,
-                username,
-                role: parse_role(&role)?,
-                token_scopes: Some(scopes),
-            })),
+            (Some(id), Some(username), Some(role)) => {
+                Ok(Actor::Operator(Operator { id, username, role: parse_role(&role)?, token_scopes: Some(scopes) }))
+            }
             (Some(_), _, _) => Err(Error::Unauthenticated),
             (None, _, _) => Ok(Actor::ApiClient(ApiClient {
                 id: row.client_pk,
@@ -240,10 +232,7 @@ mod tests {
 
     #[test]
     fn scope_lists_parse_dedupe_and_refuse_unknown_names() {
-        assert_eq!(
-            parse_scopes("legal read_only  legal").unwrap(),
-            [Scope::ReadOnly, Scope::Legal]
-        );
+        assert_eq!(parse_scopes("legal read_only  legal").unwrap(), [Scope::ReadOnly, Scope::Legal]);
         assert_eq!(parse_scopes("").unwrap(), []);
         let err = parse_scopes("read_only root").unwrap_err();
         assert!(matches!(err, Error::Invalid(ref f) if f.field == "scope" && f.message.contains("root")));

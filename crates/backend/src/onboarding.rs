@@ -5,17 +5,17 @@
 //! whatever was wrong with it.
 
 use serde_json::{Value, json};
-use shared::domain::EndUser;
 use shared::Action;
+use shared::domain::EndUser;
 use shared::dto::{OnboardingEntry, Page};
 use shared::validation::{check_password_strength, is_valid_email};
 use sqlx::{Any, Transaction};
 
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
+use crate::clock::Clock;
 use crate::error::{Error, Result};
 use crate::users::{fetch_user_for, insert_user};
-use crate::clock::Clock;
 use crate::{Backend, mail, password};
 
 /// How long an activation link works.
@@ -138,6 +138,9 @@ async fn account_for_user(tx: &mut Transaction<'_, Any>, clock: &Clock, user_id:
     }
 }
 
+/// (account id, email, created, activated, user id) of Onboarding Users.
+type OnboardingRow = (i64, String, String, Option<String>, Option<i64>);
+
 impl Backend {
     fn link(&self, page: &str, token: &str) -> String {
         format!("{}/{page}?token={token}", self.mail.public_url.trim_end_matches('/'))
@@ -165,9 +168,15 @@ impl Backend {
         let already_onboarded = matches!(existing, Some((_, Some(_)))) || known_user > 0;
         match existing {
             _ if already_onboarded => {
-                mail::enqueue(&mut tx, &self.clock, &email, "You already have an account",
+                mail::enqueue(
+                    &mut tx,
+                    &self.clock,
+                    &email,
+                    "You already have an account",
                     "Someone (maybe you) tried to sign up with this address, which already has an account.\n\
-                     If you forgot your password, ask your adviser to send you a password reset link.\n").await?;
+                     If you forgot your password, ask your adviser to send you a password reset link.\n",
+                )
+                .await?;
             }
             _ => {
                 // The password travels with this sign-up's link: signing up again with the
@@ -182,7 +191,8 @@ impl Backend {
                     .fetch_one(&mut *tx)
                     .await?,
                 };
-                let token = issue_token(&mut tx, &self.clock, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
+                let token =
+                    issue_token(&mut tx, &self.clock, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
                 let body = format!(
                     "Welcome!\n\nTo complete your sign-up, open this link within 24 hours:\n\n{}\n\n\
                      If you did not sign up, ignore this email.\n",
@@ -221,7 +231,13 @@ impl Backend {
     }
 
     /// Onboarding Users: sign-ups not completed yet, or completed, newest first.
-    pub async fn list_onboarding(&self, actor: &Actor, completed: bool, page: i64, page_size: i64) -> Result<Page<OnboardingEntry>> {
+    pub async fn list_onboarding(
+        &self,
+        actor: &Actor,
+        completed: bool,
+        page: i64,
+        page_size: i64,
+    ) -> Result<Page<OnboardingEntry>> {
         actor.require(Action::ReadUsers)?;
         let page = page.max(1);
         let page_size = page_size.clamp(1, 200);
@@ -231,7 +247,7 @@ impl Backend {
         let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {onboardings}")))
             .fetch_one(&self.db.pool)
             .await?;
-        let rows: Vec<(i64, String, String, Option<String>, Option<i64>)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+        let rows: Vec<OnboardingRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id, email, created_date, activated_date, user_id {onboardings} ORDER BY id DESC LIMIT $1 OFFSET $2"
         )))
         .bind(page_size)
@@ -293,12 +309,14 @@ impl Backend {
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE end_user_tokens SET used_date = $1 WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL")
-            .bind(self.clock.now_rfc3339())
-            .bind(account_id)
-            .bind(PASSWORD_RESET)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE end_user_tokens SET used_date = $1 WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL",
+        )
+        .bind(self.clock.now_rfc3339())
+        .bind(account_id)
+        .bind(PASSWORD_RESET)
+        .execute(&mut *tx)
+        .await?;
         let actor = Actor::EndUser { account_id, email };
         audit::write(&mut tx, &actor, meta, Record::new(AuditAction::EndUserPasswordReset, account_id)).await?;
         tx.commit().await?;

@@ -10,13 +10,13 @@ use shared::validation::{Username, operator_form_errors};
 use shared::{Action, Role};
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result, is_unique_violation, on_unique_violation};
 use crate::password;
 use crate::sessions::{MAX_FAILED_LOGINS, end_all_sessions, parse_role};
-use crate::Backend;
 
 #[derive(sqlx::FromRow)]
 struct OperatorRow {
@@ -152,8 +152,7 @@ impl Backend {
             Err(e) => return Err(e.into()),
         };
         let created = fetch_operator(&mut tx, id).await?;
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorCreated, id).after(&created)?)
-            .await?;
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorCreated, id).after(&created)?).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -252,19 +251,13 @@ impl Backend {
         }
         end_all_sessions(&mut tx, id).await?;
         sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorDeleted, id).before(&before)?)
-            .await?;
+        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorDeleted, id).before(&before)?).await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Lifts a block and clears the failed-login counter.
-    pub async fn unblock_operator(
-        &self,
-        actor: &Actor,
-        meta: &RequestMeta,
-        id: i64,
-    ) -> Result<OperatorSummary> {
+    pub async fn unblock_operator(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<OperatorSummary> {
         actor.require(Action::UnblockDashboardUser)?;
         let mut tx = self.db.begin_write().await?;
         let before = fetch_operator(&mut tx, id).await?;
@@ -272,13 +265,11 @@ impl Backend {
         if !before.blocked {
             return Err(Error::Conflict("This operator is not blocked.".into()));
         }
-        sqlx::query(
-            "UPDATE operators SET blocked_at = NULL, failed_logins = 0, updated_at = $1 WHERE id = $2",
-        )
-        .bind(clock::now_rfc3339())
-        .bind(id)
-        .execute(&mut *tx)
-        .await?;
+        sqlx::query("UPDATE operators SET blocked_at = NULL, failed_logins = 0, updated_at = $1 WHERE id = $2")
+            .bind(clock::now_rfc3339())
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         let after = fetch_operator(&mut tx, id).await?;
         let record = Record::new(AuditAction::OperatorUnblocked, id).before(&before)?.after(&after)?;
         audit::write(&mut tx, actor, meta, record).await?;
@@ -288,13 +279,8 @@ impl Backend {
 
     /// On first start: if there is no operator at all, creates an Administrator with a
     /// generated password and returns the credentials so that they can be shown once.
-    pub async fn ensure_initial_administrator(
-        &self,
-        username: &str,
-    ) -> Result<Option<(String, String)>> {
-        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators")
-            .fetch_one(&self.db.pool)
-            .await?;
+    pub async fn ensure_initial_administrator(&self, username: &str) -> Result<Option<(String, String)>> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.db.pool).await?;
         if count > 0 {
             return Ok(None);
         }

@@ -6,9 +6,9 @@ use shared::Action;
 use shared::domain::{Beneficiary, Card, CardStatus, Wallet, WalletStatus};
 use shared::money::{Currency, Money};
 
+use crate::Backend;
 use crate::auth::Actor;
 use crate::error::{Error, Result};
-use crate::Backend;
 
 #[derive(sqlx::FromRow)]
 struct WalletRow {
@@ -80,10 +80,11 @@ const CARD: &str = "SELECT id, user_id, wallet_id, public_token, masked_pan, sta
 impl Backend {
     pub async fn list_wallets(&self, actor: &Actor, user_id: i64) -> Result<Vec<Wallet>> {
         actor.require(Action::ReadUsers)?;
-        let rows: Vec<WalletRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{WALLET} WHERE user_id = $1 ORDER BY id")))
-        .bind(user_id)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows: Vec<WalletRow> =
+            sqlx::query_as(sqlx::AssertSqlSafe(format!("{WALLET} WHERE user_id = $1 ORDER BY id")))
+                .bind(user_id)
+                .fetch_all(&self.db.pool)
+                .await?;
         rows.into_iter().map(WalletRow::typed).collect()
     }
 
@@ -109,11 +110,18 @@ impl Backend {
     pub async fn find_card(&self, actor: &Actor, id: Option<i64>, public_token: Option<&str>) -> Result<Card> {
         actor.require(Action::ReadUsers)?;
         let row: Option<CardRow> = match (id, public_token) {
-            (Some(id), _) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE id = $1"))).bind(id).fetch_optional(&self.db.pool).await?,
-            (None, Some(token)) => sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE public_token = $1")))
-                .bind(token)
-                .fetch_optional(&self.db.pool)
-                .await?,
+            (Some(id), _) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE id = $1")))
+                    .bind(id)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+            }
+            (None, Some(token)) => {
+                sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE public_token = $1")))
+                    .bind(token)
+                    .fetch_optional(&self.db.pool)
+                    .await?
+            }
             (None, None) => return Err(Error::invalid("cardId", "cardId or publicToken is required.")),
         };
         row.ok_or(Error::NotFound)?.typed()

@@ -6,15 +6,15 @@
 //! against a password, however many requests arrive in parallel. A correct password clears
 //! the counter; the third wrong one blocks the account and ends its sessions.
 
-use shared::dto::Me;
 use shared::Role;
+use shared::dto::Me;
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, Operator, RequestMeta};
 use crate::error::{Error, Result};
 use crate::password;
-use crate::Backend;
 
 /// Consecutive failed logins that block an operator.
 pub const MAX_FAILED_LOGINS: i64 = 3;
@@ -74,12 +74,7 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role> {
 
 impl Backend {
     /// Checks a username and password and opens a dashboard session.
-    pub async fn login(
-        &self,
-        username: &str,
-        password: String,
-        meta: &RequestMeta,
-    ) -> Result<(Me, SessionToken)> {
+    pub async fn login(&self, username: &str, password: String, meta: &RequestMeta) -> Result<(Me, SessionToken)> {
         let operator = self.verify_operator_password(username, password, meta).await?;
         let mut tx = self.db.begin_write().await?;
         let token = self.open_session(&mut tx, operator.id, meta).await?;
@@ -110,11 +105,10 @@ impl Backend {
         let Some(attempt) = attempt else {
             // Unknown, blocked, or out of tries: spend the same time, say the same thing.
             password::verify(password, password::dummy_hash()).await;
-            let known: Option<i64> =
-                sqlx::query_scalar("SELECT id FROM operators WHERE username = $1")
-                    .bind(&username)
-                    .fetch_optional(&self.db.pool)
-                    .await?;
+            let known: Option<i64> = sqlx::query_scalar("SELECT id FROM operators WHERE username = $1")
+                .bind(&username)
+                .fetch_optional(&self.db.pool)
+                .await?;
             self.audit_failed_login(known, AuditAction::LoginRefused, meta).await?;
             return Err(Error::InvalidCredentials);
         };
@@ -147,30 +141,21 @@ impl Backend {
             return Err(Error::InvalidCredentials);
         }
         let actor = Actor::Operator(operator.clone());
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::LoginSucceeded, operator.id))
-            .await?;
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::LoginSucceeded, operator.id)).await?;
         tx.commit().await?;
         Ok(operator)
     }
 
     async fn record_wrong_password(&self, attempt: &Attempt, meta: &RequestMeta) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        audit::write(
-            &mut tx,
-            &Actor::Anonymous,
-            meta,
-            Record::new(AuditAction::LoginFailed, attempt.id),
-        )
-        .await?;
+        audit::write(&mut tx, &Actor::Anonymous, meta, Record::new(AuditAction::LoginFailed, attempt.id)).await?;
         if attempt.failed_logins >= MAX_FAILED_LOGINS {
-            let blocked = sqlx::query(
-                "UPDATE operators SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL",
-            )
-            .bind(self.clock.now_rfc3339())
-            .bind(attempt.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let blocked = sqlx::query("UPDATE operators SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL")
+                .bind(self.clock.now_rfc3339())
+                .bind(attempt.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
             if blocked > 0 {
                 end_all_sessions(&mut tx, attempt.id).await?;
                 let record = Record::new(AuditAction::OperatorBlocked, attempt.id)
@@ -256,12 +241,7 @@ impl Backend {
                 .execute(&self.db.pool)
                 .await?;
         }
-        Ok(Operator {
-            id: row.id,
-            username: row.username,
-            role: parse_role(&row.role)?,
-            token_scopes: None,
-        })
+        Ok(Operator { id: row.id, username: row.username, role: parse_role(&row.role)?, token_scopes: None })
     }
 
     /// Ends the session behind `token` (no error if it had already ended).
@@ -277,8 +257,7 @@ impl Backend {
             .execute(&mut *tx)
             .await?;
         let actor = Actor::Operator(operator.clone());
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::Logout, operator.id))
-            .await?;
+        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::Logout, operator.id)).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -295,13 +274,7 @@ impl Backend {
 /// Ends every session and revokes every API token of an operator (blocked, deleted, role
 /// changed).
 pub(crate) async fn end_all_sessions(tx: &mut Transaction<'_, Any>, operator_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1")
-        .bind(operator_id)
-        .execute(&mut **tx)
-        .await?;
-    sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1")
-        .bind(operator_id)
-        .execute(&mut **tx)
-        .await?;
+    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1").bind(operator_id).execute(&mut **tx).await?;
+    sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1").bind(operator_id).execute(&mut **tx).await?;
     Ok(())
 }

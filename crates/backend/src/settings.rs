@@ -5,11 +5,11 @@ use shared::Action;
 use shared::dto::SystemSettings;
 use sqlx::{Any, Executor};
 
+use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::Result;
-use crate::Backend;
 
 const SEND_FORGOT_PASSWORD: &str = "send_forgot_password";
 const SCA_DEVICES_SECTION: &str = "sca_devices_section";
@@ -40,7 +40,9 @@ impl Backend {
         let mut tx = self.db.begin_write().await?;
         let before = read(&mut *tx).await?;
         let now = clock::now_rfc3339();
-        for (key, on) in [(SEND_FORGOT_PASSWORD, new.send_forgot_password), (SCA_DEVICES_SECTION, new.sca_devices_section)] {
+        for (key, on) in
+            [(SEND_FORGOT_PASSWORD, new.send_forgot_password), (SCA_DEVICES_SECTION, new.sca_devices_section)]
+        {
             sqlx::query("UPDATE settings SET value = $1, modified_date = $2 WHERE key = $3")
                 .bind(if on { "true" } else { "false" })
                 .bind(&now)

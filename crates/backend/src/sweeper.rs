@@ -42,12 +42,9 @@ struct Rule {
     dead: &'static str,
 }
 
-const SESSIONS_PAST_ABSOLUTE: Rule =
-    Rule { table: "operator_sessions", key: "token_digest", dead: "expires_at <= $1" };
-const SESSIONS_PAST_IDLE: Rule =
-    Rule { table: "operator_sessions", key: "token_digest", dead: "last_seen_at <= $1" };
-const EXPIRED_ACCESS_TOKENS: Rule =
-    Rule { table: "access_tokens", key: "token_digest", dead: "expires_at <= $1" };
+const SESSIONS_PAST_ABSOLUTE: Rule = Rule { table: "operator_sessions", key: "token_digest", dead: "expires_at <= $1" };
+const SESSIONS_PAST_IDLE: Rule = Rule { table: "operator_sessions", key: "token_digest", dead: "last_seen_at <= $1" };
+const EXPIRED_ACCESS_TOKENS: Rule = Rule { table: "access_tokens", key: "token_digest", dead: "expires_at <= $1" };
 const EXPIRED_LINKS: Rule = Rule { table: "end_user_tokens", key: "id", dead: "expires_at <= $1" };
 const USED_LINKS: Rule = Rule { table: "end_user_tokens", key: "id", dead: "used_date IS NOT NULL" };
 const SENT_MAIL: Rule = Rule { table: "mail_outbox", key: "id", dead: "sent_date IS NOT NULL" };
@@ -145,7 +142,8 @@ mod tests {
         }
         let report = backend.sweep_in_batches_of(2).await.unwrap();
         assert_eq!(report, SweepReport { sent_mail: 5, ..SweepReport::default() });
-        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(&backend.db.pool).await.unwrap();
+        let left: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox").fetch_one(&backend.db.pool).await.unwrap();
         assert_eq!(left, 2, "unsent mail stays");
         assert_eq!(backend.sweep_in_batches_of(2).await.unwrap(), SweepReport::default());
         backend.db.close().await;

@@ -8,12 +8,12 @@ use shared::dto::TaxResidenceDraft;
 use shared::tax::check_tax_residence;
 use sqlx::{Any, Transaction};
 
+use crate::Backend;
 use crate::audit::{AuditAction, Change, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result, on_unique_violation};
 use crate::users::fetch_user_for;
-use crate::Backend;
 
 /// What a client sends (POST, or PUT where missing fields keep their value).
 #[derive(Clone, Debug, Default)]
@@ -65,13 +65,15 @@ impl From<Row> for TaxResidence {
     }
 }
 
-const COLUMNS: &str = "id, user_id, country, tax_payer_id, liability_waiver, created_date, last_update, deleted_date, is_deleted";
+const COLUMNS: &str =
+    "id, user_id, country, tax_payer_id, liability_waiver, created_date, last_update, deleted_date, is_deleted";
 
 async fn fetch(tx: &mut Transaction<'_, Any>, id: i64) -> Result<TaxResidence> {
-    let row: Option<Row> = sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tax_residences WHERE id = $1")))
-        .bind(id)
-        .fetch_optional(&mut **tx)
-        .await?;
+    let row: Option<Row> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM tax_residences WHERE id = $1")))
+            .bind(id)
+            .fetch_optional(&mut **tx)
+            .await?;
     Ok(row.ok_or(Error::NotFound)?.into())
 }
 
@@ -113,7 +115,13 @@ async fn validate(
 }
 
 /// Adds a residence in `change` (the caller checked the permission and the owner).
-async fn create_in(change: &mut Change<'_>, user: &EndUser, country: String, tin: String, waiver: bool) -> Result<TaxResidence> {
+async fn create_in(
+    change: &mut Change<'_>,
+    user: &EndUser,
+    country: String,
+    tin: String,
+    waiver: bool,
+) -> Result<TaxResidence> {
     validate(&mut change.tx, user, &country, &tin, waiver, None).await?;
     let id = sqlx::query_scalar::<_, i64>(
         "INSERT INTO tax_residences (user_id, country, tax_payer_id, liability_waiver, created_date, last_update) \
@@ -134,7 +142,14 @@ async fn create_in(change: &mut Change<'_>, user: &EndUser, country: String, tin
 }
 
 /// Changes a live residence's TIN (and so its waiver) in `change`.
-async fn update_in(change: &mut Change<'_>, user: &EndUser, before: TaxResidence, country: String, tin: String, waiver: bool) -> Result<TaxResidence> {
+async fn update_in(
+    change: &mut Change<'_>,
+    user: &EndUser,
+    before: TaxResidence,
+    country: String,
+    tin: String,
+    waiver: bool,
+) -> Result<TaxResidence> {
     validate(&mut change.tx, user, &country, &tin, waiver, Some(before.id)).await?;
     sqlx::query(
         "UPDATE tax_residences SET country = $1, tax_payer_id = $2, liability_waiver = $3, last_update = $4 WHERE id = $5",
@@ -179,11 +194,17 @@ async fn live_of(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<Vec<TaxR
 }
 
 impl Backend {
-    pub async fn create_tax_residence(&self, actor: &Actor, meta: &RequestMeta, input: TaxResidenceInput) -> Result<TaxResidence> {
+    pub async fn create_tax_residence(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        input: TaxResidenceInput,
+    ) -> Result<TaxResidence> {
         let input = input.normalized();
         let user_id = input.user_id.ok_or_else(|| Error::invalid("userId", "userId is required."))?;
         let country = input.country.ok_or_else(|| Error::invalid("country", "country is required."))?;
-        let waiver = input.liability_waiver.ok_or_else(|| Error::invalid("liabilityWaiver", "liabilityWaiver is required."))?;
+        let waiver =
+            input.liability_waiver.ok_or_else(|| Error::invalid("liabilityWaiver", "liabilityWaiver is required."))?;
         let mut change = self.begin_change(actor, meta, Action::ManageTaxResidences).await?;
         let user = owner(&mut change.tx, user_id).await?;
         let created = create_in(&mut change, &user, country, input.tax_payer_id.unwrap_or_default(), waiver).await?;
@@ -209,7 +230,13 @@ impl Backend {
         Ok(rows.into_iter().map(TaxResidence::from).collect())
     }
 
-    pub async fn update_tax_residence(&self, actor: &Actor, meta: &RequestMeta, id: i64, input: TaxResidenceInput) -> Result<TaxResidence> {
+    pub async fn update_tax_residence(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+        input: TaxResidenceInput,
+    ) -> Result<TaxResidence> {
         let input = input.normalized();
         let mut change = self.begin_change(actor, meta, Action::ManageTaxResidences).await?;
         let before = fetch(&mut change.tx, id).await?;

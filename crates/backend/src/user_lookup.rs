@@ -4,10 +4,10 @@
 use shared::Action;
 use shared::dto::{ChildNode, UserList, UserLookup, UserProfile};
 
+use crate::Backend;
 use crate::auth::Actor;
 use crate::error::{Error, Result};
 use crate::users_search::UserSearch;
-use crate::Backend;
 
 /// Rows the toolbar shows at most; beyond, the operator refines the search.
 pub const LOOKUP_LIMIT: i64 = 50;
@@ -88,12 +88,7 @@ impl Backend {
             wallets: self.list_wallets(actor, id).await?,
             cards: self.list_cards(actor, id).await?,
             beneficiaries: self.list_beneficiaries(actor, id).await?,
-            tax_residences: self
-                .list_tax_residences(actor, id)
-                .await?
-                .into_iter()
-                .filter(|r| !r.is_deleted)
-                .collect(),
+            tax_residences: self.list_tax_residences(actor, id).await?.into_iter().filter(|r| !r.is_deleted).collect(),
             children: self.children_tree(actor, id, crate::users::MAX_NESTING_DEPTH).await?,
             user,
         })

@@ -15,11 +15,11 @@ use shared::user_states::{KycLevel, KycReview, UserStatus, UserType};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AssertSqlSafe, Row, Transaction};
 
+use crate::Backend;
 use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result, on_unique_violation};
-use crate::Backend;
 
 /// `codeStatus` of a user canceled by an operator / by the end user.
 pub const CODE_CANCELED_BY_OPERATOR: i64 = 110005;
@@ -160,13 +160,11 @@ pub(crate) async fn fetch_user_for(tx: &mut Transaction<'_, Any>, id: i64, actio
 async fn depth_of(tx: &mut Transaction<'_, Any>, id: i64) -> Result<usize> {
     let mut depth = 0;
     let mut current = id;
-    while let Some(parent) = sqlx::query_scalar::<_, Option<i64>>(
-        "SELECT parent_user_id FROM end_users WHERE id = $1",
-    )
-    .bind(current)
-    .fetch_optional(&mut **tx)
-    .await?
-    .flatten()
+    while let Some(parent) = sqlx::query_scalar::<_, Option<i64>>("SELECT parent_user_id FROM end_users WHERE id = $1")
+        .bind(current)
+        .fetch_optional(&mut **tx)
+        .await?
+        .flatten()
     {
         depth += 1;
         current = parent;
@@ -209,8 +207,7 @@ pub(crate) async fn insert_user(tx: &mut Transaction<'_, Any>, input: Map<String
         placeholders.join(", ")
     );
     let now = clock::now_rfc3339();
-    let mut query =
-        sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(UserStatus::Pending.name());
+    let mut query = sqlx::query(AssertSqlSafe(sql)).bind(now.clone()).bind(now).bind(UserStatus::Pending.name());
     for (field, value) in &fields {
         query = bind_value(query, field, value);
     }
@@ -236,7 +233,13 @@ impl Backend {
 
     /// Edits a user. A change to anything but the KYC-neutral fields of a user whose KYC is
     /// validated sends the user back to review.
-    pub async fn update_user(&self, actor: &Actor, meta: &RequestMeta, id: i64, input: Map<String, Value>) -> Result<EndUser> {
+    pub async fn update_user(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        id: i64,
+        input: Map<String, Value>,
+    ) -> Result<EndUser> {
         actor.require(Action::EditUserInformation)?;
         let input = normalized(input);
         first_error(&input, Mode::Update)?;
@@ -293,11 +296,10 @@ impl Backend {
     ) -> Result<EndUser> {
         let mut change = self.begin_change(actor, meta, Action::DeactivateUser).await?;
         let before = fetch_user_for(&mut change.tx, id, Action::DeactivateUser).await?;
-        let funded: i64 =
-            sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE user_id = $1 AND balance <> 0")
-                .bind(id)
-                .fetch_one(&mut *change.tx)
-                .await?;
+        let funded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE user_id = $1 AND balance <> 0")
+            .bind(id)
+            .fetch_one(&mut *change.tx)
+            .await?;
         if funded > 0 {
             return Err(Error::Conflict("This user cannot be deactivated: a wallet balance is not 0.".into()));
         }
@@ -339,7 +341,14 @@ impl Backend {
     }
 
     /// Adds a wallet (minimal, until wallets get their own management).
-    pub async fn add_wallet(&self, actor: &Actor, meta: &RequestMeta, user_id: i64, currency: &str, balance: i64) -> Result<i64> {
+    pub async fn add_wallet(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        user_id: i64,
+        currency: &str,
+        balance: i64,
+    ) -> Result<i64> {
         let currency = shared::money::Currency::parse(currency)
             .ok_or_else(|| Error::invalid("currency", "currency must be an ISO 4217 code."))?;
         let mut change = self.begin_change(actor, meta, Action::AddWallet).await?;

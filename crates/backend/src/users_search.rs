@@ -10,11 +10,11 @@ use shared::domain::EndUser;
 use shared::user_states::{UserStatus, UserType};
 use sqlx::{AssertSqlSafe, Row};
 
+use crate::Backend;
 use crate::auth::Actor;
 use crate::db::DbKind;
 use crate::error::{Error, Result};
 use crate::users::{user_columns, user_from_row};
-use crate::Backend;
 
 pub const DEFAULT_PAGE_COUNT: i64 = 50;
 pub const MAX_PAGE_COUNT: i64 = 200;
@@ -94,7 +94,9 @@ fn date_bound(param: &str, raw: &str, end_of_day: bool) -> Result<String> {
     let raw = raw.trim();
     if let Ok(day) = NaiveDate::parse_from_str(raw, "%Y-%m-%d") {
         let time = if end_of_day { day.and_hms_milli_opt(23, 59, 59, 999) } else { day.and_hms_opt(0, 0, 0) };
-        return Ok(time.expect("valid time").format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        if let Some(time) = time {
+            return Ok(time.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string());
+        }
     }
     let parsed = NaiveDateTime::parse_from_str(raw, "%Y-%m-%d %H:%M:%S")
         .ok()
@@ -143,7 +145,10 @@ impl UserSearch {
             return Err(Error::invalid("userTypeId", format!("userTypeId must be 1, 2, 3 or 4, not {t}.")));
         }
         if let Some(s) = search.user_status.as_deref().filter(|s| UserStatus::parse(s).is_none()) {
-            return Err(Error::invalid("userStatus", format!("userStatus must be PENDING, VALIDATED or CANCELED, not {s}.")));
+            return Err(Error::invalid(
+                "userStatus",
+                format!("userStatus must be PENDING, VALIDATED or CANCELED, not {s}."),
+            ));
         }
         if let Some(name) = search.name.as_deref() {
             check_name(name)?;
@@ -181,9 +186,10 @@ impl UserSearch {
                 "createdDate" => SortBy::CreatedDate,
                 "modifiedDate" | "updatedDate" => SortBy::ModifiedDate,
                 other => {
-                    return Err(Error::invalid("sortBy", format!(
-                        "sortBy must be userId, createdDate or modifiedDate, not {other}."
-                    )));
+                    return Err(Error::invalid(
+                        "sortBy",
+                        format!("sortBy must be userId, createdDate or modifiedDate, not {other}."),
+                    ));
                 }
             };
         }
@@ -232,17 +238,39 @@ impl Backend {
             binds.push(bind);
             conditions.push(condition.replace("?", &format!("${}", binds.len())));
         };
-        if let Some(v) = search.user_id { add("id = ?", Bind::Int(v)); }
-        if let Some(v) = search.user_type_id { add("user_type_id = ?", Bind::Int(v)); }
-        if let Some(v) = &search.user_status { add("user_status = ?", Bind::Text(v.clone())); }
-        if let Some(v) = &search.user_tag { add("user_tag = ?", Bind::Text(v.clone())); }
-        if let Some(v) = search.specified_us_person { add("specified_u_s_person = ?", Bind::Int(v)); }
-        if let Some(v) = &search.email { add("lower(email) = ?", Bind::Text(v.to_lowercase())); }
-        if let Some(v) = search.parent_user_id { add("parent_user_id = ?", Bind::Int(v)); }
-        if let Some(v) = &search.created_from { add("created_date >= ?", Bind::Text(v.clone())); }
-        if let Some(v) = &search.created_to { add("created_date <= ?", Bind::Text(v.clone())); }
-        if let Some(v) = &search.updated_from { add("modified_date >= ?", Bind::Text(v.clone())); }
-        if let Some(v) = &search.updated_to { add("modified_date <= ?", Bind::Text(v.clone())); }
+        if let Some(v) = search.user_id {
+            add("id = ?", Bind::Int(v));
+        }
+        if let Some(v) = search.user_type_id {
+            add("user_type_id = ?", Bind::Int(v));
+        }
+        if let Some(v) = &search.user_status {
+            add("user_status = ?", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &search.user_tag {
+            add("user_tag = ?", Bind::Text(v.clone()));
+        }
+        if let Some(v) = search.specified_us_person {
+            add("specified_u_s_person = ?", Bind::Int(v));
+        }
+        if let Some(v) = &search.email {
+            add("lower(email) = ?", Bind::Text(v.to_lowercase()));
+        }
+        if let Some(v) = search.parent_user_id {
+            add("parent_user_id = ?", Bind::Int(v));
+        }
+        if let Some(v) = &search.created_from {
+            add("created_date >= ?", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &search.created_to {
+            add("created_date <= ?", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &search.updated_from {
+            add("modified_date >= ?", Bind::Text(v.clone()));
+        }
+        if let Some(v) = &search.updated_to {
+            add("modified_date <= ?", Bind::Text(v.clone()));
+        }
         // Name and legal-name searches are partial: the name index (trigrams over first,
         // last and legal name and email) finds the candidates; legalName then keeps those
         // whose legal name holds the term.
@@ -253,9 +281,7 @@ impl Backend {
                     "id IN (SELECT rowid FROM end_users_name_fts WHERE end_users_name_fts MATCH ?)",
                     Bind::Text(fts_phrase(term)),
                 ),
-                DbKind::Postgres => {
-                    add(&format!("{NAME_EXPRESSION} LIKE ?"), Bind::Text(like_pattern(term)))
-                }
+                DbKind::Postgres => add(&format!("{NAME_EXPRESSION} LIKE ?"), Bind::Text(like_pattern(term))),
             }
         }
         if let Some(v) = &search.legal_name {
@@ -312,9 +338,16 @@ mod tests {
     #[test]
     fn parameters_are_checked_by_name() {
         for (name, value) in [
-            ("userId", "abc"), ("userTypeId", "9"), ("userStatus", "ACTIVE"), ("name", "ab"),
-            ("createdDateFrom", "yesterday"), ("pageNumber", "0"), ("pageCount", "1000"),
-            ("sortBy", "password"), ("sortOrder", "up"), ("parentUserId", "1.5"),
+            ("userId", "abc"),
+            ("userTypeId", "9"),
+            ("userStatus", "ACTIVE"),
+            ("name", "ab"),
+            ("createdDateFrom", "yesterday"),
+            ("pageNumber", "0"),
+            ("pageCount", "1000"),
+            ("sortBy", "password"),
+            ("sortOrder", "up"),
+            ("parentUserId", "1.5"),
         ] {
             match UserSearch::from_params(&params(&[(name, value)])) {
                 Err(Error::Invalid(f)) => assert_eq!(f.field, name),
@@ -322,9 +355,13 @@ mod tests {
             }
         }
         let ok = UserSearch::from_params(&params(&[
-            ("createdDateFrom", "2024-01-01"), ("createdDateTo", "2024-01-31"),
-            ("sortBy", "userId"), ("sortOrder", "asc"), ("pageCount", "10"),
-        ])).unwrap();
+            ("createdDateFrom", "2024-01-01"),
+            ("createdDateTo", "2024-01-31"),
+            ("sortBy", "userId"),
+            ("sortOrder", "asc"),
+            ("pageCount", "10"),
+        ]))
+        .unwrap();
         assert_eq!(ok.created_from.as_deref(), Some("2024-01-01T00:00:00.000Z"));
         assert_eq!(ok.created_to.as_deref(), Some("2024-01-31T23:59:59.999Z"));
         assert_eq!((ok.sort_by, ok.descending, ok.page_count), (SortBy::UserId, false, 10));

@@ -70,7 +70,12 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
     let backend = backend::Backend::connect(url, Default::default()).await.context("connect")?;
     println!("backend: {}", if args.postgres { "postgres" } else { "sqlite" });
     let seeded = backend.seed_demo(args.users, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!("seed {} users: {:.1} s ({:.0} users/s)", seeded.users, seeded.seconds, seeded.users as f64 / seeded.seconds);
+    println!(
+        "seed {} users: {:.1} s ({:.0} users/s)",
+        seeded.users,
+        seeded.seconds,
+        seeded.users as f64 / seeded.seconds
+    );
 
     let client = backend
         .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "bench", &shared::Scope::ALL)
@@ -113,7 +118,12 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         ("email search", Box::new(move |i| format!("/v1/users?email={}", emails[(mix(i) as usize) % emails.len()]))),
         (
             "filtered sorted page 1",
-            Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1", 1 + i % 2)),
+            Box::new(|i| {
+                format!(
+                    "/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1",
+                    1 + i % 2
+                )
+            }),
         ),
         (
             "All Users, no filter, page 1",
@@ -121,11 +131,21 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         ),
         (
             "All Users, type + dates, p.1",
-            Box::new(|i| format!("/v1/users?userTypeId={}&createdDateFrom=2024-01-01&createdDateTo=2024-06-30&sortBy=createdDate&sortOrder=DESC&pageCount=20", 1 + i % 4)),
+            Box::new(|i| {
+                format!(
+                    "/v1/users?userTypeId={}&createdDateFrom=2024-01-01&createdDateTo=2024-06-30&sortBy=createdDate&sortOrder=DESC&pageCount=20",
+                    1 + i % 4
+                )
+            }),
         ),
         (
             "filtered sorted page 1000",
-            Box::new(|i| format!("/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1000", 1 + i % 2)),
+            Box::new(|i| {
+                format!(
+                    "/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1000",
+                    1 + i % 2
+                )
+            }),
         ),
     ];
     println!("{:<28} {:>9} {:>9} {:>9}", "measure", "p50 ms", "p95 ms", "rows");

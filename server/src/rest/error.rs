@@ -29,30 +29,23 @@ impl ApiError {
         use backend::Error as E;
         match error {
             E::Invalid(f) => ApiError::bad_request("input_validation_error", format!("{}: {}", f.field, f.message)),
-            E::InvalidCredentials => ApiError::new(
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "invalid_client",
-                "Invalid credentials.",
-            ),
+            E::InvalidCredentials => {
+                ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "invalid_client", "Invalid credentials.")
+            }
             E::Unauthenticated => ApiError::new(
                 StatusCode::UNAUTHORIZED,
                 "unauthorized",
                 "unauthorized",
                 "A valid access token is required.",
             ),
-            E::Forbidden(message) => {
-                ApiError::new(StatusCode::FORBIDDEN, "forbidden", "insufficient_scope", message)
-            }
+            E::Forbidden(message) => ApiError::new(StatusCode::FORBIDDEN, "forbidden", "insufficient_scope", message),
             E::NotFound => ApiError::new(
                 StatusCode::NOT_FOUND,
                 "invalid_request",
                 "resource_not_found_error",
                 "The resource was not found.",
             ),
-            E::Conflict(message) => {
-                ApiError::new(StatusCode::CONFLICT, "invalid_request", "conflict_error", message)
-            }
+            E::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "invalid_request", "conflict_error", message),
             internal => {
                 tracing::error!(request_id, error = %internal, "REST request failed");
                 ApiError::new(

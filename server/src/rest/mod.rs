@@ -11,12 +11,12 @@ mod users;
 
 use axum::Router;
 use axum::extract::FromRequestParts;
+use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use axum::http::Method;
 use axum::routing::{MethodRouter, delete, get, post, put};
-use serde::de::DeserializeOwned;
 use backend::{Actor, RequestMeta};
+use serde::de::DeserializeOwned;
 use shared::Scope;
 
 pub use error::ApiError;
@@ -87,23 +87,44 @@ const SUPPORT_USER_ID: Param = Param {
 };
 const BY_USER: Param = query("userId", "integer", "The owner's id (required unless another id is given).");
 
-const DEACTIVATE_PARAMS: &[Param] = &[USER_ID, Param { required: true, ..query("origin", "string", "OPERATOR or USER. May come instead in a JSON body {\"origin\": ...}.") }];
+const DEACTIVATE_PARAMS: &[Param] = &[
+    USER_ID,
+    Param {
+        required: true,
+        ..query("origin", "string", "OPERATOR or USER. May come instead in a JSON body {\"origin\": ...}.")
+    },
+];
 const TAX_LIST_PARAMS: &[Param] = &[BY_USER, query("taxResidenceId", "integer", "One tax residence.")];
 const WALLET_LIST_PARAMS: &[Param] = &[BY_USER, query("walletId", "integer", "One wallet.")];
 const WALLET_PARAMS: &[Param] = &[path("walletId", "The wallet's id.")];
-const CARD_LIST_PARAMS: &[Param] = &[BY_USER, query("cardId", "integer", "One card."), query("publicToken", "string", "One card, by its public token.")];
+const CARD_LIST_PARAMS: &[Param] = &[
+    BY_USER,
+    query("cardId", "integer", "One card."),
+    query("publicToken", "string", "One card, by its public token."),
+];
 const CARD_PARAMS: &[Param] = &[path("cardId", "The card's id.")];
 const BENEFICIARY_PARAMS: &[Param] = &[Param { required: true, ..BY_USER }];
 
 const USER_EXAMPLE: &str = r#"{"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "title": "MME", "firstname": "Ada", "lastname": "Lovelace", "birthday": "1815-12-10", "country": "GB"}"#;
-const TAX_RESIDENCE_EXAMPLE: &str = r#"{"userId": 1, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false}"#;
+const TAX_RESIDENCE_EXAMPLE: &str =
+    r#"{"userId": 1, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false}"#;
 const SUPPORT_USER_EXAMPLE: &str = r#"{"username": "agent@example.com", "password": "a long pass phrase 2026", "scopes": ["read_only", "read_write"]}"#;
 
 /// Every operation of the REST API.
 pub fn endpoints() -> Vec<Endpoint> {
     use Scope::*;
     let e = |method: Method, path: &'static str, operation_id, tag, summary, scope, params, answer, route| Endpoint {
-        method, path, operation_id, tag, summary, scope, params, body: None, example_body: None, answer, route,
+        method,
+        path,
+        operation_id,
+        tag,
+        summary,
+        scope,
+        params,
+        body: None,
+        example_body: None,
+        answer,
+        route,
     };
     let with_body = |endpoint: Endpoint, schema: &'static str, example: &'static str| Endpoint {
         body: Some(schema),
@@ -133,81 +154,299 @@ pub fn endpoints() -> Vec<Endpoint> {
         Endpoint {
             body: Some("TokenRequest"),
             example_body: Some("grant_type=client_credentials&client_id=...&client_secret=...&scope=read_only"),
-            ..e(Method::POST, "/oauth/token", "postAuth", "Authentication",
-                "Get an access token (client_credentials or password grant, form data)", None, &[],
-                Answer::Json("TokenGrant"), post(oauth::token))
+            ..e(
+                Method::POST,
+                "/oauth/token",
+                "postAuth",
+                "Authentication",
+                "Get an access token (client_credentials or password grant, form data)",
+                None,
+                &[],
+                Answer::Json("TokenGrant"),
+                post(oauth::token),
+            )
         },
-        e(Method::GET, "/core-connect/support-user", "getSupportUsers", "Support users",
-          "List the support users (operators)", Some(SupportUserManagement), &[],
-          Answer::Json("SupportUsers"), get(support_users::list)),
-        with_body(e(Method::POST, "/core-connect/support-user", "postSupportUser", "Support users",
-          "Create a support user; its scopes choose the least role that grants them (granting admin needs the admin scope)", Some(SupportUserManagement), &[],
-          Answer::Json("SupportUser"), post(support_users::create)), "SupportUserCreate", SUPPORT_USER_EXAMPLE),
-        e(Method::GET, "/core-connect/support-user/{supportUserId}", "getSupportUser", "Support users",
-          "Retrieve a support user", Some(SupportUserManagement), &[SUPPORT_USER_ID],
-          Answer::Json("SupportUser"), get(support_users::get)),
-        with_body(e(Method::PUT, "/core-connect/support-user/{supportUserId}", "putSupportUser", "Support users",
-          "Update a support user (fields left out keep their value; Administrators need the admin scope)", Some(SupportUserManagement), &[SUPPORT_USER_ID],
-          Answer::Json("SupportUser"), put(support_users::update)), "SupportUserUpdate", r#"{"scope": ["read_only"]}"#),
-        e(Method::DELETE, "/core-connect/support-user/{supportUserId}", "deleteSupportUser", "Support users",
-          "Delete a support user", Some(SupportUserManagement), &[SUPPORT_USER_ID],
-          Answer::NoContent, delete(support_users::delete)),
-        e(Method::PUT, "/core-connect/support-user/{supportUserId}/unblock", "unblockSupportUser", "Support users",
-          "Unblock a support user blocked by failed logins", Some(SupportUserManagement), &[SUPPORT_USER_ID],
-          Answer::NoContent, put(support_users::unblock)),
-        with_body(e(Method::POST, "/v1/users", "postUsers", "Users",
-          "Create an end user", Some(Legal), &[], Answer::Json("Users"), post(users::create)),
-          "UserCreate", USER_EXAMPLE),
-        e(Method::GET, "/v1/users", "getUsers", "Users",
-          "Search end users; totalRows rides on the first user", Some(ReadOnly), SEARCH,
-          Answer::Json("Users"), get(users::search)),
-        e(Method::GET, "/v1/users/{userId}", "getUser", "Users",
-          "Retrieve an end user", Some(ReadOnly), &[USER_ID], Answer::Json("Users"), get(users::get)),
-        with_body(e(Method::PUT, "/v1/users/{userId}", "putUser", "Users",
-          "Update an end user (a validated KYC goes back to review unless only contact fields change)",
-          Some(ReadWrite), &[USER_ID], Answer::Json("Users"), put(users::update)),
-          "UserUpdate", r#"{"phone": "+33612345678"}"#),
-        e(Method::DELETE, "/v1/users/{userId}", "deleteUser", "Users",
-          "Deactivate an end user (irreversible; every wallet must be at 0)", Some(ReadWrite),
-          DEACTIVATE_PARAMS,
-          Answer::Json("Users"), delete(users::deactivate)),
-        with_body(e(Method::PUT, "/v1/users/{userId}/FreezeAssets", "freezeAssets", "Users",
-          "Freeze (1) or unfreeze (0) an end user's assets", Some(Admin), &[USER_ID],
-          Answer::Json("Users"), put(users::freeze_assets)), "FreezeAssets", r#"{"isFrozen": 1}"#),
-        e(Method::PUT, "/v1/users/{userId}/Kycreview", "putKycreview", "User KYC Review",
-          "Request a KYC review of the user and its children (an operator's password-grant token also needs legal)", Some(ReadWrite), &[USER_ID],
-          Answer::Json("Users"), put(users::kyc_review)),
-        e(Method::GET, "/v1/taxResidences", "getTaxresidences", "Tax residences",
-          "List a user's tax residences (or one by taxResidenceId)", Some(ReadOnly),
-          TAX_LIST_PARAMS,
-          Answer::Json("TaxResidences"), get(tax_residences::list)),
-        with_body(e(Method::POST, "/v1/taxResidences", "postTaxresidence", "Tax residences",
-          "Add a tax residence (TIN required for US, and for distributionCountry IT)", Some(ReadWrite), &[],
-          Answer::Json("TaxResidences"), post(tax_residences::create)), "TaxResidenceCreate", TAX_RESIDENCE_EXAMPLE),
-        e(Method::GET, "/v1/taxResidences/{taxResidenceId}", "getTaxresidence", "Tax residences",
-          "Retrieve a tax residence", Some(ReadOnly), &[TAX_RESIDENCE_ID],
-          Answer::Json("TaxResidences"), get(tax_residences::get)),
-        with_body(e(Method::PUT, "/v1/taxResidences/{taxResidenceId}", "putTaxresidence", "Tax residences",
-          "Update a tax residence", Some(ReadWrite), &[TAX_RESIDENCE_ID],
-          Answer::Json("TaxResidences"), put(tax_residences::update)), "TaxResidenceUpdate", r#"{"taxPayerId": "123-45-6789", "liabilityWaiver": false}"#),
-        e(Method::DELETE, "/v1/taxResidences/{taxResidenceId}", "deleteTaxresidence", "Tax residences",
-          "Delete a tax residence (kept, marked isDeleted)", Some(ReadWrite), &[TAX_RESIDENCE_ID],
-          Answer::Json("TaxResidences"), delete(tax_residences::delete)),
-        e(Method::GET, "/v1/wallets", "getWallets", "Wallets",
-          "A user's wallets (or one by walletId)", Some(ReadOnly),
-          WALLET_LIST_PARAMS, Answer::Json("Wallets"), get(products::wallets)),
-        e(Method::GET, "/v1/wallets/{walletId}", "getWallet", "Wallets",
-          "Retrieve a wallet", Some(ReadOnly), WALLET_PARAMS,
-          Answer::Json("Wallets"), get(products::wallet)),
-        e(Method::GET, "/v1/cards", "getCards", "Cards",
-          "A user's cards (or one by cardId or publicToken)", Some(ReadOnly),
-          CARD_LIST_PARAMS,
-          Answer::Json("Cards"), get(products::cards)),
-        e(Method::GET, "/v1/cards/{cardId}", "getCard", "Cards",
-          "Retrieve a card", Some(ReadOnly), CARD_PARAMS, Answer::Json("Cards"), get(products::card)),
-        e(Method::GET, "/v1/beneficiaries", "getBeneficiaries", "Beneficiaries",
-          "A user's beneficiaries, most used first", Some(ReadOnly), BENEFICIARY_PARAMS,
-          Answer::Json("Beneficiaries"), get(products::beneficiaries)),
+        e(
+            Method::GET,
+            "/core-connect/support-user",
+            "getSupportUsers",
+            "Support users",
+            "List the support users (operators)",
+            Some(SupportUserManagement),
+            &[],
+            Answer::Json("SupportUsers"),
+            get(support_users::list),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/core-connect/support-user",
+                "postSupportUser",
+                "Support users",
+                "Create a support user; its scopes choose the least role that grants them (granting admin needs the admin scope)",
+                Some(SupportUserManagement),
+                &[],
+                Answer::Json("SupportUser"),
+                post(support_users::create),
+            ),
+            "SupportUserCreate",
+            SUPPORT_USER_EXAMPLE,
+        ),
+        e(
+            Method::GET,
+            "/core-connect/support-user/{supportUserId}",
+            "getSupportUser",
+            "Support users",
+            "Retrieve a support user",
+            Some(SupportUserManagement),
+            &[SUPPORT_USER_ID],
+            Answer::Json("SupportUser"),
+            get(support_users::get),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/core-connect/support-user/{supportUserId}",
+                "putSupportUser",
+                "Support users",
+                "Update a support user (fields left out keep their value; Administrators need the admin scope)",
+                Some(SupportUserManagement),
+                &[SUPPORT_USER_ID],
+                Answer::Json("SupportUser"),
+                put(support_users::update),
+            ),
+            "SupportUserUpdate",
+            r#"{"scope": ["read_only"]}"#,
+        ),
+        e(
+            Method::DELETE,
+            "/core-connect/support-user/{supportUserId}",
+            "deleteSupportUser",
+            "Support users",
+            "Delete a support user",
+            Some(SupportUserManagement),
+            &[SUPPORT_USER_ID],
+            Answer::NoContent,
+            delete(support_users::delete),
+        ),
+        e(
+            Method::PUT,
+            "/core-connect/support-user/{supportUserId}/unblock",
+            "unblockSupportUser",
+            "Support users",
+            "Unblock a support user blocked by failed logins",
+            Some(SupportUserManagement),
+            &[SUPPORT_USER_ID],
+            Answer::NoContent,
+            put(support_users::unblock),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/users",
+                "postUsers",
+                "Users",
+                "Create an end user",
+                Some(Legal),
+                &[],
+                Answer::Json("Users"),
+                post(users::create),
+            ),
+            "UserCreate",
+            USER_EXAMPLE,
+        ),
+        e(
+            Method::GET,
+            "/v1/users",
+            "getUsers",
+            "Users",
+            "Search end users; totalRows rides on the first user",
+            Some(ReadOnly),
+            SEARCH,
+            Answer::Json("Users"),
+            get(users::search),
+        ),
+        e(
+            Method::GET,
+            "/v1/users/{userId}",
+            "getUser",
+            "Users",
+            "Retrieve an end user",
+            Some(ReadOnly),
+            &[USER_ID],
+            Answer::Json("Users"),
+            get(users::get),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/users/{userId}",
+                "putUser",
+                "Users",
+                "Update an end user (a validated KYC goes back to review unless only contact fields change)",
+                Some(ReadWrite),
+                &[USER_ID],
+                Answer::Json("Users"),
+                put(users::update),
+            ),
+            "UserUpdate",
+            r#"{"phone": "+33612345678"}"#,
+        ),
+        e(
+            Method::DELETE,
+            "/v1/users/{userId}",
+            "deleteUser",
+            "Users",
+            "Deactivate an end user (irreversible; every wallet must be at 0)",
+            Some(ReadWrite),
+            DEACTIVATE_PARAMS,
+            Answer::Json("Users"),
+            delete(users::deactivate),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/users/{userId}/FreezeAssets",
+                "freezeAssets",
+                "Users",
+                "Freeze (1) or unfreeze (0) an end user's assets",
+                Some(Admin),
+                &[USER_ID],
+                Answer::Json("Users"),
+                put(users::freeze_assets),
+            ),
+            "FreezeAssets",
+            r#"{"isFrozen": 1}"#,
+        ),
+        e(
+            Method::PUT,
+            "/v1/users/{userId}/Kycreview",
+            "putKycreview",
+            "User KYC Review",
+            "Request a KYC review of the user and its children (an operator's password-grant token also needs legal)",
+            Some(ReadWrite),
+            &[USER_ID],
+            Answer::Json("Users"),
+            put(users::kyc_review),
+        ),
+        e(
+            Method::GET,
+            "/v1/taxResidences",
+            "getTaxresidences",
+            "Tax residences",
+            "List a user's tax residences (or one by taxResidenceId)",
+            Some(ReadOnly),
+            TAX_LIST_PARAMS,
+            Answer::Json("TaxResidences"),
+            get(tax_residences::list),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/taxResidences",
+                "postTaxresidence",
+                "Tax residences",
+                "Add a tax residence (TIN required for US, and for distributionCountry IT)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("TaxResidences"),
+                post(tax_residences::create),
+            ),
+            "TaxResidenceCreate",
+            TAX_RESIDENCE_EXAMPLE,
+        ),
+        e(
+            Method::GET,
+            "/v1/taxResidences/{taxResidenceId}",
+            "getTaxresidence",
+            "Tax residences",
+            "Retrieve a tax residence",
+            Some(ReadOnly),
+            &[TAX_RESIDENCE_ID],
+            Answer::Json("TaxResidences"),
+            get(tax_residences::get),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/taxResidences/{taxResidenceId}",
+                "putTaxresidence",
+                "Tax residences",
+                "Update a tax residence",
+                Some(ReadWrite),
+                &[TAX_RESIDENCE_ID],
+                Answer::Json("TaxResidences"),
+                put(tax_residences::update),
+            ),
+            "TaxResidenceUpdate",
+            r#"{"taxPayerId": "123-45-6789", "liabilityWaiver": false}"#,
+        ),
+        e(
+            Method::DELETE,
+            "/v1/taxResidences/{taxResidenceId}",
+            "deleteTaxresidence",
+            "Tax residences",
+            "Delete a tax residence (kept, marked isDeleted)",
+            Some(ReadWrite),
+            &[TAX_RESIDENCE_ID],
+            Answer::Json("TaxResidences"),
+            delete(tax_residences::delete),
+        ),
+        e(
+            Method::GET,
+            "/v1/wallets",
+            "getWallets",
+            "Wallets",
+            "A user's wallets (or one by walletId)",
+            Some(ReadOnly),
+            WALLET_LIST_PARAMS,
+            Answer::Json("Wallets"),
+            get(products::wallets),
+        ),
+        e(
+            Method::GET,
+            "/v1/wallets/{walletId}",
+            "getWallet",
+            "Wallets",
+            "Retrieve a wallet",
+            Some(ReadOnly),
+            WALLET_PARAMS,
+            Answer::Json("Wallets"),
+            get(products::wallet),
+        ),
+        e(
+            Method::GET,
+            "/v1/cards",
+            "getCards",
+            "Cards",
+            "A user's cards (or one by cardId or publicToken)",
+            Some(ReadOnly),
+            CARD_LIST_PARAMS,
+            Answer::Json("Cards"),
+            get(products::cards),
+        ),
+        e(
+            Method::GET,
+            "/v1/cards/{cardId}",
+            "getCard",
+            "Cards",
+            "Retrieve a card",
+            Some(ReadOnly),
+            CARD_PARAMS,
+            Answer::Json("Cards"),
+            get(products::card),
+        ),
+        e(
+            Method::GET,
+            "/v1/beneficiaries",
+            "getBeneficiaries",
+            "Beneficiaries",
+            "A user's beneficiaries, most used first",
+            Some(ReadOnly),
+            BENEFICIARY_PARAMS,
+            Answer::Json("Beneficiaries"),
+            get(products::beneficiaries),
+        ),
     ]
 }
 
@@ -237,9 +476,8 @@ pub struct Caller {
 /// Parses a JSON body; a malformed body or a wrong field type is a 400 naming the problem,
 /// never a 500.
 pub fn parse_json<T: DeserializeOwned>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::bad_request("input_validation_error", format!("Invalid JSON body: {e}."))
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::bad_request("input_validation_error", format!("Invalid JSON body: {e}.")))
 }
 
 /// An id from the path or the query: a positive integer, or a 400 naming the parameter.

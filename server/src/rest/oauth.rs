@@ -53,12 +53,7 @@ pub async fn token(State(state): State<AppState>, req: Request) -> Result<Json<T
             ));
         }
     };
-    state
-        .backend
-        .issue_token(request, &meta)
-        .await
-        .map(Json)
-        .map_err(|e| ApiError::from_backend(e, &meta.request_id))
+    state.backend.issue_token(request, &meta).await.map(Json).map_err(|e| ApiError::from_backend(e, &meta.request_id))
 }
 
 async fn read_multipart(req: Request, state: &AppState) -> Result<HashMap<String, String>, ApiError> {

@@ -189,21 +189,33 @@ fn schemas() -> Value {
     for (name, schema) in [
         ("userId", int.clone()),
         ("userStatus", json!({ "type": "string", "enum": UserStatus::ALL.map(UserStatus::name) })),
-        ("codeStatus", json!({ "type": "string", "description": "110005: canceled by an operator, 110006: by the user." })),
+        (
+            "codeStatus",
+            json!({ "type": "string", "description": "110005: canceled by an operator, 110006: by the user." }),
+        ),
         ("kycLevel", int.clone()),
-        ("kycReview", json!({
-            "type": "integer",
-            "enum": KycReview::ALL.map(KycReview::code),
-            "description": KycReview::ALL.map(|r| format!("{} {}", r.code(), r.name())).join(", "),
-        })),
-        ("kycReviewComment", json!({ "type": "string", "description": "History of review requests and decisions, one line each." })),
+        (
+            "kycReview",
+            json!({
+                "type": "integer",
+                "enum": KycReview::ALL.map(KycReview::code),
+                "description": KycReview::ALL.map(|r| format!("{} {}", r.code(), r.name())).join(", "),
+            }),
+        ),
+        (
+            "kycReviewComment",
+            json!({ "type": "string", "description": "History of review requests and decisions, one line each." }),
+        ),
         ("isFrozen", json!({ "type": "integer", "enum": [0, 1] })),
         ("isFreezed", json!({ "type": "integer", "enum": [0, 1], "description": "Same as isFrozen (older name)." })),
         ("createdDate", date_time.clone()),
         ("modifiedDate", date_time.clone()),
         ("walletCount", int.clone()),
         ("payinCount", int.clone()),
-        ("totalRows", json!({ "type": "integer", "description": "Search only, on the first user: the number of matches." })),
+        (
+            "totalRows",
+            json!({ "type": "integer", "description": "Search only, on the first user: the number of matches." }),
+        ),
     ] {
         user.insert(name.into(), schema);
     }
@@ -279,15 +291,16 @@ fn escape(s: &str) -> String {
 /// One line per property of a component schema: name, type, required, rule.
 fn schema_rows(doc: &Value, name: &str) -> String {
     let schema = &doc["components"]["schemas"][name];
-    let required: Vec<&str> =
-        schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+    let required: Vec<&str> = schema["required"].as_array().into_iter().flatten().filter_map(Value::as_str).collect();
     let Some(properties) = schema["properties"].as_object() else {
         return format!("<p>An array of <code>{}</code>.</p>", escape(name.trim_end_matches('s')));
     };
     let mut rows = String::new();
     for (prop, s) in properties {
         let kind = match (&s["type"], &s["items"]["$ref"]) {
-            (Value::String(t), Value::String(item)) => format!("{t} of {}", item.rsplit('/').next().unwrap_or_default()),
+            (Value::String(t), Value::String(item)) => {
+                format!("{t} of {}", item.rsplit('/').next().unwrap_or_default())
+            }
             (Value::String(t), _) => t.clone(),
             _ => String::new(),
         };
@@ -306,7 +319,9 @@ fn schema_rows(doc: &Value, name: &str) -> String {
             escape(&rule)
         ));
     }
-    format!("<table><thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Rule</th></tr></thead><tbody>{rows}</tbody></table>")
+    format!(
+        "<table><thead><tr><th>Field</th><th>Type</th><th>Required</th><th>Rule</th></tr></thead><tbody>{rows}</tbody></table>"
+    )
 }
 
 fn render_reference(doc: &Value) -> String {
@@ -364,7 +379,10 @@ fn render_reference(doc: &Value) -> String {
     body.push_str("<h2 id=\"schemas\">Schemas</h2>");
     if let Some(schemas) = doc["components"]["schemas"].as_object() {
         for name in schemas.keys() {
-            body.push_str(&format!("<section class=\"schema\" id=\"schema-{name}\"><h3>{name}</h3>{}</section>", schema_rows(doc, name)));
+            body.push_str(&format!(
+                "<section class=\"schema\" id=\"schema-{name}\"><h3>{name}</h3>{}</section>",
+                schema_rows(doc, name)
+            ));
         }
     }
     format!(

@@ -6,9 +6,9 @@ use axum::Json;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use backend::operators::OperatorPatch;
 use serde::Deserialize;
 use serde_json::{Value, json};
-use backend::operators::OperatorPatch;
 use shared::dto::{OperatorForm, OperatorSummary};
 use shared::{Role, Scope};
 
@@ -82,11 +82,7 @@ pub async fn get(
     Ok(Json(support_user_object(&op)))
 }
 
-pub async fn create(
-    State(state): State<AppState>,
-    caller: Caller,
-    body: Bytes,
-) -> Result<Json<Value>, ApiError> {
+pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     let body: CreateBody = parse_json(&body)?;
     let form = OperatorForm {
         username: body.username,
@@ -94,11 +90,7 @@ pub async fn create(
         password: body.password,
         saml_key: body.saml_key.unwrap_or_default(),
     };
-    let created = state
-        .backend
-        .create_operator(&caller.actor, &caller.meta, form)
-        .await
-        ?;
+    let created = state.backend.create_operator(&caller.actor, &caller.meta, form).await?;
     Ok(Json(support_user_object(&created)))
 }
 

@@ -50,30 +50,22 @@ pub async fn list(
     let raw = params
         .get("userId")
         .ok_or_else(|| ApiError::bad_request("input_validation_error", "userId: userId is required."))?;
-    let items = state
-        .backend
-        .list_tax_residences(&caller.actor, positive_id("userId", raw)?)
-        .await
-        ?;
+    let items = state.backend.list_tax_residences(&caller.actor, positive_id("userId", raw)?).await?;
     Ok(envelope(items))
 }
 
 pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     let input: Body = parse_json(&body)?;
-    let created = state
-        .backend
-        .create_tax_residence(&caller.actor, &caller.meta, input.into())
-        .await
-        ?;
+    let created = state.backend.create_tax_residence(&caller.actor, &caller.meta, input.into()).await?;
     Ok(envelope(vec![created]))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let found = state
-        .backend
-        .get_tax_residence(&caller.actor, positive_id("taxResidenceId", &id)?)
-        .await
-        ?;
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let found = state.backend.get_tax_residence(&caller.actor, positive_id("taxResidenceId", &id)?).await?;
     Ok(envelope(vec![found]))
 }
 
@@ -85,19 +77,16 @@ pub async fn update(
 ) -> Result<Json<Value>, ApiError> {
     let id = positive_id("taxResidenceId", &id)?;
     let input: Body = parse_json(&body)?;
-    let updated = state
-        .backend
-        .update_tax_residence(&caller.actor, &caller.meta, id, input.into())
-        .await
-        ?;
+    let updated = state.backend.update_tax_residence(&caller.actor, &caller.meta, id, input.into()).await?;
     Ok(envelope(vec![updated]))
 }
 
-pub async fn delete(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
-    let deleted = state
-        .backend
-        .delete_tax_residence(&caller.actor, &caller.meta, positive_id("taxResidenceId", &id)?)
-        .await
-        ?;
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let deleted =
+        state.backend.delete_tax_residence(&caller.actor, &caller.meta, positive_id("taxResidenceId", &id)?).await?;
     Ok(envelope(vec![deleted]))
 }

@@ -34,7 +34,11 @@ pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) 
     Ok(envelope(user))
 }
 
-pub async fn get(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let user = state.backend.get_user(&caller.actor, user_id(&id)?).await?;
     Ok(envelope(user))
 }
@@ -65,22 +69,15 @@ pub async fn deactivate(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let id = user_id(&id)?;
-    let from_body = if body.is_empty() {
-        None
-    } else {
-        object(&body)?.get("origin").and_then(Value::as_str).map(str::to_string)
-    };
+    let from_body =
+        if body.is_empty() { None } else { object(&body)?.get("origin").and_then(Value::as_str).map(str::to_string) };
     let origin = query
         .origin
         .or(from_body)
         .as_deref()
         .and_then(DeactivationOrigin::parse)
         .ok_or_else(|| ApiError::bad_request("input_validation_error", "origin must be OPERATOR or USER."))?;
-    let user = state
-        .backend
-        .deactivate_user(&caller.actor, &caller.meta, id, origin)
-        .await
-        ?;
+    let user = state.backend.deactivate_user(&caller.actor, &caller.meta, id, origin).await?;
     Ok(envelope(user))
 }
 
@@ -117,12 +114,12 @@ pub async fn freeze_assets(
 }
 
 /// `PUT /v1/users/{userId}/Kycreview`: sends the user (and its children) to KYC review.
-pub async fn kyc_review(State(state): State<AppState>, caller: Caller, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn kyc_review(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let id = user_id(&id)?;
-    let user = state
-        .backend
-        .request_kyc_review(&caller.actor, &caller.meta, id)
-        .await
-        ?;
+    let user = state.backend.request_kyc_review(&caller.actor, &caller.meta, id).await?;
     Ok(envelope(user))
 }

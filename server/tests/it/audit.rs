@@ -2,8 +2,8 @@
 //! refuses to change or remove audit rows.
 
 use serde_json::{Value, json};
-use shared::dto::OperatorSummary;
 use shared::Role;
+use shared::dto::OperatorSummary;
 
 use crate::harness::{Flavor, PASSWORD, browser, form, spawn_app};
 
@@ -27,10 +27,14 @@ async fn every_mutation_is_audited_without_secrets(flavor: Flavor) {
     let (admin, _) = app.logged_in("root@example.com", Role::Administrator).await;
     let created: OperatorSummary =
         app.call(&admin, "operators/create", form("lee@example.com", Role::Support, PASSWORD)).await.unwrap();
-    app.call::<OperatorSummary>(&admin, "operators/update", json!({"id": created.id, "form": {
-        "username": "lee@example.com", "role": "Manager", "password": "another long password", "saml_key": ""}}))
-        .await
-        .unwrap();
+    app.call::<OperatorSummary>(
+        &admin,
+        "operators/update",
+        json!({"id": created.id, "form": {
+        "username": "lee@example.com", "role": "Manager", "password": "another long password", "saml_key": ""}}),
+    )
+    .await
+    .unwrap();
     for _ in 0..3 {
         app.login(&browser(), "lee@example.com", "wrong password!!").await.unwrap_err();
     }
@@ -102,9 +106,8 @@ async fn audit_rows_cannot_be_changed(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     app.add_operator("root@example.com", Role::Administrator).await;
     let pool = &app.backend.db.pool;
-    let count = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await.unwrap()
-    };
+    let count =
+        || async { sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM audit_log").fetch_one(pool).await.unwrap() };
     assert_eq!(count().await, 1);
     let update = sqlx::query("UPDATE audit_log SET action = 'tampered'").execute(pool).await;
     assert!(update.is_err(), "UPDATE must be refused");

@@ -47,7 +47,6 @@ async fn operator_create_succeeds_and_refuses_clearly(flavor: Flavor) {
     backend.db.close().await;
 }
 
-
 async fn api_client_create_prints_credentials_once(flavor: Flavor) {
     let db = TestDb::new(flavor).await;
     let out = Command::new(env!("CARGO_BIN_EXE_server"))
@@ -75,10 +74,8 @@ async fn api_client_create_prints_credentials_once(flavor: Flavor) {
         .await
         .unwrap();
     assert_eq!(grant.scope, "read_only legal");
-    let stored: String = sqlx::query_scalar("SELECT secret_digest FROM api_clients")
-        .fetch_one(&backend.db.pool)
-        .await
-        .unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT secret_digest FROM api_clients").fetch_one(&backend.db.pool).await.unwrap();
     assert_ne!(stored, secret, "the secret is stored as a digest");
     backend.db.close().await;
 
@@ -121,12 +118,13 @@ mod seed {
         assert!(count("SELECT COUNT(*) FROM tax_residences").await >= 200);
         // Seeded tax residences follow the TIN rules: a US residence has its TIN, a waiver has none.
         assert_eq!(count("SELECT COUNT(*) FROM tax_residences WHERE country = 'US' AND tax_payer_id IS NULL").await, 0);
-        assert_eq!(count("SELECT COUNT(*) FROM tax_residences WHERE (liability_waiver = 1) = (tax_payer_id IS NOT NULL)").await, 0);
+        assert_eq!(
+            count("SELECT COUNT(*) FROM tax_residences WHERE (liability_waiver = 1) = (tax_payer_id IS NOT NULL)")
+                .await,
+            0
+        );
         // The name index covers seeded users too.
-        let search = backend::users_search::UserSearch {
-            name: Some("lovelace".into()),
-            ..Default::default()
-        };
+        let search = backend::users_search::UserSearch { name: Some("lovelace".into()), ..Default::default() };
         let page = backend.search_users(&backend::Actor::System, &search).await.unwrap();
         assert!(page.total > 0);
         assert!(page.users.iter().all(|u| u.lastname.as_deref() == Some("Lovelace") || u.email.contains("lovelace")));

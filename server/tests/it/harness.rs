@@ -11,8 +11,8 @@ use app::ssr::SessionCookie;
 use backend::{Actor, Backend, RequestMeta, SessionSettings};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use shared::dto::{Me, OperatorForm};
 use shared::Role;
+use shared::dto::{Me, OperatorForm};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flavor {
@@ -39,8 +39,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Where Postgres test databases are created from (trust auth on this machine).
 fn postgres_admin_url() -> String {
-    std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
+    std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_string())
 }
 
 /// A database that exists for one test and is removed afterwards, even on panic.
@@ -91,9 +90,10 @@ impl Drop for TestDb {
                 rt.block_on(async move {
                     use sqlx::Connection;
                     if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
-                        let _ = sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
-                            .execute(&mut conn)
-                            .await;
+                        let _ =
+                            sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")))
+                                .execute(&mut conn)
+                                .await;
                     }
                 });
             })
@@ -126,29 +126,20 @@ pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail
         tokio::spawn(backend.clone().run_mail_worker());
     }
     let dist = std::env::temp_dir().join("backoffice-test-empty-dist");
-    let state = server::AppState {
-        backend: backend.clone(),
-        cookie: SessionCookie { secure: false },
-        dist: Arc::new(dist),
-    };
+    let state =
+        server::AppState { backend: backend.clone(), cookie: SessionCookie { secure: false }, dist: Arc::new(dist) };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = server::http::router(state);
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
-            .await
-            .unwrap();
+        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
     });
     TestApp { base_url: format!("http://{addr}"), clock: backend.clock.clone(), backend, _db: db }
 }
 
 /// A browser: keeps its cookies.
 pub fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .timeout(Duration::from_secs(60))
-        .build()
-        .unwrap()
+    reqwest::Client::builder().cookie_store(true).timeout(Duration::from_secs(60)).build().unwrap()
 }
 
 impl TestApp {
@@ -175,14 +166,8 @@ impl TestApp {
         }
     }
 
-    pub async fn login(
-        &self,
-        browser: &reqwest::Client,
-        username: &str,
-        password: &str,
-    ) -> Result<Me, AppError> {
-        self.call(browser, "session/login", serde_json::json!({"username": username, "password": password}))
-            .await
+    pub async fn login(&self, browser: &reqwest::Client, username: &str, password: &str) -> Result<Me, AppError> {
+        self.call(browser, "session/login", serde_json::json!({"username": username, "password": password})).await
     }
 
     /// A browser logged in as a new operator with `role`.
@@ -212,11 +197,8 @@ impl TestApp {
 
     /// The whole `POST /oauth/token` answer for a new API client holding `scopes`.
     pub async fn grant(&self, scopes: &[shared::Scope]) -> Value {
-        let client = self
-            .backend
-            .create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes)
-            .await
-            .unwrap();
+        let client =
+            self.backend.create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes).await.unwrap();
         let grant: Value = browser()
             .post(format!("{}/oauth/token", self.base_url))
             .form(&[
@@ -257,10 +239,7 @@ impl TestApp {
 
     /// Audit actions recorded so far, oldest first.
     pub async fn audit_actions(&self) -> Vec<String> {
-        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id")
-            .fetch_all(&self.backend.db.pool)
-            .await
-            .unwrap()
+        sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(&self.backend.db.pool).await.unwrap()
     }
 }
 

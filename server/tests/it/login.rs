@@ -85,11 +85,7 @@ async fn parallel_wrong_attempts_check_at_most_three_passwords(flavor: Flavor) {
     let results = futures_join_all(attempts).await;
     assert!(results.iter().all(|ok| !ok));
     let actions = app.audit_actions().await;
-    assert_eq!(
-        actions.iter().filter(|a| *a == "login.failed").count(),
-        3,
-        "exactly three passwords were checked"
-    );
+    assert_eq!(actions.iter().filter(|a| *a == "login.failed").count(), 3, "exactly three passwords were checked");
     assert_eq!(actions.iter().filter(|a| *a == "login.refused").count(), 47);
     assert_eq!(actions.iter().filter(|a| *a == "operator.blocked").count(), 1);
     let op = app.backend.list_operators(&backend::Actor::System).await.unwrap();
@@ -141,24 +137,19 @@ async fn unblock_lets_the_operator_back_in(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     let (manager, _) = app.logged_in("manager@example.com", Role::Manager).await;
     let frank = app.add_operator("frank@example.com", Role::Support).await;
-    let not_blocked = app
-        .call::<serde_json::Value>(&manager, "operators/unblock", serde_json::json!({"id": frank}))
-        .await;
+    let not_blocked =
+        app.call::<serde_json::Value>(&manager, "operators/unblock", serde_json::json!({"id": frank})).await;
     assert!(matches!(not_blocked, Err(AppError::Conflict(_))), "{not_blocked:?}");
     for _ in 0..3 {
         app.login(&browser(), "frank@example.com", "wrong password!!").await.unwrap_err();
     }
     // A Support operator may not unblock.
     let (support, _) = app.logged_in("sue@example.com", Role::Support).await;
-    let refused = app
-        .call::<serde_json::Value>(&support, "operators/unblock", serde_json::json!({"id": frank}))
-        .await;
+    let refused = app.call::<serde_json::Value>(&support, "operators/unblock", serde_json::json!({"id": frank})).await;
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "{refused:?}");
 
-    let unblocked: shared::dto::OperatorSummary = app
-        .call(&manager, "operators/unblock", serde_json::json!({"id": frank}))
-        .await
-        .unwrap();
+    let unblocked: shared::dto::OperatorSummary =
+        app.call(&manager, "operators/unblock", serde_json::json!({"id": frank})).await.unwrap();
     assert!(!unblocked.blocked);
     app.login(&browser(), "frank@example.com", PASSWORD).await.expect("unblocked operator logs in");
     // The counter was reset: two failures do not block again.
@@ -170,7 +161,8 @@ async fn unblock_lets_the_operator_back_in(flavor: Flavor) {
 
 async fn idle_and_absolute_timeouts_end_sessions(flavor: Flavor) {
     let minutes = |m: u64| Duration::from_secs(m * 60);
-    let settings = SessionSettings { idle_timeout: minutes(30), absolute_timeout: minutes(120), ..SessionSettings::default() };
+    let settings =
+        SessionSettings { idle_timeout: minutes(30), absolute_timeout: minutes(120), ..SessionSettings::default() };
 
     // Idle: each use within the timeout keeps the session; 30 minutes unused end it.
     let idle = spawn_app_with(flavor, settings.clone()).await;

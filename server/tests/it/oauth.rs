@@ -20,10 +20,7 @@ crate::on_both_databases!(
 );
 
 async fn api_client(app: &TestApp, scopes: &[Scope]) -> NewApiClient {
-    app.backend
-        .create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes)
-        .await
-        .unwrap()
+    app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes).await.unwrap()
 }
 
 async fn token(app: &TestApp, form: &[(&str, &str)]) -> (StatusCode, Value) {
@@ -97,19 +94,21 @@ async fn client_credentials_grant_the_intersection_of_scopes(flavor: Flavor) {
 async fn bad_credentials_and_grants_are_refused_in_the_envelope(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     let client = api_client(&app, &[Scope::ReadOnly]).await;
-    let (status, body) = token(&app, &[
-        ("grant_type", "client_credentials"),
-        ("client_id", &client.client_id),
-        ("client_secret", "not the secret"),
-    ])
+    let (status, body) = token(
+        &app,
+        &[("grant_type", "client_credentials"), ("client_id", &client.client_id), ("client_secret", "not the secret")],
+    )
     .await;
     assert_eq!(status, 401);
     assert_envelope(&body, "invalid_client");
-    let (status, body) = token(&app, &[
-        ("grant_type", "client_credentials"),
-        ("client_id", "client_unknown"),
-        ("client_secret", &client.client_secret),
-    ])
+    let (status, body) = token(
+        &app,
+        &[
+            ("grant_type", "client_credentials"),
+            ("client_id", "client_unknown"),
+            ("client_secret", &client.client_secret),
+        ],
+    )
     .await;
     assert_eq!(status, 401);
     assert_envelope(&body, "invalid_client");
@@ -156,14 +155,17 @@ async fn password_grant_honours_role_and_lockout(flavor: Flavor) {
         let client = &client;
         let app = &app;
         async move {
-            token(app, &[
-                ("grant_type", "password"),
-                ("client_id", &client.client_id),
-                ("client_secret", &client.client_secret),
-                ("username", username),
-                ("password", password),
-                ("scope", scope),
-            ])
+            token(
+                app,
+                &[
+                    ("grant_type", "password"),
+                    ("client_id", &client.client_id),
+                    ("client_secret", &client.client_secret),
+                    ("username", username),
+                    ("password", password),
+                    ("scope", scope),
+                ],
+            )
             .await
         }
     };

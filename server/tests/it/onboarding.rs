@@ -48,7 +48,8 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     let visitor = browser();
     let (operator, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
 
-    let weak = app.call::<()>(&visitor, "public/sign-up", json!({"email": "new@example.com", "password": "short"})).await;
+    let weak =
+        app.call::<()>(&visitor, "public/sign-up", json!({"email": "new@example.com", "password": "short"})).await;
     assert!(matches!(weak, Err(AppError::Invalid { ref field, .. }) if field == "password"), "{weak:?}");
     let bad = app.call::<()>(&visitor, "public/sign-up", json!({"email": "not-an-email", "password": STRONG})).await;
     assert!(matches!(bad, Err(AppError::Invalid { ref field, .. }) if field == "email"));
@@ -64,7 +65,8 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     let waiting = onboarding(&app, &operator, false).await;
     assert_eq!((waiting.len(), waiting[0].email.as_str(), waiting[0].user_id), (1, "New@Example.com", None));
     assert!(find_by_email(&app, &operator, "new@example.com").await.users.is_empty());
-    let stored: String = sqlx::query_scalar("SELECT token_digest FROM end_user_tokens").fetch_one(&app.backend.db.pool).await.unwrap();
+    let stored: String =
+        sqlx::query_scalar("SELECT token_digest FROM end_user_tokens").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_ne!(stored, token, "only the digest of the link's token is stored");
 
     let wrong = app.call::<i64>(&visitor, "public/activate", json!({"token": "forged"})).await;
@@ -81,7 +83,9 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     assert!(app.backend.verify_end_user_password("new@example.com", STRONG.into()).await.unwrap());
 
     let bodies: Vec<String> = sqlx::query_scalar("SELECT body FROM mail_outbox WHERE sent_date IS NOT NULL")
-        .fetch_all(&app.backend.db.pool).await.unwrap();
+        .fetch_all(&app.backend.db.pool)
+        .await
+        .unwrap();
     assert!(!bodies.is_empty() && bodies.iter().all(String::is_empty), "a sent email's link is not kept");
 
     // Signing up again says so by email, and creates nothing.
@@ -101,8 +105,15 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
 
 async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     let (app, sink) = app_with_sink(flavor).await;
-    let created = app.backend.create_user(&backend::Actor::System, &backend::RequestMeta::local(),
-        json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com"}).as_object().unwrap().clone()).await.unwrap();
+    let created = app
+        .backend
+        .create_user(
+            &backend::Actor::System,
+            &backend::RequestMeta::local(),
+            json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com"}).as_object().unwrap().clone(),
+        )
+        .await
+        .unwrap();
     let id = created.id;
     let (ro, _) = app.logged_in("ro@example.com", Role::SupportReadOnly).await;
     let (support, _) = app.logged_in("support@example.com", Role::Support).await;
@@ -120,12 +131,17 @@ async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     assert!(matches!(weak, Err(AppError::Invalid { ref field, .. }) if field == "password"));
     app.call::<()>(&visitor, "public/reset-password", json!({"token": token, "password": STRONG})).await.unwrap();
     assert!(app.backend.verify_end_user_password("ada@example.com", STRONG.into()).await.unwrap());
-    let reused = app.call::<()>(&visitor, "public/reset-password", json!({"token": token, "password": "another long pass phrase"})).await;
+    let reused = app
+        .call::<()>(&visitor, "public/reset-password", json!({"token": token, "password": "another long pass phrase"}))
+        .await;
     assert!(matches!(reused, Err(AppError::Invalid { .. })), "a reset link works once");
 
     // System Configuration turns the feature off at once; only admins change it.
     let off = json!({"settings": SystemSettings { send_forgot_password: false, sca_devices_section: true }});
-    assert!(matches!(app.call::<SystemSettings>(&support, "settings/update", off.clone()).await, Err(AppError::Forbidden(_))));
+    assert!(matches!(
+        app.call::<SystemSettings>(&support, "settings/update", off.clone()).await,
+        Err(AppError::Forbidden(_))
+    ));
     let saved: SystemSettings = app.call(&admin, "settings/update", off).await.unwrap();
     assert!(!saved.send_forgot_password);
     let seen: SystemSettings = app.call(&ro, "settings/get", json!({})).await.unwrap();
@@ -134,7 +150,8 @@ async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     assert!(matches!(disabled, Err(AppError::Forbidden(ref m)) if m.contains("System Configuration")), "{disabled:?}");
     let audit = app.audit_actions().await;
     assert!(audit.contains(&"settings.updated".into()) && audit.contains(&"user.password_reset_sent".into()));
-    let logged: Vec<Option<String>> = sqlx::query_scalar("SELECT after_json FROM audit_log").fetch_all(&app.backend.db.pool).await.unwrap();
+    let logged: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT after_json FROM audit_log").fetch_all(&app.backend.db.pool).await.unwrap();
     assert!(logged.iter().flatten().all(|j| !j.contains(&token)), "no token in the audit log");
 }
 
@@ -142,9 +159,13 @@ async fn the_outbox_keeps_mail_until_smtp_answers(flavor: Flavor) {
     // No SMTP URL: mail waits in the outbox.
     let app = spawn_app(flavor).await;
     let visitor = browser();
-    app.call::<()>(&visitor, "public/sign-up", json!({"email": "queued@example.com", "password": STRONG})).await.unwrap();
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "queued@example.com", "password": STRONG}))
+        .await
+        .unwrap();
     let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_outbox WHERE sent_date IS NULL")
-        .fetch_one(&app.backend.db.pool).await.unwrap();
+        .fetch_one(&app.backend.db.pool)
+        .await
+        .unwrap();
     assert_eq!(waiting, 1);
 
     // SMTP down: the attempt is recorded and put off, nothing is lost.
@@ -154,12 +175,16 @@ async fn the_outbox_keeps_mail_until_smtp_answers(flavor: Flavor) {
     let transport = lettre::AsyncSmtpTransport::<lettre::Tokio1Executor>::from_url(&down).unwrap().build();
     assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0);
     let (attempts, next, error): (i64, i64, Option<String>) =
-        sqlx::query_as("SELECT attempts, next_attempt_at, last_error FROM mail_outbox").fetch_one(&app.backend.db.pool).await.unwrap();
+        sqlx::query_as("SELECT attempts, next_attempt_at, last_error FROM mail_outbox")
+            .fetch_one(&app.backend.db.pool)
+            .await
+            .unwrap();
     assert_eq!(attempts, 1);
     assert!(next >= app.clock.unix_now() + backoff_secs(0) - 1 && error.is_some(), "retried later");
     app.clock.advance(Duration::from_secs(backoff_secs(0) as u64 - 5));
     assert_eq!(app.backend.deliver_due_mail(&transport).await.unwrap(), 0);
-    let attempts: i64 = sqlx::query_scalar("SELECT attempts FROM mail_outbox").fetch_one(&app.backend.db.pool).await.unwrap();
+    let attempts: i64 =
+        sqlx::query_scalar("SELECT attempts FROM mail_outbox").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(attempts, 1, "not due yet: not tried again");
 
     // SMTP back: the same message leaves.
@@ -177,11 +202,17 @@ async fn a_second_sign_up_cannot_choose_the_password_of_the_first(flavor: Flavor
     let visitor = browser();
     let owner_password = "my very first secret phrase";
     let intruder_password = "an intruding secret phrase";
-    app.call::<()>(&visitor, "public/sign-up", json!({"email": "owner@example.com", "password": owner_password})).await.unwrap();
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "owner@example.com", "password": owner_password}))
+        .await
+        .unwrap();
     let first = link_token(&sink.wait_for("owner@example.com", "activate").await.data, "activate");
-    app.call::<()>(&visitor, "public/sign-up", json!({"email": "OWNER@example.com", "password": intruder_password})).await.unwrap();
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "OWNER@example.com", "password": intruder_password}))
+        .await
+        .unwrap();
     for _ in 0..100 {
-        if sink.count() >= 2 { break; }
+        if sink.count() >= 2 {
+            break;
+        }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(sink.count(), 2, "each sign-up sends its own link to the address");
@@ -195,6 +226,7 @@ async fn a_second_sign_up_cannot_choose_the_password_of_the_first(flavor: Flavor
     let refused = app.call::<i64>(&visitor, "public/activate", json!({"token": second})).await;
     assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "token"), "{refused:?}");
     assert!(app.backend.verify_end_user_password("owner@example.com", owner_password.into()).await.unwrap());
-    let accounts: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_user_accounts").fetch_one(&app.backend.db.pool).await.unwrap();
+    let accounts: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM end_user_accounts").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(accounts, 1);
 }

@@ -52,7 +52,8 @@ async fn every_documented_operation_is_routed_and_the_reference_is_readable() {
     let ops = operations(&doc);
     assert!(ops.len() >= 24, "only {} operations documented", ops.len());
     for (method, path, scope, _) in &ops {
-        let res = browser().request(method.clone(), format!("{}{}", app.base_url, concrete(path))).send().await.unwrap();
+        let res =
+            browser().request(method.clone(), format!("{}{}", app.base_url, concrete(path))).send().await.unwrap();
         let expected = if scope.is_some() { StatusCode::UNAUTHORIZED } else { StatusCode::BAD_REQUEST };
         assert_eq!(res.status(), expected, "{method} {path} without a token");
     }
@@ -61,8 +62,10 @@ async fn every_documented_operation_is_routed_and_the_reference_is_readable() {
     for field in shared::user_fields::FIELDS {
         assert!(user.get(field.name).is_some(), "User lacks {}", field.name);
     }
-    assert!(doc["components"]["schemas"]["UserUpdate"]["properties"].get("parentType").is_none(),
-        "parentType cannot be changed, so the update schema does not offer it");
+    assert!(
+        doc["components"]["schemas"]["UserUpdate"]["properties"].get("parentType").is_none(),
+        "parentType cannot be changed, so the update schema does not offer it"
+    );
 
     let res = browser().get(format!("{}/api-reference", app.base_url)).send().await.unwrap();
     assert_eq!(res.status(), 200);
@@ -73,7 +76,10 @@ async fn every_documented_operation_is_routed_and_the_reference_is_readable() {
     }
     assert!(!html.contains("<script"), "the reference needs no script");
     let css = browser().get(format!("{}/api-reference.css", app.base_url)).send().await.unwrap();
-    assert_eq!((css.status().as_u16(), css.headers()["content-type"].to_str().unwrap()), (200, "text/css; charset=utf-8"));
+    assert_eq!(
+        (css.status().as_u16(), css.headers()["content-type"].to_str().unwrap()),
+        (200, "text/css; charset=utf-8")
+    );
 }
 
 async fn documented_scopes_are_the_enforced_ones(flavor: Flavor) {
@@ -109,17 +115,26 @@ async fn answers_match_the_documented_schemas(flavor: Flavor) {
 
     let grant = app.grant(&[Scope::ReadOnly]).await;
     check("TokenGrant", &grant);
-    let created = call(Method::POST, "/v1/users".into(), Some(json!({
-        "userTypeId": 1, "specifiedUSPerson": 1, "email": "schema@example.com", "firstname": "Grace",
-        "lastname": "Hopper", "birthday": "1906-12-09", "country": "US", "timezone": "America/New_York",
-    }))).await;
+    let created = call(
+        Method::POST,
+        "/v1/users".into(),
+        Some(json!({
+            "userTypeId": 1, "specifiedUSPerson": 1, "email": "schema@example.com", "firstname": "Grace",
+            "lastname": "Hopper", "birthday": "1906-12-09", "country": "US", "timezone": "America/New_York",
+        })),
+    )
+    .await;
     check("Users", &created);
     let id = created["users"][0]["userId"].as_i64().unwrap();
     check("Users", &call(Method::GET, format!("/v1/users/{id}"), None).await);
     check("Users", &call(Method::PUT, format!("/v1/users/{id}"), Some(json!({"phone": "+12025550123"}))).await);
     check("Users", &call(Method::GET, "/v1/users?userTypeId=1&pageCount=5".into(), None).await);
-    let residence = call(Method::POST, "/v1/taxResidences".into(),
-        Some(json!({"userId": id, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false}))).await;
+    let residence = call(
+        Method::POST,
+        "/v1/taxResidences".into(),
+        Some(json!({"userId": id, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false})),
+    )
+    .await;
     check("TaxResidences", &residence);
     check("TaxResidences", &call(Method::GET, format!("/v1/taxResidences?userId={id}"), None).await);
     check("Users", &call(Method::PUT, format!("/v1/users/{id}/Kycreview"), None).await);

@@ -3,8 +3,8 @@
 
 use app::error::AppError;
 use serde_json::{Value, json};
-use shared::dto::{OperatorSummary, Page};
 use shared::Role;
+use shared::dto::{OperatorSummary, Page};
 
 use crate::harness::{Flavor, PASSWORD, browser, form, spawn_app};
 
@@ -53,8 +53,12 @@ async fn managers_manage_operators_but_not_administrators(flavor: Flavor) {
     app.login(&browser(), "ivy@example.com", PASSWORD).await.unwrap();
 
     let updated: OperatorSummary = app
-        .call(&manager, "operators/update", json!({"id": created.id, "form": {
-            "username": "ivy@example.com", "role": "SupportLegal", "password": "", "saml_key": "saml-ivy"}}))
+        .call(
+            &manager,
+            "operators/update",
+            json!({"id": created.id, "form": {
+            "username": "ivy@example.com", "role": "SupportLegal", "password": "", "saml_key": "saml-ivy"}}),
+        )
         .await
         .unwrap();
     assert_eq!((updated.role, updated.saml_key.as_deref()), (Role::SupportLegal, Some("saml-ivy")));
@@ -62,10 +66,20 @@ async fn managers_manage_operators_but_not_administrators(flavor: Flavor) {
 
     let forbidden = [
         app.call::<Value>(&manager, "operators/create", form("boss@example.com", Role::Administrator, PASSWORD)).await,
-        app.call::<Value>(&manager, "operators/update", json!({"id": created.id, "form": {
-            "username": "ivy@example.com", "role": "Administrator", "password": "", "saml_key": ""}})).await,
-        app.call::<Value>(&manager, "operators/update", json!({"id": admin_id, "form": {
-            "username": "root@example.com", "role": "Support", "password": "", "saml_key": ""}})).await,
+        app.call::<Value>(
+            &manager,
+            "operators/update",
+            json!({"id": created.id, "form": {
+            "username": "ivy@example.com", "role": "Administrator", "password": "", "saml_key": ""}}),
+        )
+        .await,
+        app.call::<Value>(
+            &manager,
+            "operators/update",
+            json!({"id": admin_id, "form": {
+            "username": "root@example.com", "role": "Support", "password": "", "saml_key": ""}}),
+        )
+        .await,
         app.call::<Value>(&manager, "operators/delete", json!({"id": admin_id})).await,
     ];
     for result in forbidden {
@@ -84,18 +98,29 @@ async fn administrators_manage_administrators_within_the_rules(flavor: Flavor) {
 
     let own = app.call::<Value>(&admin, "operators/delete", json!({"id": admin_id})).await;
     assert_eq!(own, Err(AppError::Conflict("You cannot delete yourself.".into())));
-    let demote = app.call::<Value>(&admin, "operators/update", json!({"id": admin_id, "form": {
-        "username": "root@example.com", "role": "Manager", "password": "", "saml_key": ""}})).await;
+    let demote = app
+        .call::<Value>(
+            &admin,
+            "operators/update",
+            json!({"id": admin_id, "form": {
+        "username": "root@example.com", "role": "Manager", "password": "", "saml_key": ""}}),
+        )
+        .await;
     assert_eq!(demote, Err(AppError::Conflict("The last Administrator cannot be demoted.".into())));
 
-    let second: OperatorSummary = app
-        .call(&admin, "operators/create", form("second@example.com", Role::Administrator, PASSWORD))
-        .await
-        .unwrap();
+    let second: OperatorSummary =
+        app.call(&admin, "operators/create", form("second@example.com", Role::Administrator, PASSWORD)).await.unwrap();
     assert_eq!(second.role, Role::Administrator);
     // With two Administrators, one may be demoted, and then deleted.
-    let demoted: OperatorSummary = app.call(&admin, "operators/update", json!({"id": second.id, "form": {
-        "username": "second@example.com", "role": "Manager", "password": "", "saml_key": ""}})).await.unwrap();
+    let demoted: OperatorSummary = app
+        .call(
+            &admin,
+            "operators/update",
+            json!({"id": second.id, "form": {
+        "username": "second@example.com", "role": "Manager", "password": "", "saml_key": ""}}),
+        )
+        .await
+        .unwrap();
     assert_eq!(demoted.role, Role::Manager);
     app.call::<()>(&admin, "operators/delete", json!({"id": second.id})).await.unwrap();
     let missing = app.call::<Value>(&admin, "operators/delete", json!({"id": second.id})).await;
@@ -119,10 +144,13 @@ async fn usernames_are_validated_and_unique(flavor: Flavor) {
         }
     }
     let dup = app.call::<Value>(&admin, "operators/create", form("ROOT@example.com", Role::Support, PASSWORD)).await;
-    assert_eq!(dup, Err(AppError::Invalid {
-        field: "username".into(),
-        message: "An operator with this username already exists.".into()
-    }));
+    assert_eq!(
+        dup,
+        Err(AppError::Invalid {
+            field: "username".into(),
+            message: "An operator with this username already exists.".into()
+        })
+    );
 }
 
 async fn delete_and_role_change_end_sessions(flavor: Flavor) {
@@ -132,12 +160,24 @@ async fn delete_and_role_change_end_sessions(flavor: Flavor) {
     let (kim, kim_id) = app.logged_in("kim@example.com", Role::Support).await;
 
     // An update that keeps the role keeps the session.
-    app.call::<OperatorSummary>(&admin, "operators/update", json!({"id": jane_id, "form": {
-        "username": "jane@example.com", "role": "Support", "password": "", "saml_key": "k"}})).await.unwrap();
+    app.call::<OperatorSummary>(
+        &admin,
+        "operators/update",
+        json!({"id": jane_id, "form": {
+        "username": "jane@example.com", "role": "Support", "password": "", "saml_key": "k"}}),
+    )
+    .await
+    .unwrap();
     assert!(app.me(&jane).await.is_some());
     // A role change ends it.
-    app.call::<OperatorSummary>(&admin, "operators/update", json!({"id": jane_id, "form": {
-        "username": "jane@example.com", "role": "SupportReadOnly", "password": "", "saml_key": ""}})).await.unwrap();
+    app.call::<OperatorSummary>(
+        &admin,
+        "operators/update",
+        json!({"id": jane_id, "form": {
+        "username": "jane@example.com", "role": "SupportReadOnly", "password": "", "saml_key": ""}}),
+    )
+    .await
+    .unwrap();
     assert_eq!(app.me(&jane).await, None);
     assert_eq!(app.backend.session_count(jane_id).await.unwrap(), 0);
     // Deletion ends it.

@@ -16,7 +16,11 @@ async fn solde_uses_the_currency_exponent(flavor: Flavor) {
     app.backend.seed_demo(2, |_| {}).await.unwrap();
     let t = app.bearer(&[Scope::ReadOnly]).await;
     for (currency, solde) in [("EUR", 15.0), ("JPY", 1500.0), ("KWD", 1.5)] {
-        let id = app.backend.add_wallet(&backend::Actor::System, &backend::RequestMeta::local(), 1, currency, 1500).await.unwrap();
+        let id = app
+            .backend
+            .add_wallet(&backend::Actor::System, &backend::RequestMeta::local(), 1, currency, 1500)
+            .await
+            .unwrap();
         let (status, body) = app.rest(Method::GET, &format!("/v1/wallets/{id}"), &t, None).await;
         assert_eq!(status, 200, "{body}");
         assert_matches_schema("WalletObject", &body, false);

@@ -22,9 +22,8 @@ const SQLITE_ONLY_TABLES: &[(&str, &str)] = &[
 ];
 
 /// Indexes only Postgres has.
-const POSTGRES_ONLY_INDEXES: &[(&str, &str)] = &[
-    ("end_users_name_trgm", "name search: pg_trgm GIN index (SQLite: the end_users_name_fts table)"),
-];
+const POSTGRES_ONLY_INDEXES: &[(&str, &str)] =
+    &[("end_users_name_trgm", "name search: pg_trgm GIN index (SQLite: the end_users_name_fts table)")];
 
 /// Triggers only SQLite has.
 const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] = &[
@@ -33,9 +32,7 @@ const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] = &[
 ];
 
 /// Triggers only Postgres has.
-const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[
-    ("audit_log_refuse_truncate", "SQLite has no TRUNCATE"),
-];
+const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[("audit_log_refuse_truncate", "SQLite has no TRUNCATE")];
 
 /// Never compared: the engines' own bookkeeping. `sqlite_%` covers `sqlite_sequence` and
 /// `sqlite_stat*`; `_sqlx_migrations` is sqlx's ledger (its checksums differ by design).
@@ -99,9 +96,7 @@ fn normalise(sql: &str) -> String {
     }
     // Postgres decorates literals and expressions with casts: `'PENDING'::text`.
     while let Some(at) = s.find("::") {
-        let end = s[at + 2..]
-            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-            .map_or(s.len(), |n| at + 2 + n);
+        let end = s[at + 2..].find(|c: char| !(c.is_ascii_alphanumeric() || c == '_')).map_or(s.len(), |n| at + 2 + n);
         s.replace_range(at..end, "");
     }
     while s.starts_with('(') && matching_paren(&s, 0) == Some(s.len() - 1) {
@@ -208,11 +203,14 @@ async fn sqlite_schema(pool: &AnyPool) -> Schema {
                     if pk_position > 0 {
                         pk.push((pk_position, column.clone()));
                     }
-                    columns.insert(column, Column {
-                        class: sqlite_class(&declared),
-                        not_null: not_null == 1 || rowid,
-                        default: default.map(|d| normalise(&d)),
-                    });
+                    columns.insert(
+                        column,
+                        Column {
+                            class: sqlite_class(&declared),
+                            not_null: not_null == 1 || rowid,
+                            default: default.map(|d| normalise(&d)),
+                        },
+                    );
                 }
                 pk.sort();
                 if !pk.is_empty() {
@@ -220,13 +218,12 @@ async fn sqlite_schema(pool: &AnyPool) -> Schema {
                 }
                 schema.columns.insert(name.clone(), columns);
 
-                let fks: Vec<(String, String, Option<String>, String)> = sqlx::query_as(
-                    "SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list($1)",
-                )
-                .bind(name)
-                .fetch_all(pool)
-                .await
-                .unwrap();
+                let fks: Vec<(String, String, Option<String>, String)> =
+                    sqlx::query_as("SELECT \"from\", \"table\", \"to\", on_delete FROM pragma_foreign_key_list($1)")
+                        .bind(name)
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
                 let fks = fks
                     .into_iter()
                     .map(|(column, parent, to, on_delete)| ForeignKey {
@@ -237,13 +234,12 @@ async fn sqlite_schema(pool: &AnyPool) -> Schema {
                     .collect();
                 schema.foreign_keys.insert(name.clone(), fks);
 
-                let indexes: Vec<(String, i64, String, i64)> = sqlx::query_as(
-                    "SELECT name, \"unique\", origin, partial FROM pragma_index_list($1)",
-                )
-                .bind(name)
-                .fetch_all(pool)
-                .await
-                .unwrap();
+                let indexes: Vec<(String, i64, String, i64)> =
+                    sqlx::query_as("SELECT name, \"unique\", origin, partial FROM pragma_index_list($1)")
+                        .bind(name)
+                        .fetch_all(pool)
+                        .await
+                        .unwrap();
                 for (index, unique, origin, _partial) in indexes {
                     let keys: Vec<(i64, Option<String>)> =
                         sqlx::query_as("SELECT seqno, name FROM pragma_index_info($1) ORDER BY seqno")
@@ -265,13 +261,16 @@ async fn sqlite_schema(pool: &AnyPool) -> Schema {
                                 .and_then(|(_, _, _, sql)| sql.clone())
                                 .unwrap_or_default();
                             let (keys, predicate) = parse_create_index(&sql);
-                            schema.indexes.insert(index, Index {
-                                table: name.clone(),
-                                keys,
-                                unique: unique == 1,
-                                predicate,
-                                method: "btree".into(),
-                            });
+                            schema.indexes.insert(
+                                index,
+                                Index {
+                                    table: name.clone(),
+                                    keys,
+                                    unique: unique == 1,
+                                    predicate,
+                                    method: "btree".into(),
+                                },
+                            );
                         }
                     }
                 }
@@ -296,10 +295,7 @@ fn parse_create_index(sql: &str) -> (Vec<String>, Option<String>) {
     let close = matching_paren(sql, open).unwrap_or_else(|| panic!("unbalanced {sql}"));
     let keys = split_top_level(&sql[open + 1..close]).iter().map(|k| normalise(k)).collect();
     let rest = sql[close + 1..].trim().trim_end_matches(';').trim();
-    let predicate = rest
-        .get(..5)
-        .filter(|w| w.eq_ignore_ascii_case("where"))
-        .map(|_| normalise(&rest[5..]));
+    let predicate = rest.get(..5).filter(|w| w.eq_ignore_ascii_case("where")).map(|_| normalise(&rest[5..]));
     (keys, predicate)
 }
 
@@ -322,11 +318,11 @@ async fn postgres_schema(pool: &AnyPool) -> Schema {
         }
         // A BIGSERIAL's sequence is SQLite's rowid: no default on SQLite's side.
         let default = default.filter(|d| !d.starts_with("nextval(")).map(|d| normalise(&d));
-        schema.columns.entry(table).or_default().insert(column, Column {
-            class: postgres_class(&data_type),
-            not_null: nullable == "NO",
-            default,
-        });
+        schema
+            .columns
+            .entry(table)
+            .or_default()
+            .insert(column, Column { class: postgres_class(&data_type), not_null: nullable == "NO", default });
     }
     for table in schema.columns.keys() {
         schema.foreign_keys.insert(table.clone(), BTreeSet::new());
@@ -466,8 +462,16 @@ async fn sqlite_and_postgres_migrate_to_the_same_schema() {
         assert_eq!(s.columns["operators"]["username"], Column { class: "text".into(), not_null: true, default: None });
         assert_eq!(s.columns["end_users"]["user_status"].default.as_deref(), Some("'PENDING'"));
         assert_eq!(s.primary_keys["operator_sessions"], ["token_digest"]);
-        assert!(s.unique_constraints.contains(&("operators".into(), vec!["username".into()])), "{:?}", s.unique_constraints);
-        let fk = ForeignKey { column: "operator_id".into(), references: "operators(id)".into(), on_delete: "CASCADE".into() };
+        assert!(
+            s.unique_constraints.contains(&("operators".into(), vec!["username".into()])),
+            "{:?}",
+            s.unique_constraints
+        );
+        let fk = ForeignKey {
+            column: "operator_id".into(),
+            references: "operators(id)".into(),
+            on_delete: "CASCADE".into(),
+        };
         assert!(s.foreign_keys["operator_sessions"].contains(&fk), "{:?}", s.foreign_keys);
         let email = &s.indexes["end_users_email"];
         assert!(email.unique && email.keys == ["lower(email)"], "{email:?}");
@@ -491,7 +495,14 @@ async fn sqlite_and_postgres_migrate_to_the_same_schema() {
     let per_table = |m: &BTreeMap<String, Vec<String>>| -> BTreeMap<String, Vec<String>> {
         m.iter().filter(|(t, _)| both(t)).map(|(t, k)| (t.clone(), k.clone())).collect()
     };
-    compare("primary key of", &per_table(&sqlite.primary_keys), &per_table(&postgres.primary_keys), &[], &[], &mut differences);
+    compare(
+        "primary key of",
+        &per_table(&sqlite.primary_keys),
+        &per_table(&postgres.primary_keys),
+        &[],
+        &[],
+        &mut differences,
+    );
     let fks = |s: &Schema| -> BTreeMap<String, BTreeSet<ForeignKey>> {
         s.foreign_keys.iter().filter(|(t, _)| both(t)).map(|(t, k)| (t.clone(), k.clone())).collect()
     };
@@ -501,7 +512,14 @@ async fn sqlite_and_postgres_migrate_to_the_same_schema() {
     };
     compare("unique constraint", &uniques(&sqlite), &uniques(&postgres), &[], &[], &mut differences);
     compare("index", &sqlite.indexes, &postgres.indexes, &[], POSTGRES_ONLY_INDEXES, &mut differences);
-    compare("trigger", &sqlite.triggers, &postgres.triggers, SQLITE_ONLY_TRIGGERS, POSTGRES_ONLY_TRIGGERS, &mut differences);
+    compare(
+        "trigger",
+        &sqlite.triggers,
+        &postgres.triggers,
+        SQLITE_ONLY_TRIGGERS,
+        POSTGRES_ONLY_TRIGGERS,
+        &mut differences,
+    );
 
     assert!(differences.is_empty(), "the migrations disagree:\n  {}", differences.join("\n  "));
 }

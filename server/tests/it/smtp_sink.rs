@@ -39,7 +39,10 @@ impl SmtpSink {
                         let reply: &[u8] = match verb.as_str() {
                             "EHLO" | "HELO" => b"250 sink\r\n",
                             "MAIL" | "NOOP" => b"250 OK\r\n",
-                            "RSET" => { to.clear(); b"250 OK\r\n" }
+                            "RSET" => {
+                                to.clear();
+                                b"250 OK\r\n"
+                            }
                             "RCPT" => {
                                 to.push(line[8..].trim_matches(|c| c == '<' || c == '>' || c == ' ').to_string());
                                 b"250 OK\r\n"
@@ -48,17 +51,24 @@ impl SmtpSink {
                                 let _ = write.write_all(b"354 go on\r\n").await;
                                 let mut data = String::new();
                                 while let Ok(Some(l)) = lines.next_line().await {
-                                    if l == "." { break; }
+                                    if l == "." {
+                                        break;
+                                    }
                                     data.push_str(l.strip_prefix('.').unwrap_or(&l));
                                     data.push('\n');
                                 }
                                 store.lock().unwrap().push(Received { to: std::mem::take(&mut to), data });
                                 b"250 queued\r\n"
                             }
-                            "QUIT" => { let _ = write.write_all(b"221 bye\r\n").await; break; }
+                            "QUIT" => {
+                                let _ = write.write_all(b"221 bye\r\n").await;
+                                break;
+                            }
                             _ => b"502 not here\r\n",
                         };
-                        if write.write_all(reply).await.is_err() { break; }
+                        if write.write_all(reply).await.is_err() {
+                            break;
+                        }
                     }
                 });
             }
@@ -69,8 +79,13 @@ impl SmtpSink {
     /// Waits (up to 15 s) for a message to `to` whose data contains `needle`.
     pub async fn wait_for(&self, to: &str, needle: &str) -> Received {
         for _ in 0..150 {
-            if let Some(found) = self.messages.lock().unwrap().iter()
-                .find(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)) && m.data.contains(needle)) {
+            if let Some(found) = self
+                .messages
+                .lock()
+                .unwrap()
+                .iter()
+                .find(|m| m.to.iter().any(|t| t.eq_ignore_ascii_case(to)) && m.data.contains(needle))
+            {
                 return found.clone();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;

@@ -12,8 +12,7 @@ use crate::harness::{Flavor, PASSWORD, TestApp, browser, spawn_app};
 crate::on_both_databases!(support_user_responses_match_the_contract);
 
 const CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/treezor-openapi-subset.yaml");
-const STEERING_CONTRACT: &str =
-    concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec/treezor-openapi-subset.yaml");
+const STEERING_CONTRACT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../shared/spec/treezor-openapi-subset.yaml");
 
 #[test]
 fn the_kept_contract_is_the_steering_one() {
@@ -27,8 +26,8 @@ fn the_kept_contract_is_the_steering_one() {
 fn spec() -> &'static Value {
     static SPEC: OnceLock<Value> = OnceLock::new();
     SPEC.get_or_init(|| {
-        let text = std::fs::read_to_string(CONTRACT)
-            .unwrap_or_else(|e| panic!("the API contract must be at {CONTRACT}: {e}"));
+        let text =
+            std::fs::read_to_string(CONTRACT).unwrap_or_else(|e| panic!("the API contract must be at {CONTRACT}: {e}"));
         let mut spec: Value = serde_yaml::from_str(&text).expect("the contract is YAML");
         openapi_to_json_schema(&mut spec);
         spec
@@ -43,10 +42,8 @@ pub fn openapi_to_json_schema(node: &mut Value) {
             for (flag, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
                 if let Some(Value::Bool(exclusive)) = map.get(flag).cloned() {
                     map.remove(flag);
-                    if exclusive {
-                        if let Some(limit) = map.remove(bound) {
-                            map.insert(flag.into(), limit);
-                        }
+                    if exclusive && let Some(limit) = map.remove(bound) {
+                        map.insert(flag.into(), limit);
                     }
                 }
             }
@@ -76,7 +73,8 @@ pub fn assert_matches_schema_of(document: &Value, name: &str, instance: &Value, 
     schema["$schema"] = json!("https://json-schema.org/draft/2020-12/schema");
     schema["components"] = document["components"].clone();
     let validator = jsonschema::validator_for(&schema).expect("the contract's schema compiles");
-    let errors: Vec<String> = validator.iter_errors(instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> =
+        validator.iter_errors(instance).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "{name} violations: {errors:#?}\nin {instance:#}");
 }
 

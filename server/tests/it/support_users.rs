@@ -9,7 +9,6 @@ use crate::harness::{Flavor, PASSWORD, browser, spawn_app};
 
 crate::on_both_databases!(support_users_crud_follows_the_operator_rules, bad_bodies_are_400_not_500);
 
-
 async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     use reqwest::Method;
     let app = spawn_app(flavor).await;
@@ -30,23 +29,43 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     assert_eq!((status, &fetched["username"]), (StatusCode::OK, &json!("api-made@example.com")));
 
     // Partial update: only the scopes change.
-    let (status, updated) = app.rest(Method::PUT, &format!("/core-connect/support-user/{id}"), &manager,
-        Some(json!({"scope": ["read_only", "read_write", "legal"]}))).await;
+    let (status, updated) = app
+        .rest(
+            Method::PUT,
+            &format!("/core-connect/support-user/{id}"),
+            &manager,
+            Some(json!({"scope": ["read_only", "read_write", "legal"]})),
+        )
+        .await;
     assert_eq!(status, 200, "{updated}");
     assert_eq!(updated["samlKey"], "k1");
     let ops = app.backend.list_operators(&Actor::System).await.unwrap();
     assert_eq!(ops.iter().find(|o| o.username == "api-made@example.com").unwrap().role, Role::SupportLegal);
 
     // Without the admin scope, Administrators are out of reach.
-    let (status, body) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
-        "username": "boss@example.com", "password": PASSWORD, "scopes": ["admin"]}))).await;
+    let (status, body) = app
+        .rest(
+            Method::POST,
+            "/core-connect/support-user",
+            &manager,
+            Some(json!({
+        "username": "boss@example.com", "password": PASSWORD, "scopes": ["admin"]})),
+        )
+        .await;
     assert_eq!(status, 403, "{body}");
     let (status, _) = app.rest(Method::DELETE, &format!("/core-connect/support-user/{admin_id}"), &manager, None).await;
     assert_eq!(status, 403);
 
     // Duplicate username, unknown id.
-    let (status, body) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
-        "username": "API-MADE@example.com", "password": PASSWORD, "scopes": ["read_only"]}))).await;
+    let (status, body) = app
+        .rest(
+            Method::POST,
+            "/core-connect/support-user",
+            &manager,
+            Some(json!({
+        "username": "API-MADE@example.com", "password": PASSWORD, "scopes": ["read_only"]})),
+        )
+        .await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains("already exists"), "{body}");
     let (status, _) = app.rest(Method::GET, "/core-connect/support-user/999999", &manager, None).await;
@@ -62,7 +81,8 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     }
     let (status, body) = app.rest(Method::GET, &format!("/core-connect/support-user/{id}"), &manager, None).await;
     assert_eq!((status, &body["wrongPwdAttempts"]), (StatusCode::OK, &json!(3)));
-    let (status, body) = app.rest(Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
+    let (status, body) =
+        app.rest(Method::PUT, &format!("/core-connect/support-user/{id}/unblock"), &manager, None).await;
     assert_eq!((status, body), (StatusCode::NO_CONTENT, Value::Null));
     app.login(&browser(), "api-made@example.com", PASSWORD).await.unwrap();
 
@@ -87,8 +107,14 @@ async fn bad_bodies_are_400_not_500(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     let token = app.bearer(&[Scope::SupportUserManagement]).await;
     let url = format!("{}/core-connect/support-user", app.base_url);
-    let raw = browser().post(&url).bearer_auth(&token).header("content-type", "application/json")
-        .body("{not json").send().await.unwrap();
+    let raw = browser()
+        .post(&url)
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status(), 400);
     let body: Value = raw.json().await.unwrap();
     assert_eq!(body["errors"][0]["code"], "input_validation_error");

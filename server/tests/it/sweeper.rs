@@ -48,7 +48,11 @@ async fn link_digests(app: &TestApp) -> BTreeSet<String> {
 async fn reset_link_for(app: &TestApp, email: &str) -> String {
     let user = app
         .backend
-        .create_user(&Actor::System, &RequestMeta::local(), json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": email}).as_object().unwrap().clone())
+        .create_user(
+            &Actor::System,
+            &RequestMeta::local(),
+            json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": email}).as_object().unwrap().clone(),
+        )
         .await
         .unwrap();
     let id = user.id;
@@ -62,11 +66,8 @@ async fn activation_link_for(app: &TestApp, email: &str) -> String {
 }
 
 async fn the_sweep_removes_exactly_the_dead_rows(flavor: Flavor) {
-    let settings = SessionSettings {
-        idle_timeout: minutes(30),
-        absolute_timeout: minutes(60),
-        api_token_lifetime: minutes(30),
-    };
+    let settings =
+        SessionSettings { idle_timeout: minutes(30), absolute_timeout: minutes(60), api_token_lifetime: minutes(30) };
     let app = spawn_app_with(flavor, settings).await;
     let meta = RequestMeta::local();
     let old_op = app.add_operator("old@example.com", Role::Support).await;

@@ -34,7 +34,8 @@ async fn tax_residences_follow_the_tin_rules(flavor: Flavor) {
     // US without TIN is refused; with a TIN it is saved.
     let (status, body) = post(json!({"userId": ada, "country": "US", "taxPayerId": "", "liabilityWaiver": true})).await;
     assert_eq!((status, field(&body)), (StatusCode::BAD_REQUEST, "taxPayerId".into()), "{body}");
-    let (status, body) = post(json!({"userId": ada, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false})).await;
+    let (status, body) =
+        post(json!({"userId": ada, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false})).await;
     assert_eq!(status, 200, "{body}");
     assert_matches_schema("TaxResidenceObject", &body, false);
     let us = body["taxResidences"][0]["id"].as_i64().unwrap();
@@ -50,12 +51,19 @@ async fn tax_residences_follow_the_tin_rules(flavor: Flavor) {
 
     // Cleaned the same way at every door: "  us " is the US (and so needs a TIN, here given).
     let bob = user(&app, &t, json!({})).await;
-    let (status, body) = post(json!({"userId": bob, "country": "  us ", "taxPayerId": " 987-65-4321 ", "liabilityWaiver": false})).await;
+    let (status, body) =
+        post(json!({"userId": bob, "country": "  us ", "taxPayerId": " 987-65-4321 ", "liabilityWaiver": false})).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!((body["taxResidences"][0]["country"].as_str(), body["taxResidences"][0]["taxPayerId"].as_str()),
-        (Some("US"), Some("987-65-4321")));
+    assert_eq!(
+        (body["taxResidences"][0]["country"].as_str(), body["taxResidences"][0]["taxPayerId"].as_str()),
+        (Some("US"), Some("987-65-4321"))
+    );
     let (status, body) = post(json!({"userId": bob, "country": "us", "liabilityWaiver": true})).await;
-    assert_eq!((status, field(&body)), (StatusCode::BAD_REQUEST, "taxPayerId".into()), "lower case is the US too: {body}");
+    assert_eq!(
+        (status, field(&body)),
+        (StatusCode::BAD_REQUEST, "taxPayerId".into()),
+        "lower case is the US too: {body}"
+    );
 
     // Distribution country IT: a TIN everywhere.
     let italian = user(&app, &t, json!({"distributionCountry": "IT"})).await;
@@ -74,7 +82,8 @@ async fn tax_residences_follow_the_tin_rules(flavor: Flavor) {
 
     // Update: dropping the TIN of the US residence is refused; changing it works.
     let path = format!("/v1/taxResidences/{us}");
-    let (status, body) = app.rest(Method::PUT, &path, &t, Some(json!({"taxPayerId": "", "liabilityWaiver": true}))).await;
+    let (status, body) =
+        app.rest(Method::PUT, &path, &t, Some(json!({"taxPayerId": "", "liabilityWaiver": true}))).await;
     assert_eq!((status, field(&body)), (StatusCode::BAD_REQUEST, "taxPayerId".into()));
     let (status, body) = app.rest(Method::PUT, &path, &t, Some(json!({"taxPayerId": "987-65-4321"}))).await;
     assert_eq!((status, &body["taxResidences"][0]["taxPayerId"]), (StatusCode::OK, &json!("987-65-4321")));
@@ -94,7 +103,8 @@ async fn tax_residences_follow_the_tin_rules(flavor: Flavor) {
     assert_eq!(body["taxResidences"].as_array().unwrap().len(), 2);
     let (status, _) = app.rest(Method::DELETE, &path, &t, None).await;
     assert_eq!(status, 409);
-    let (status, _) = post(json!({"userId": ada, "country": "US", "taxPayerId": "111-22-3333", "liabilityWaiver": false})).await;
+    let (status, _) =
+        post(json!({"userId": ada, "country": "US", "taxPayerId": "111-22-3333", "liabilityWaiver": false})).await;
     assert_eq!(status, 200);
 
     let audit = app.audit_actions().await;

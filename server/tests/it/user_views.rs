@@ -55,16 +55,22 @@ async fn the_toolbar_finds_users_by_each_field(flavor: Flavor) {
     let tag = user.text("userTag");
     assert!(ids(&lookup(&app, &b, json!({"user_tag": tag})).await.unwrap()).contains(&12));
     let name = lookup(&app, &b, json!({"name": "lovel"})).await.unwrap();
-    assert!(!name.users.is_empty() && name.users.iter().all(|u| u.lastname.as_deref() == Some("Lovelace")
-        || u.email.contains("lovel")));
+    assert!(
+        !name.users.is_empty()
+            && name.users.iter().all(|u| u.lastname.as_deref() == Some("Lovelace") || u.email.contains("lovel"))
+    );
 
     // Card (by id or public token) and wallet name their owner.
     let card: (i64, i64, String) = sqlx::query_as("SELECT id, user_id, public_token FROM cards ORDER BY id LIMIT 1")
-        .fetch_one(&app.backend.db.pool).await.unwrap();
+        .fetch_one(&app.backend.db.pool)
+        .await
+        .unwrap();
     assert_eq!(ids(&lookup(&app, &b, json!({"card": card.0.to_string()})).await.unwrap()), [card.1]);
     assert_eq!(ids(&lookup(&app, &b, json!({"card": card.2})).await.unwrap()), [card.1]);
     let wallet: (i64, i64) = sqlx::query_as("SELECT id, user_id FROM wallets WHERE user_id = 30")
-        .fetch_one(&app.backend.db.pool).await.unwrap();
+        .fetch_one(&app.backend.db.pool)
+        .await
+        .unwrap();
     assert_eq!(ids(&lookup(&app, &b, json!({"wallet": wallet.0.to_string()})).await.unwrap()), [30]);
 
     // Every filled field must match; unknown ids find nobody; bad input names the field.
@@ -72,8 +78,12 @@ async fn the_toolbar_finds_users_by_each_field(flavor: Flavor) {
     assert!(lookup(&app, &b, json!({"card": "no-such-token"})).await.unwrap().users.is_empty());
     assert!(lookup(&app, &b, json!({"user_id": "999999"})).await.unwrap().users.is_empty());
     assert!(matches!(lookup(&app, &b, json!({})).await, Err(AppError::Invalid { .. })));
-    assert!(matches!(lookup(&app, &b, json!({"wallet": "abc"})).await, Err(AppError::Invalid { field, .. }) if field == "wallet"));
-    assert!(matches!(lookup(&app, &b, json!({"name": "ab"})).await, Err(AppError::Invalid { field, .. }) if field == "name"));
+    assert!(
+        matches!(lookup(&app, &b, json!({"wallet": "abc"})).await, Err(AppError::Invalid { field, .. }) if field == "wallet")
+    );
+    assert!(
+        matches!(lookup(&app, &b, json!({"name": "ab"})).await, Err(AppError::Invalid { field, .. }) if field == "name")
+    );
 }
 
 async fn all_users_filters_sorts_and_pages(flavor: Flavor) {
@@ -92,7 +102,9 @@ async fn all_users_filters_sorts_and_pages(flavor: Flavor) {
     let canceled = search(vec![("userStatus", "CANCELED")]).await.unwrap();
     assert!(canceled.total > 0 && canceled.users.iter().all(|u| u.status == UserStatus::Canceled));
 
-    let ascending = search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10"), ("pageNumber", "2")]).await.unwrap();
+    let ascending = search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10"), ("pageNumber", "2")])
+        .await
+        .unwrap();
     assert_eq!(ids(&ascending), (11..=20).collect::<Vec<_>>());
     assert_eq!(ascending.total, 60);
     let descending = search(vec![("sortBy", "userId"), ("sortOrder", "DESC"), ("pageCount", "5")]).await.unwrap();
@@ -144,19 +156,27 @@ async fn read_only_operators_are_refused_every_action(flavor: Flavor) {
     assert!(forbidden(app.call(&support, "users/kyc-review", json!({"id": 10})).await));
     assert!(forbidden(app.call(&support, "users/create", new_user).await));
     assert_eq!(app.audit_actions().await.len(), before, "nothing was written");
-    let edited: EndUser = app.call(&support, "users/update", json!({"id": 10, "changes": {"firstname": "Eve"}})).await.unwrap();
+    let edited: EndUser =
+        app.call(&support, "users/update", json!({"id": 10, "changes": {"firstname": "Eve"}})).await.unwrap();
     assert_eq!(edited.firstname.as_deref(), Some("Eve"));
     let refused = app.call::<EndUser>(&support, "users/update", json!({"id": 10, "changes": {"country": "XX"}})).await;
     assert!(matches!(refused, Err(AppError::Invalid { field, .. }) if field == "country"));
     // Without a session, nothing.
     let anonymous = crate::harness::browser();
-    assert_eq!(app.call::<UserList>(&anonymous, "users/search", json!({"params": []})).await, Err(AppError::Unauthenticated));
+    assert_eq!(
+        app.call::<UserList>(&anonymous, "users/search", json!({"params": []})).await,
+        Err(AppError::Unauthenticated)
+    );
 }
 
 async fn tax_residences_are_saved_by_the_shared_rules(flavor: Flavor) {
     let app = seeded(flavor).await;
     let (b, _) = app.logged_in("support@example.com", Role::Support).await;
-    let user = sql_i64(&app, "SELECT MIN(id) FROM end_users WHERE user_type_id = 1 AND country IS NOT NULL AND country <> 'US'").await;
+    let user = sql_i64(
+        &app,
+        "SELECT MIN(id) FROM end_users WHERE user_type_id = 1 AND country IS NOT NULL AND country <> 'US'",
+    )
+    .await;
     let current: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
     let kept_id = current.tax_residences[0].id;
     let kept_country = current.tax_residences[0].country.clone();
@@ -167,10 +187,12 @@ async fn tax_residences_are_saved_by_the_shared_rules(flavor: Flavor) {
     };
 
     let refused = save(json!([{"id": kept_id, "country": kept_country, "tax_payer_id": kept_tin},
-                              {"id": null, "country": "US", "tax_payer_id": ""}])).await;
+                              {"id": null, "country": "US", "tax_payer_id": ""}]))
+    .await;
     assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "taxPayerId"), "{refused:?}");
     let twice = save(json!([{"id": kept_id, "country": kept_country, "tax_payer_id": kept_tin},
-                            {"id": null, "country": kept_country, "tax_payer_id": "X1"}])).await;
+                            {"id": null, "country": kept_country, "tax_payer_id": "X1"}]))
+    .await;
     assert!(matches!(twice, Err(AppError::Conflict(_))), "{twice:?}");
     let unchanged: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
     assert_eq!(unchanged.tax_residences, current.tax_residences, "a refusal changes nothing");
@@ -228,7 +250,10 @@ async fn a_canceled_user_refuses_every_change_from_the_dashboard(flavor: Flavor)
         ("users/update", json!({"id": empty, "changes": {"firstname": "Eve"}})),
         ("users/deactivate", json!({"id": empty})),
         ("users/kyc-review", json!({"id": empty})),
-        ("users/tax-residences", json!({"user_id": empty, "kept": [{"id": null, "country": "FR", "tax_payer_id": ""}]})),
+        (
+            "users/tax-residences",
+            json!({"user_id": empty, "kept": [{"id": null, "country": "FR", "tax_payer_id": ""}]}),
+        ),
         ("users/create", child),
     ] {
         let refused = app.call::<Value>(&b, endpoint, args).await;
@@ -247,9 +272,13 @@ async fn money_shows_each_currency_with_its_own_exponent(flavor: Flavor) {
     let (b, _) = app.logged_in("admin@example.com", Role::Administrator).await;
     let user = sql_i64(&app, "SELECT MIN(id) FROM end_users WHERE user_status <> 'CANCELED'").await;
     for currency in ["JPY", "KWD"] {
-        app.backend.add_wallet(&backend::Actor::System, &backend::RequestMeta::local(), user, currency, 1500).await.unwrap();
+        app.backend
+            .add_wallet(&backend::Actor::System, &backend::RequestMeta::local(), user, currency, 1500)
+            .await
+            .unwrap();
     }
     let profile: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
-    let shown: Vec<String> = profile.wallets.iter().filter(|w| w.balance.minor == 1500).map(|w| w.balance.to_string()).collect();
+    let shown: Vec<String> =
+        profile.wallets.iter().filter(|w| w.balance.minor == 1500).map(|w| w.balance.to_string()).collect();
     assert!(shown.contains(&"1,500 JPY".to_string()) && shown.contains(&"1.500 KWD".to_string()), "{shown:?}");
 }

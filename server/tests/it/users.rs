@@ -42,7 +42,6 @@ async fn only_admin_tokens_freeze_assets(flavor: Flavor) {
     assert!(audit.contains(&"user.frozen".to_string()) && audit.contains(&"user.unfrozen".to_string()));
 }
 
-
 fn person(email: &str) -> Value {
     json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": email, "firstname": "Ada", "lastname": "Lovelace",
            "title": "MME", "birthday": "1815-12-10", "country": "GB", "phone": "+441234567890", "timezone": "Europe/London"})
@@ -111,12 +110,19 @@ async fn each_invalid_field_is_refused_by_name(flavor: Flavor) {
         assert_eq!(status, 400, "{field}={value}: {res}");
         assert_eq!(refused_field(&res), field, "{res}");
     }
-    let raw = browser().post(format!("{}/v1/users", app.base_url)).bearer_auth(&t)
-        .header("content-type", "application/json").body("[1,2").send().await.unwrap();
+    let raw = browser()
+        .post(format!("{}/v1/users", app.base_url))
+        .bearer_auth(&t)
+        .header("content-type", "application/json")
+        .body("[1,2")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(raw.status(), 400);
     let (status, _) = app.rest(Method::POST, "/v1/users", &t, Some(json!(["not", "an", "object"]))).await;
     assert_eq!(status, 400);
-    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users").fetch_one(&app.backend.db.pool).await.unwrap();
+    let count: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM end_users").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(count, 0, "nothing was stored");
 }
 
@@ -133,15 +139,22 @@ async fn parents_must_exist_be_active_and_stay_shallow(flavor: Flavor) {
     let child = create(&app, &t, child_of(root, "child@example.com")).await;
     assert_eq!((child["parentUserId"].as_i64(), child["parentType"].as_str()), (Some(root), Some("employee")));
     let grandchild = create(&app, &t, child_of(child["userId"].as_i64().unwrap(), "grand@example.com")).await;
-    let (status, body) = app.rest(Method::POST, "/v1/users", &t,
-        Some(child_of(grandchild["userId"].as_i64().unwrap(), "great@example.com"))).await;
+    let (status, body) = app
+        .rest(
+            Method::POST,
+            "/v1/users",
+            &t,
+            Some(child_of(grandchild["userId"].as_i64().unwrap(), "great@example.com")),
+        )
+        .await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()), "depth 3: {body}");
     let (status, body) = app.rest(Method::POST, "/v1/users", &t, Some(child_of(424242, "orphan@example.com"))).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentUserId".into()));
 
     // parentType is fixed at creation.
-    let (status, body) = app.rest(Method::PUT, &format!("/v1/users/{}", child["userId"]), &t,
-        Some(json!({"parentType": "leader"}))).await;
+    let (status, body) = app
+        .rest(Method::PUT, &format!("/v1/users/{}", child["userId"]), &t, Some(json!({"parentType": "leader"})))
+        .await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "parentType".into()));
 
     // A canceled parent takes no new children.
@@ -167,7 +180,8 @@ async fn deactivation_needs_empty_wallets_and_is_final(flavor: Flavor) {
     let (status, body) = app.rest(Method::DELETE, &format!("/v1/users/{poor}"), &t, None).await;
     assert_eq!(status, 400, "origin is required: {body}");
 
-    let (status, body) = app.rest(Method::DELETE, &format!("/v1/users/{poor}"), &t, Some(json!({"origin": "USER"}))).await;
+    let (status, body) =
+        app.rest(Method::DELETE, &format!("/v1/users/{poor}"), &t, Some(json!({"origin": "USER"}))).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["users"][0]["userStatus"], "CANCELED");
     assert_eq!(body["users"][0]["codeStatus"], "110006");
@@ -187,7 +201,10 @@ async fn editing_a_validated_user_sends_it_back_to_review(flavor: Flavor) {
     let t = app.bearer(&Scope::ALL).await;
     let id = create(&app, &t, person("kyc@example.com")).await["userId"].as_i64().unwrap();
     sqlx::query("UPDATE end_users SET kyc_review = 2, kyc_level = 2 WHERE id = $1")
-        .bind(id).execute(&app.backend.db.pool).await.unwrap();
+        .bind(id)
+        .execute(&app.backend.db.pool)
+        .await
+        .unwrap();
     let path = format!("/v1/users/{id}");
     let put = |body: Value| app.rest(Method::PUT, &path, &t, Some(body));
 
@@ -207,8 +224,11 @@ async fn editing_a_validated_user_sends_it_back_to_review(flavor: Flavor) {
     assert_eq!(status, 200, "{body}");
 
     let row: (Option<String>, Option<String>) = sqlx::query_as(
-        "SELECT before_json, after_json FROM audit_log WHERE action = 'user.updated' ORDER BY id LIMIT 1")
-        .fetch_one(&app.backend.db.pool).await.unwrap();
+        "SELECT before_json, after_json FROM audit_log WHERE action = 'user.updated' ORDER BY id LIMIT 1",
+    )
+    .fetch_one(&app.backend.db.pool)
+    .await
+    .unwrap();
     assert!(row.0.unwrap().contains("+441234567890") && row.1.unwrap().contains("+33612345678"));
 }
 
@@ -224,8 +244,14 @@ async fn each_endpoint_needs_its_scope(flavor: Flavor) {
     assert_eq!(app.rest(Method::POST, "/v1/users", &read_only, Some(person("a@example.com"))).await.0, 403);
     assert_eq!(app.rest(Method::POST, "/v1/users", &read_write, Some(person("b@example.com"))).await.0, 403);
     assert_eq!(app.rest(Method::POST, "/v1/users", &legal, Some(person("c@example.com"))).await.0, 200);
-    assert_eq!(app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_only, Some(json!({"city": "Paris"}))).await.0, 403);
-    assert_eq!(app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_write, Some(json!({"city": "Paris"}))).await.0, 200);
+    assert_eq!(
+        app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_only, Some(json!({"city": "Paris"}))).await.0,
+        403
+    );
+    assert_eq!(
+        app.rest(Method::PUT, &format!("/v1/users/{id}"), &read_write, Some(json!({"city": "Paris"}))).await.0,
+        200
+    );
     assert_eq!(app.rest(Method::DELETE, &format!("/v1/users/{id}?origin=OPERATOR"), &read_only, None).await.0, 403);
     assert_eq!(browser().get(format!("{}/v1/users/{id}", app.base_url)).send().await.unwrap().status(), 401);
 }
@@ -254,7 +280,10 @@ mod search {
         let (status, body) = app.rest(Method::GET, &format!("/v1/users?{query}"), t, None).await;
         assert_eq!(status, 200, "{query}: {body}");
         let users = body["users"].as_array().unwrap();
-        (users.iter().map(|u| u["userId"].as_i64().unwrap()).collect(), users.first().and_then(|u| u["totalRows"].as_i64()))
+        (
+            users.iter().map(|u| u["userId"].as_i64().unwrap()).collect(),
+            users.first().and_then(|u| u["totalRows"].as_i64()),
+        )
     }
 
     async fn filters_sort_and_pages(flavor: Flavor) {
@@ -287,7 +316,9 @@ mod search {
         let (p4, _) = ids(&app, &t, "sortBy=userId&sortOrder=ASC&pageCount=2&pageNumber=4").await;
         assert_eq!((p1, p2, p3, p4, t1), (vec![ada, alan], vec![acme, ocean], vec![mairie], vec![], Some(5)));
 
-        for bad in ["userTypeId=9", "userStatus=GONE", "pageCount=0", "sortBy=email", "userId=x", "createdDateFrom=01/02/2024"] {
+        for bad in
+            ["userTypeId=9", "userStatus=GONE", "pageCount=0", "sortBy=email", "userId=x", "createdDateFrom=01/02/2024"]
+        {
             let (status, body) = app.rest(Method::GET, &format!("/v1/users?{bad}"), &t, None).await;
             let param = bad.split('=').next().unwrap();
             assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, param.to_string()), "{bad}");
@@ -342,8 +373,14 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     let auto_id = create(&app, &t, auto).await["userId"].as_i64().unwrap();
     let (status, body) = review(auto_id).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "secondaryPostcode".into()), "{body}");
-    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{auto_id}"), &t,
-        Some(json!({"secondaryPostcode": "75007", "secondaryCountry": "FR"}))).await;
+    let (status, _) = app
+        .rest(
+            Method::PUT,
+            &format!("/v1/users/{auto_id}"),
+            &t,
+            Some(json!({"secondaryPostcode": "75007", "secondaryCountry": "FR"})),
+        )
+        .await;
     assert_eq!(status, 200);
 
     // A scope check first: an API client needs read_write ...
@@ -352,11 +389,23 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     assert_eq!(status, 403);
     // ... and an operator, whatever the door, needs its role's legal scope.
     app.add_operator("support@example.com", shared::Role::Support).await;
-    let client = app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "door", &Scope::ALL).await.unwrap();
-    let grant: Value = browser().post(format!("{}/oauth/token", app.base_url)).form(&[
-        ("grant_type", "password"), ("client_id", client.client_id.as_str()), ("client_secret", client.client_secret.as_str()),
-        ("username", "support@example.com"), ("password", crate::harness::PASSWORD),
-    ]).send().await.unwrap().json().await.unwrap();
+    let client =
+        app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "door", &Scope::ALL).await.unwrap();
+    let grant: Value = browser()
+        .post(format!("{}/oauth/token", app.base_url))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+            ("username", "support@example.com"),
+            ("password", crate::harness::PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let support = grant["access_token"].as_str().expect("a token for the operator");
     let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{auto_id}/Kycreview"), support, None).await;
     assert_eq!(status, 403, "a Support operator cannot request a review through the API either");
@@ -376,8 +425,14 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     let us_id = create(&app, &t, us).await["userId"].as_i64().unwrap();
     let (status, body) = review(us_id).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "specifiedUSPerson".into()), "{body}");
-    let (status, _) = app.rest(Method::POST, "/v1/taxResidences", &t,
-        Some(json!({"userId": us_id, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false}))).await;
+    let (status, _) = app
+        .rest(
+            Method::POST,
+            "/v1/taxResidences",
+            &t,
+            Some(json!({"userId": us_id, "country": "US", "taxPayerId": "123-45-6789", "liabilityWaiver": false})),
+        )
+        .await;
     assert_eq!(status, 200);
     let (status, _) = review(us_id).await;
     assert_eq!(status, 200);
@@ -396,7 +451,8 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     let (status, body) = review(parent).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains(&format!("Child user {bad_child_id}")), "{body}");
-    let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{bad_child_id}"), &t, Some(json!({"secondaryCity": ""}))).await;
+    let (status, _) =
+        app.rest(Method::PUT, &format!("/v1/users/{bad_child_id}"), &t, Some(json!({"secondaryCity": ""}))).await;
     assert_eq!(status, 200);
     let (status, _) = review(parent).await;
     assert_eq!(status, 200);
@@ -422,8 +478,14 @@ async fn a_canceled_user_refuses_every_change_over_the_api(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     let t = app.bearer(&Scope::ALL).await;
     let gone = create(&app, &t, person("gone@example.com")).await["userId"].as_i64().unwrap();
-    let (status, body) = app.rest(Method::POST, "/v1/taxResidences", &t,
-        Some(json!({"userId": gone, "country": "FR", "taxPayerId": "", "liabilityWaiver": true}))).await;
+    let (status, body) = app
+        .rest(
+            Method::POST,
+            "/v1/taxResidences",
+            &t,
+            Some(json!({"userId": gone, "country": "FR", "taxPayerId": "", "liabilityWaiver": true})),
+        )
+        .await;
     assert_eq!(status, 200, "{body}");
     let residence = body["taxResidences"][0]["id"].as_i64().unwrap();
     let (status, _) = app.rest(Method::DELETE, &format!("/v1/users/{gone}?origin=OPERATOR"), &t, None).await;
@@ -435,10 +497,22 @@ async fn a_canceled_user_refuses_every_change_over_the_api(flavor: Flavor) {
         (Method::DELETE, format!("/v1/users/{gone}?origin=OPERATOR"), None),
         (Method::PUT, format!("/v1/users/{gone}/FreezeAssets"), Some(json!({"isFrozen": 1}))),
         (Method::PUT, format!("/v1/users/{gone}/Kycreview"), None),
-        (Method::POST, "/v1/users".to_string(), Some(json!({"userTypeId": 1, "specifiedUSPerson": 0,
-            "email": "kid@example.com", "parentUserId": gone, "parentType": "employee"}))),
-        (Method::POST, "/v1/taxResidences".to_string(), Some(json!({"userId": gone, "country": "DE", "taxPayerId": "", "liabilityWaiver": true}))),
-        (Method::PUT, format!("/v1/taxResidences/{residence}"), Some(json!({"taxPayerId": "X1", "liabilityWaiver": false}))),
+        (
+            Method::POST,
+            "/v1/users".to_string(),
+            Some(json!({"userTypeId": 1, "specifiedUSPerson": 0,
+            "email": "kid@example.com", "parentUserId": gone, "parentType": "employee"})),
+        ),
+        (
+            Method::POST,
+            "/v1/taxResidences".to_string(),
+            Some(json!({"userId": gone, "country": "DE", "taxPayerId": "", "liabilityWaiver": true})),
+        ),
+        (
+            Method::PUT,
+            format!("/v1/taxResidences/{residence}"),
+            Some(json!({"taxPayerId": "X1", "liabilityWaiver": false})),
+        ),
         (Method::DELETE, format!("/v1/taxResidences/{residence}"), None),
     ] {
         let (status, answer) = app.rest(method.clone(), &path, &t, body).await;
@@ -455,8 +529,13 @@ async fn legal_name_search_is_partial(flavor: Flavor) {
     let company = json!({"userTypeId": 2, "specifiedUSPerson": 0, "email": "contact@analytical.example",
                          "legalName": "Analytical Engines Ltd", "firstname": "Charles", "lastname": "Babbage"});
     let id = create(&app, &t, company).await["userId"].as_i64().unwrap();
-    create(&app, &t, json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "engines@example.com",
-                            "firstname": "Engines", "lastname": "Person"})).await;
+    create(
+        &app,
+        &t,
+        json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "engines@example.com",
+                            "firstname": "Engines", "lastname": "Person"}),
+    )
+    .await;
     let (status, body) = app.rest(Method::GET, "/v1/users?legalName=engine", &t, None).await;
     assert_eq!(status, 200, "{body}");
     let ids: Vec<i64> = body["users"].as_array().unwrap().iter().map(|u| u["userId"].as_i64().unwrap()).collect();

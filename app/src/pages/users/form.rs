@@ -332,8 +332,11 @@ mod tests {
         let mut original = EndUser::blank(1, UserType::Physical);
         original.set_field("country", Some(shared::domain::FieldValue::Text("FR".into())));
         original.set_field("phone", Some(shared::domain::FieldValue::Text("+33612345678".into())));
-        let mut values: BTreeMap<String, String> = [("country", "XX"), ("phone", "+33612345678"), ("legalShareCapital", "ten")]
-            .into_iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let mut values: BTreeMap<String, String> =
+            [("country", "XX"), ("phone", "+33612345678"), ("legalShareCapital", "ten")]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect();
         let (input, problems) = collect(&values, Some(&original), Mode::Update);
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
         assert!(fields.contains(&"country") && fields.contains(&"legalShareCapital"), "{problems:?}");

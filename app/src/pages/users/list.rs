@@ -14,9 +14,8 @@ use crate::components::{Loading, Pager, error_view, short_time};
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 const DEFAULT_PAGE_SIZE: i64 = 20;
 /// The URL parameters of All Users (the REST search's names).
-const LIST_PARAMS: [&str; 8] = [
-    "userTypeId", "userStatus", "createdDateFrom", "createdDateTo", "sortBy", "sortOrder", "pageNumber", "pageCount",
-];
+const LIST_PARAMS: [&str; 8] =
+    ["userTypeId", "userStatus", "createdDateFrom", "createdDateTo", "sortBy", "sortOrder", "pageNumber", "pageCount"];
 
 /// The users table; with `sort`, the Id and Created headers sort (server-side).
 #[component]
@@ -98,7 +97,8 @@ pub fn AllUsersPage() -> impl IntoView {
     let params = Memo::new(move |_| {
         LIST_PARAMS.iter().map(|k| (k.to_string(), param(k))).filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()
     });
-    let page_size = move || param("pageCount").parse::<i64>().ok().filter(|n| PAGE_SIZES.contains(n)).unwrap_or(DEFAULT_PAGE_SIZE);
+    let page_size =
+        move || param("pageCount").parse::<i64>().ok().filter(|n| PAGE_SIZES.contains(n)).unwrap_or(DEFAULT_PAGE_SIZE);
     let page_number = move || param("pageNumber").parse::<i64>().ok().filter(|n| *n >= 1).unwrap_or(1);
     let users = LocalResource::new(move || {
         let mut request = params.get();
@@ -218,9 +218,7 @@ pub fn SearchResultsPage() -> impl IntoView {
     let lookup = Memo::new(move |_| query.with(|q| UserLookup::from_query(|k| q.get(k))));
     let results = LocalResource::new(move || {
         let lookup = lookup.get();
-        async move {
-            if lookup.is_empty() { Ok(None) } else { api::lookup_users(lookup).await.map(Some) }
-        }
+        async move { if lookup.is_empty() { Ok(None) } else { api::lookup_users(lookup).await.map(Some) } }
     });
     let body = move || {
         results.get().map(|result| match result {

@@ -89,7 +89,11 @@ mod tests {
 
     #[test]
     fn query_strings_encode_what_urls_cannot_hold() {
-        let pairs = vec![("email".to_string(), "a+b@x.io".to_string()), ("name".into(), "Le Roy".into()), ("x".into(), String::new())];
+        let pairs = vec![
+            ("email".to_string(), "a+b@x.io".to_string()),
+            ("name".into(), "Le Roy".into()),
+            ("x".into(), String::new()),
+        ];
         assert_eq!(query_string(&pairs), "email=a%2Bb%40x.io&name=Le%20Roy");
     }
 }

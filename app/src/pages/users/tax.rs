@@ -47,7 +47,11 @@ pub fn TaxResidencesDialog(
     let drafts = RwSignal::new(
         residences
             .iter()
-            .map(|r| TaxResidenceDraft { id: Some(r.id), country: r.country.clone(), tax_payer_id: r.tax_payer_id.clone() })
+            .map(|r| TaxResidenceDraft {
+                id: Some(r.id),
+                country: r.country.clone(),
+                tax_payer_id: r.tax_payer_id.clone(),
+            })
             .collect::<Vec<_>>(),
     );
     let adding = RwSignal::new(false);
@@ -59,9 +63,8 @@ pub fn TaxResidencesDialog(
 
     let take_add_row = move || -> Result<Option<TaxResidenceDraft>, (String, String)> {
         let current = drafts.get_untracked();
-        distribution_country.with_value(|d| {
-            add_row_draft(&country.get_untracked(), &tin.get_untracked(), &current, d.as_deref())
-        })
+        distribution_country
+            .with_value(|d| add_row_draft(&country.get_untracked(), &tin.get_untracked(), &current, d.as_deref()))
     };
     let add = move |_| match take_add_row() {
         Err(e) => field_error.set(Some(e)),
@@ -89,8 +92,9 @@ pub fn TaxResidencesDialog(
             Ok(None) => {}
         }
         for r in &kept {
-            let checked = distribution_country
-                .with_value(|d| check_tax_residence(&r.country, &r.tax_payer_id, r.tax_payer_id.trim().is_empty(), d.as_deref()));
+            let checked = distribution_country.with_value(|d| {
+                check_tax_residence(&r.country, &r.tax_payer_id, r.tax_payer_id.trim().is_empty(), d.as_deref())
+            });
             if let Err(e) = checked {
                 field_error.set(Some((e.field, format!("{}: {}", r.country, e.message))));
                 return;

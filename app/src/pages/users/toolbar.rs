@@ -4,8 +4,8 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_router::hooks::use_navigate;
-use shared::dto::UserLookup;
 use shared::View;
+use shared::dto::UserLookup;
 
 use super::{profile_opener, query_string};
 use crate::api;

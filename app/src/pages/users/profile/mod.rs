@@ -186,7 +186,8 @@ fn UserBoardContent(
         Tab::Beneficiaries => products_tabs::beneficiaries_tab(&profile.beneficiaries),
         Tab::Children => view! {
             <children_tab::ChildrenTab parent=profile.user.clone() children=profile.children.clone() role=role/>
-        }.into_any(),
+        }
+        .into_any(),
     };
     view! {
         <div class="board-header">

@@ -91,7 +91,7 @@ fn LoginPage() -> impl IntoView {
         error.set(None);
         let (u, p) = (username.get_untracked(), password.get_untracked());
         spawn_local(async move {
-            match api::login(u, p).await {
+            match api::login(u, p.into()).await {
                 Ok(me) => session.0.set(Some(Some(me))),
                 Err(e) => {
                     password.set(String::new());

@@ -87,7 +87,12 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
     let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
         .await
         .context("cannot open the database")?;
-    let form = OperatorForm { username: args.username, role: Some(args.role), password, saml_key: String::new() };
+    let form = OperatorForm {
+        username: args.username,
+        role: Some(args.role),
+        password: password.into(),
+        saml_key: String::new(),
+    };
     match backend.create_operator(&Actor::System, &RequestMeta::local(), form).await {
         Ok(op) => {
             println!("Created operator {} (id {}) with role {}.", op.username, op.id, op.role.as_str());

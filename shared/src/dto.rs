@@ -2,6 +2,7 @@
 
 use crate::domain::{Beneficiary, Card, EndUser, TaxResidence, Wallet};
 use crate::permissions::Role;
+use crate::secret::Secret;
 use crate::user_states::UserStatus;
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,7 @@ pub struct OperatorSummary {
 pub struct OperatorForm {
     pub username: String,
     pub role: Option<Role>,
-    pub password: String,
+    pub password: Secret,
     pub saml_key: String,
 }
 

@@ -8,6 +8,7 @@ pub mod domain;
 pub mod dto;
 pub mod money;
 pub mod permissions;
+pub mod secret;
 pub mod tax;
 pub mod user_fields;
 pub mod user_states;

@@ -119,7 +119,7 @@ pub fn operator_form_errors(form: &crate::dto::OperatorForm, creating: bool) -> 
         if creating {
             errors.push(FieldError::new("password", "Password is required."));
         }
-    } else if let Err(e) = check_password_strength(&form.password, form.username.trim()) {
+    } else if let Err(e) = check_password_strength(form.password.expose(), form.username.trim()) {
         errors.push(e);
     }
     if let Err(e) = check_saml_key(form.saml_key.trim()) {
@@ -142,7 +142,7 @@ mod tests {
         let update = OperatorForm {
             username: "ada@example.com".into(),
             role: Some(Role::Support),
-            password: String::new(),
+            password: Default::default(),
             saml_key: String::new(),
         };
         assert!(operator_form_errors(&update, false).is_empty());

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::dto::{AuditEntry, Me, OperatorForm, OperatorSummary, Page};
+use shared::secret::Secret;
 
 use crate::client::AppClient;
 use crate::error::AppError;
@@ -23,9 +24,9 @@ pub async fn current_operator() -> Result<Option<Me>, AppError> {
 }
 
 #[server(endpoint = "session/login", input = Json, client = AppClient)]
-pub async fn login(username: String, password: String) -> Result<Me, AppError> {
+pub async fn login(username: String, password: Secret) -> Result<Me, AppError> {
     let ctx = request_context()?;
-    let (me, token) = ctx.backend.login(&username, password, &ctx.meta).await.map_err(|e| ctx.error(e))?;
+    let (me, token) = ctx.backend.login(&username, password.into_inner(), &ctx.meta).await.map_err(|e| ctx.error(e))?;
     let max_age = ctx.backend.sessions.absolute_timeout.as_secs() as i64;
     ctx.set_cookie(ctx.cookie.set(&token, max_age)?);
     Ok(me)

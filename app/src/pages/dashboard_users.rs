@@ -180,7 +180,7 @@ fn OperatorDialog(
         let form = OperatorForm {
             username: username.get_untracked(),
             role: Role::parse(&role_choice.get_untracked()),
-            password: password.get_untracked(),
+            password: password.get_untracked().into(),
             saml_key: saml_key.get_untracked(),
         };
         let found: Vec<(String, String)> =

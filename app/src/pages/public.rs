@@ -37,7 +37,7 @@ fn SignUpPage() -> impl IntoView {
         error.set(None);
         let (e, p) = (email.get_untracked(), password.get_untracked());
         spawn_local(async move {
-            match api::sign_up(e, p).await {
+            match api::sign_up(e, p.into()).await {
                 Ok(()) => sent.set(true),
                 Err(err) => error.set(Some(err.to_string())),
             }
@@ -84,7 +84,7 @@ fn ActivatePage() -> impl IntoView {
         pending.set(true);
         let t = token.get_untracked();
         spawn_local(async move {
-            let outcome = api::activate_account(t).await.map_err(|e| e.to_string());
+            let outcome = api::activate_account(t.into()).await.map_err(|e| e.to_string());
             pending.set(false);
             result.set(Some(outcome));
         });
@@ -126,7 +126,7 @@ fn ResetPasswordPage() -> impl IntoView {
         error.set(None);
         let (t, p) = (token.get_untracked(), password.get_untracked());
         spawn_local(async move {
-            match api::reset_password(t, p).await {
+            match api::reset_password(t.into(), p.into()).await {
                 Ok(()) => done.set(true),
                 Err(e) => error.set(Some(e.to_string())),
             }

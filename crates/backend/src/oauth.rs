@@ -46,7 +46,7 @@ pub enum TokenRequest {
 /// What `POST /oauth/token` answers.
 #[derive(Debug, Serialize)]
 pub struct TokenGrant {
-    pub access_token: String,
+    pub access_token: shared::secret::Secret,
     pub token_type: &'static str,
     pub expires_in: i64,
     pub scope: String,
@@ -186,7 +186,7 @@ impl Backend {
         audit::write(&mut tx, &actor, meta, record).await?;
         tx.commit().await?;
         Ok(TokenGrant {
-            access_token: token,
+            access_token: token.into(),
             token_type: "Bearer",
             expires_in: lifetime,
             scope: format_scopes(&granted),

@@ -6,6 +6,7 @@
 //! Blocking, deleting or changing the role of an operator ends all its sessions.
 
 use shared::dto::{OperatorForm, OperatorSummary};
+use shared::secret::Secret;
 use shared::validation::{Username, operator_form_errors};
 use shared::{Action, Role};
 use sqlx::{Any, Transaction};
@@ -59,7 +60,7 @@ impl OperatorRow {
 pub struct OperatorPatch {
     pub username: Option<String>,
     pub role: Option<Role>,
-    pub password: Option<String>,
+    pub password: Option<Secret>,
     pub saml_key: Option<String>,
 }
 
@@ -67,7 +68,7 @@ pub struct OperatorPatch {
 struct ValidForm {
     username: Username,
     role: Role,
-    password: Option<String>,
+    password: Option<Secret>,
     saml_key: Option<String>,
 }
 
@@ -131,7 +132,7 @@ impl Backend {
         actor.require(Action::ManageDashboardUsers)?;
         let form = validate_form(form, true)?;
         actor.require_may_manage(form.role)?;
-        let hash = password::hash(form.password.unwrap_or_default()).await?;
+        let hash = password::hash(form.password.map(Secret::into_inner).unwrap_or_default()).await?;
 
         let mut tx = self.db.begin_write().await?;
         let now = clock::now_rfc3339();
@@ -188,7 +189,7 @@ impl Backend {
         // Hashed before the write transaction opens: argon2 takes a while, the lock must not.
         // (Its strength is checked with the merged form below.)
         let new_hash = match patch.password.clone() {
-            Some(p) => Some(password::hash(p).await?),
+            Some(p) => Some(password::hash(p.into_inner()).await?),
             None => None,
         };
         let mut change = self.open_change(actor, meta).await?;
@@ -288,7 +289,7 @@ impl Backend {
         let form = OperatorForm {
             username: username.to_string(),
             role: Some(Role::Administrator),
-            password: password.clone(),
+            password: Secret::new(password.clone()),
             saml_key: String::new(),
         };
         let created = self.create_operator(&Actor::System, &RequestMeta::local(), form).await?;

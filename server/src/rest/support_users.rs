@@ -10,6 +10,7 @@ use backend::operators::OperatorPatch;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::dto::{OperatorForm, OperatorSummary};
+use shared::secret::Secret;
 use shared::{Role, Scope};
 
 use super::{ApiError, Caller, parse_json};
@@ -49,7 +50,7 @@ fn operator_id(raw: &str) -> Result<i64, ApiError> {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct CreateBody {
     username: String,
-    password: String,
+    password: Secret,
     #[serde(default)]
     scopes: Vec<String>,
     #[serde(default)]
@@ -60,7 +61,7 @@ struct CreateBody {
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct UpdateBody {
     username: Option<String>,
-    password: Option<String>,
+    password: Option<Secret>,
     /// The spec names it `scope` on update (and `scopes` on create); both are accepted.
     #[serde(alias = "scopes")]
     scope: Option<Vec<String>>,

@@ -192,11 +192,22 @@ test("edit, tax residences, forgot password and deactivation on a profile", asyn
   await tax.getByLabel("Country", { exact: true }).fill("US");
   await tax.getByRole("button", { name: "Add", exact: true }).click();
   await expect(tax.getByRole("alert")).toContainText("mandatory for a US tax residence");
-  await tax.getByLabel("Tax Identification Number").fill("123-45-6789");
+  await tax.getByLabel("Tax Identification Number", { exact: true }).fill("123-45-6789");
   await tax.getByRole("button", { name: "Add", exact: true }).click();
   await tax.getByRole("button", { name: "Save Changes" }).click();
   await expect(tax).toBeHidden();
   await expect(board(page).getByTestId("tax-residences")).toContainText("US — TIN 123-45-6789");
+  // A filled add row goes with Save Changes (it used to be dropped silently), and a TIN is
+  // edited in place.
+  await board(page).getByRole("button", { name: "More" }).click();
+  await page.getByRole("menuitem", { name: "Edit tax residences" }).click();
+  await tax.getByRole("button", { name: "Add Tax Residence" }).click();
+  await tax.getByLabel("Country", { exact: true }).fill("IS");
+  await tax.getByLabel("Tax Identification Number for US").fill("987-65-4321");
+  await tax.getByRole("button", { name: "Save Changes" }).click();
+  await expect(tax).toBeHidden();
+  await expect(board(page).getByTestId("tax-residences")).toContainText("US — TIN 987-65-4321");
+  await expect(board(page).getByTestId("tax-residences")).toContainText("IS — no TIN (liability waiver)");
 
   // Deactivation is refused while a wallet holds money.
   await board(page).getByRole("button", { name: "Deactivate user" }).click();
@@ -253,6 +264,9 @@ test("an end user signs up, is listed as not completed, activates and becomes se
 
   await asAdmin(page, "/onboarding-users");
   await expect(page.getByRole("table", { name: "Onboarding users" })).toContainText(email);
+  // Each sign-up shows the end user's own login id.
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row.getByTestId("login-id")).toHaveText(/^[0-9]+$/);
   await search(page, { Email: email });
   await expect(page.locator(".notice")).toContainText("No user matches this search.");
 

@@ -29,10 +29,12 @@ pub fn OnboardingUsersPage() -> impl IntoView {
             Ok(p) => {
                 view! {
                     <table class="data-table" aria-label="Onboarding users">
-                        <thead><tr><th scope="col">"Email"</th><th scope="col">"Signed up"</th>
+                        <thead><tr><th scope="col">"Login id"</th><th scope="col">"Email"</th><th scope="col">"Signed up"</th>
                             <th scope="col">"Completed"</th><th scope="col">"User id"</th></tr></thead>
                         <tbody>
                             {p.items.into_iter().map(|e| view! { <tr>
+                                // The end user's own login (Treezor's TrzConnectUserId).
+                                <td data-testid="login-id">{e.account_id}</td>
                                 <td>{e.email}</td>
                                 <td>{short_time(&e.created_date)}</td>
                                 <td>{e.activated_date.as_deref().map(short_time).unwrap_or_else(|| "Not completed".into())}</td>

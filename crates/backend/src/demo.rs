@@ -3,6 +3,7 @@
 //! of multi-row INSERTs, one transaction per batch; names are deterministic per index so
 //! that a run is reproducible.
 
+use shared::user_states::UserStatus;
 use std::time::Instant;
 
 use sqlx::AssertSqlSafe;
@@ -107,9 +108,9 @@ fn demo_user(i: u64, run: &str) -> DemoUser {
         _ => 4,
     };
     let (status, code_status, kyc_level, kyc_review) = match mix(i, 2) % 100 {
-        0..=29 => ("PENDING", None, 0, if mix(i, 9).is_multiple_of(2) { 0 } else { 1 }),
-        30..=94 => ("VALIDATED", Some(110009), 2, 2),
-        _ => ("CANCELED", Some(110005), 2, 2),
+        0..=29 => (UserStatus::Pending.name(), None, 0, if mix(i, 9).is_multiple_of(2) { 0 } else { 1 }),
+        30..=94 => (UserStatus::Validated.name(), Some(110009), 2, 2),
+        _ => (UserStatus::Canceled.name(), Some(crate::users::CODE_CANCELED_BY_OPERATOR), 2, 2),
     };
     // Spread over roughly three years, in order of index, at second precision.
     let created_secs = 1_700_000_000 + (i as i64) * 90 + (mix(i, 3) % 60) as i64;

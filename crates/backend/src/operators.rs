@@ -12,10 +12,10 @@ use shared::{Action, Role};
 use sqlx::{Any, Transaction};
 
 use crate::Backend;
-use crate::audit::{self, AuditAction, Record};
+use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
-use crate::error::{Error, Result, is_unique_violation, on_unique_violation};
+use crate::error::{Error, Result, on_unique_violation};
 use crate::password;
 use crate::sessions::{MAX_FAILED_LOGINS, end_all_sessions, parse_role};
 
@@ -134,9 +134,9 @@ impl Backend {
         actor.require_may_manage(form.role)?;
         let hash = password::hash(form.password.map(Secret::into_inner).unwrap_or_default()).await?;
 
-        let mut tx = self.db.begin_write().await?;
+        let mut change = self.open_change(actor, meta).await?;
         let now = clock::now_rfc3339();
-        let inserted: std::result::Result<i64, sqlx::Error> = sqlx::query_scalar(
+        let id: i64 = sqlx::query_scalar(
             "INSERT INTO operators (username, role, password_hash, saml_key, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
         )
@@ -145,16 +145,12 @@ impl Backend {
         .bind(hash)
         .bind(&form.saml_key)
         .bind(&now)
-        .fetch_one(&mut *tx)
-        .await;
-        let id = match inserted {
-            Ok(id) => id,
-            Err(e) if is_unique_violation(&e) => return Err(duplicate_username()),
-            Err(e) => return Err(e.into()),
-        };
-        let created = fetch_operator(&mut tx, id).await?;
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorCreated, id).after(&created)?).await?;
-        tx.commit().await?;
+        .fetch_one(&mut *change.tx)
+        .await
+        .map_err(on_unique_violation(duplicate_username))?;
+        let created = fetch_operator(&mut change.tx, id).await?;
+        change.audit(Record::new(AuditAction::OperatorCreated, id).after(&created)?).await?;
+        change.commit().await?;
         Ok(created)
     }
 
@@ -244,24 +240,22 @@ impl Backend {
         if actor.operator_id() == Some(id) {
             return Err(Error::Conflict("You cannot delete yourself.".into()));
         }
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_operator(&mut tx, id).await?;
+        let mut change = self.open_change(actor, meta).await?;
+        let before = fetch_operator(&mut change.tx, id).await?;
         actor.require_may_manage(before.role)?;
-        if before.role == Role::Administrator && administrator_count(&mut tx).await? <= 1 {
+        if before.role == Role::Administrator && administrator_count(&mut change.tx).await? <= 1 {
             return Err(Error::Conflict("The last Administrator cannot be deleted.".into()));
         }
-        end_all_sessions(&mut tx, id).await?;
-        sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *tx).await?;
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::OperatorDeleted, id).before(&before)?).await?;
-        tx.commit().await?;
-        Ok(())
+        end_all_sessions(&mut change.tx, id).await?;
+        sqlx::query("DELETE FROM operators WHERE id = $1").bind(id).execute(&mut *change.tx).await?;
+        change.audit(Record::new(AuditAction::OperatorDeleted, id).before(&before)?).await?;
+        change.commit().await
     }
 
     /// Lifts a block and clears the failed-login counter.
     pub async fn unblock_operator(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<OperatorSummary> {
-        actor.require(Action::UnblockDashboardUser)?;
-        let mut tx = self.db.begin_write().await?;
-        let before = fetch_operator(&mut tx, id).await?;
+        let mut change = self.begin_change(actor, meta, Action::UnblockDashboardUser).await?;
+        let before = fetch_operator(&mut change.tx, id).await?;
         actor.require_may_manage(before.role)?;
         if !before.blocked {
             return Err(Error::Conflict("This operator is not blocked.".into()));
@@ -269,12 +263,11 @@ impl Backend {
         sqlx::query("UPDATE operators SET blocked_at = NULL, failed_logins = 0, updated_at = $1 WHERE id = $2")
             .bind(clock::now_rfc3339())
             .bind(id)
-            .execute(&mut *tx)
+            .execute(&mut *change.tx)
             .await?;
-        let after = fetch_operator(&mut tx, id).await?;
-        let record = Record::new(AuditAction::OperatorUnblocked, id).before(&before)?.after(&after)?;
-        audit::write(&mut tx, actor, meta, record).await?;
-        tx.commit().await?;
+        let after = fetch_operator(&mut change.tx, id).await?;
+        change.audit(Record::new(AuditAction::OperatorUnblocked, id).before(&before)?.after(&after)?).await?;
+        change.commit().await?;
         Ok(after)
     }
 

@@ -197,6 +197,13 @@ async fn tax_residences_are_saved_by_the_shared_rules(flavor: Flavor) {
     let unchanged: UserProfile = app.call(&b, "users/profile", json!({"id": user})).await.unwrap();
     assert_eq!(unchanged.tax_residences, current.tax_residences, "a refusal changes nothing");
 
+    // A kept residence's TIN is edited in place (and its waiver follows).
+    let edited = save(json!([{"id": kept_id, "country": kept_country, "tax_payer_id": "FR-TIN-42"}])).await.unwrap();
+    assert_eq!(
+        (edited.len(), edited[0].id, edited[0].tax_payer_id.as_str(), edited[0].liability_waiver),
+        (1, kept_id, "FR-TIN-42", false),
+        "{edited:?}"
+    );
     let saved = save(json!([{"id": null, "country": "US", "tax_payer_id": "123-45-6789"}])).await.unwrap();
     assert_eq!(saved.len(), 1, "the old residence was removed, the US one added: {saved:?}");
     assert_eq!((saved[0].country.as_str(), saved[0].liability_waiver), ("US", false));

@@ -25,6 +25,14 @@ fn groups(user_type: i64) -> Vec<(&'static str, Vec<&'static str>)> {
     form_groups(UserType::from_code(user_type).unwrap_or(UserType::Physical))
 }
 
+/// The creation page's groups: those of the table, less what its "User" fieldset asks first.
+fn create_groups(user_type: i64) -> Vec<(&'static str, Vec<&'static str>)> {
+    groups(user_type)
+        .into_iter()
+        .map(|(title, names)| (title, names.into_iter().filter(|n| *n != "specifiedUSPerson").collect()))
+        .collect()
+}
+
 /// The form's values, as typed, by field name.
 type Values = RwSignal<BTreeMap<String, String>>;
 
@@ -303,7 +311,7 @@ pub fn CreateUserPage() -> impl IntoView {
                         })}
                     </div>
                 </fieldset>
-                {move || group_fieldsets(groups(user_type.get()), values, errors, Mode::Create)}
+                {move || group_fieldsets(create_groups(user_type.get()), values, errors, Mode::Create)}
                 // Problems of fields the form does not show (parent, type) are said here.
                 {move || {
                     let shown: Vec<&str> = groups(user_type.get()).into_iter().flat_map(|(_, f)| f)
@@ -350,7 +358,8 @@ mod tests {
 
     #[test]
     fn the_create_form_offers_the_fields_it_used_to_miss() {
-        let physical: Vec<&str> = groups(1).into_iter().flat_map(|(_, f)| f).collect();
+        let physical: Vec<&str> = create_groups(1).into_iter().flat_map(|(_, f)| f).collect();
+        assert!(!physical.contains(&"specifiedUSPerson"), "asked once, in the User fieldset");
         for name in ["userTag", "employeeType", "controllingPersonType", "legalForm", "legalName"] {
             assert!(physical.contains(&name), "{name}");
         }

@@ -252,6 +252,16 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
+        // A few funded users also hold yen or dinars, so that amounts show with their own
+        // currency's exponent (JPY 0 decimals, KWD 3). Added after the cards: one card each.
+        sqlx::query(
+            "INSERT INTO wallets (user_id, currency, balance, created_date) \
+             SELECT id, CASE WHEN id % 50 = 7 THEN 'JPY' ELSE 'KWD' END, (id * 7919) % 5000000, created_date \
+             FROM end_users WHERE id >= $1 AND id % 3 <> 0 AND (id % 50 = 7 OR id % 50 = 22)",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date) \
              SELECT id, 'Landlord ' || CAST(id AS TEXT), 'FR7630006000011234567890189', 'AGRIFRPPXXX', id % 13, created_date \

@@ -111,7 +111,8 @@ mod seed {
         assert_eq!(count("SELECT COUNT(*) FROM end_users").await, 2400, "a second run adds, with unique emails");
         assert_eq!(count("SELECT COUNT(DISTINCT user_type_id) FROM end_users").await, 4);
         assert_eq!(count("SELECT COUNT(DISTINCT user_status) FROM end_users").await, 3);
-        assert_eq!(count("SELECT COUNT(*) FROM wallets").await, 2400);
+        assert_eq!(count("SELECT COUNT(*) FROM wallets WHERE currency = 'EUR'").await, 2400, "one EUR wallet each");
+        assert!(count("SELECT COUNT(*) FROM wallets WHERE currency IN ('JPY', 'KWD')").await > 0);
         assert!(count("SELECT COUNT(*) FROM wallets WHERE balance > 0").await > 1000);
         assert!(count("SELECT COUNT(*) FROM end_users WHERE parent_user_id IS NOT NULL").await >= 50);
         assert!(count("SELECT COUNT(*) FROM cards").await >= 1000);

@@ -6,7 +6,7 @@ use shared::dto::SystemSettings;
 use sqlx::{Any, Executor};
 
 use crate::Backend;
-use crate::audit::{self, AuditAction, Record};
+use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::Result;
@@ -36,9 +36,8 @@ impl Backend {
         meta: &RequestMeta,
         new: SystemSettings,
     ) -> Result<SystemSettings> {
-        actor.require(Action::ManageSystemConfiguration)?;
-        let mut tx = self.db.begin_write().await?;
-        let before = read(&mut *tx).await?;
+        let mut change = self.begin_change(actor, meta, Action::ManageSystemConfiguration).await?;
+        let before = read(&mut *change.tx).await?;
         let now = clock::now_rfc3339();
         for (key, on) in
             [(SEND_FORGOT_PASSWORD, new.send_forgot_password), (SCA_DEVICES_SECTION, new.sca_devices_section)]
@@ -47,15 +46,15 @@ impl Backend {
                 .bind(if on { "true" } else { "false" })
                 .bind(&now)
                 .bind(key)
-                .execute(&mut *tx)
+                .execute(&mut *change.tx)
                 .await?;
         }
-        let after = read(&mut *tx).await?;
+        let after = read(&mut *change.tx).await?;
+        // Saving the same settings again changes nothing and records nothing.
         if after != before {
-            let record = Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&after)?;
-            audit::write(&mut tx, actor, meta, record).await?;
+            change.audit(Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&after)?).await?;
+            change.commit().await?;
         }
-        tx.commit().await?;
         Ok(after)
     }
 }

@@ -29,6 +29,20 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The HTTP status a server function answers with this error: a refusal is a 4xx, and
+    /// only a real fault is a 5xx (so monitoring that counts 5xx sees faults, not bad logins).
+    pub fn status(&self) -> http::StatusCode {
+        use http::StatusCode as S;
+        match self {
+            AppError::Invalid { .. } => S::BAD_REQUEST,
+            AppError::InvalidCredentials | AppError::Unauthenticated => S::UNAUTHORIZED,
+            AppError::Forbidden(_) => S::FORBIDDEN,
+            AppError::NotFound => S::NOT_FOUND,
+            AppError::Conflict(_) => S::CONFLICT,
+            AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
+        }
+    }
+
     /// The form field this error concerns, if any.
     pub fn field(&self) -> Option<&str> {
         match self {

@@ -26,6 +26,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
         .merge(crate::rest::router())
+        // Only browser routes fall back to the app: an unknown API path is a 404 in the
+        // API's own envelope, not the app's index.html.
+        .route("/v1/{*rest}", axum::routing::any(crate::rest::unknown_path))
+        .route("/core-connect/{*rest}", axum::routing::any(crate::rest::unknown_path))
+        .route("/oauth/{*rest}", axum::routing::any(crate::rest::unknown_path))
         .fallback_service(spa)
         .with_state(state)
         .layer(axum::middleware::from_fn_with_state(csp, security::security_headers))
@@ -50,9 +55,29 @@ async fn server_fn_handler(State(state): State<AppState>, req: Request<Body>) ->
         session: state.cookie.read(req.headers()),
         cookie: state.cookie,
     };
-    leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(context.clone()), req)
-        .await
-        .into_response()
+    let response =
+        leptos_axum::handle_server_fns_with_context(move || leptos::prelude::provide_context(context.clone()), req)
+            .await
+            .into_response();
+    with_refusal_status(response).await
+}
+
+/// Leptos answers every server-function error with 500. A refusal (bad input, bad
+/// credentials, a missing scope...) gets the status its `AppError` kind says instead; the
+/// allow-listed body stays as it is.
+async fn with_refusal_status(response: Response) -> Response {
+    if response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    // Error bodies are a few hundred bytes of our own JSON.
+    let Ok(bytes) = axum::body::to_bytes(body, 64 * 1024).await else {
+        return Response::from_parts(parts, Body::empty());
+    };
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = error.status();
+    }
+    Response::from_parts(parts, Body::from(bytes))
 }
 
 /// The Content-Security-Policy for the app's `index.html`, recomputed when the file changes

@@ -169,15 +169,7 @@ pub struct Change<'a> {
     audited: bool,
 }
 
-impl<'a> Change<'a> {
-    pub fn actor(&self) -> &'a Actor {
-        self.actor
-    }
-
-    pub fn meta(&self) -> &'a RequestMeta {
-        self.meta
-    }
-
+impl Change<'_> {
     /// Writes an audit row in this change's transaction.
     pub async fn audit(&mut self, record: Record) -> Result<()> {
         write(&mut self.tx, self.actor, self.meta, record).await?;
@@ -271,5 +263,64 @@ impl Backend {
         .fetch_all(&self.db.pool)
         .await?;
         Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page, page_size })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::SessionSettings;
+    use shared::Role;
+
+    async fn backend() -> (Backend, std::path::PathBuf) {
+        let dir = std::env::temp_dir().join(format!("backoffice-change-{}", uuid::Uuid::new_v4().simple()));
+        let url = format!("sqlite://{}", dir.join("test.db").display());
+        (Backend::connect(&url, SessionSettings::default()).await.unwrap(), dir)
+    }
+
+    async fn audit_rows(backend: &Backend) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&backend.db.pool).await.unwrap()
+    }
+
+    /// The one way to write: the scope is checked before anything opens, a change without an
+    /// audit row cannot be committed, and a dropped change leaves nothing behind.
+    #[tokio::test]
+    async fn changes_are_checked_audited_and_atomic() {
+        let (backend, dir) = backend().await;
+        let meta = RequestMeta::local();
+        let reader = Actor::Operator(crate::Operator {
+            id: 1,
+            username: "ro@example.com".into(),
+            role: Role::SupportReadOnly,
+            token_scopes: None,
+        });
+        let refused = backend.begin_change(&reader, &meta, Action::EditUserInformation).await;
+        assert!(matches!(refused, Err(Error::Forbidden(_))));
+
+        let insert = "INSERT INTO settings (key, value, modified_date) VALUES ($1, 'x', 'now')";
+        let mut silent = backend.begin_change(&Actor::System, &meta, Action::EditUserInformation).await.unwrap();
+        sqlx::query(insert).bind("silent").execute(&mut *silent.tx).await.unwrap();
+        assert!(matches!(silent.commit().await, Err(Error::Internal(_))), "no audit row, no commit");
+
+        {
+            // Audited, but dropped before commit: rolled back, audit row included.
+            let mut change = backend.open_change(&Actor::System, &meta).await.unwrap();
+            sqlx::query(insert).bind("dropped").execute(&mut *change.tx).await.unwrap();
+            change.audit(Record::new(AuditAction::SettingsUpdated, 0)).await.unwrap();
+        }
+        let mut kept = backend.open_change(&Actor::System, &meta).await.unwrap();
+        sqlx::query(insert).bind("kept").execute(&mut *kept.tx).await.unwrap();
+        kept.audit(Record::new(AuditAction::SettingsUpdated, 0)).await.unwrap();
+        kept.commit().await.unwrap();
+
+        let keys: Vec<String> =
+            sqlx::query_scalar("SELECT key FROM settings WHERE key IN ('silent', 'dropped', 'kept')")
+                .fetch_all(&backend.db.pool)
+                .await
+                .unwrap();
+        assert_eq!(keys, ["kept"], "only the committed change is there");
+        assert_eq!(audit_rows(&backend).await, 1, "and only its audit row");
+        backend.db.close().await;
+        let _ = std::fs::remove_dir_all(dir);
     }
 }

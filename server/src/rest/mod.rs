@@ -450,6 +450,11 @@ pub fn endpoints() -> Vec<Endpoint> {
     ]
 }
 
+/// Any path under the API's prefixes that no endpoint serves.
+pub async fn unknown_path() -> ApiError {
+    backend::Error::NotFound.into()
+}
+
 pub fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::document))

@@ -54,6 +54,15 @@ pub struct AuditEntry {
     pub client_ip: Option<String>,
 }
 
+/// Where a page starts: `page` counts from 1 and `page_size` is kept within 1..=`max`, so
+/// that zero, negative or huge numbers from a request give a page (maybe empty), never an
+/// overflow. Returns (page, page size, offset).
+pub fn page_window(page: i64, page_size: i64, max: i64) -> (i64, i64, i64) {
+    let page = page.max(1);
+    let page_size = page_size.clamp(1, max.max(1));
+    (page, page_size, (page - 1).saturating_mul(page_size))
+}
+
 /// A page of results, with the total for the pager.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Page<T> {
@@ -167,4 +176,18 @@ pub struct OnboardingEntry {
     pub created_date: String,
     pub activated_date: Option<String>,
     pub user_id: Option<i64>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn page_windows_never_overflow() {
+        assert_eq!(page_window(1, 20, 200), (1, 20, 0));
+        assert_eq!(page_window(3, 20, 200), (3, 20, 40));
+        assert_eq!(page_window(0, 0, 200), (1, 1, 0));
+        assert_eq!(page_window(-5, 10_000, 200), (1, 200, 0));
+        assert_eq!(page_window(i64::MAX, i64::MAX, 200), (i64::MAX, 200, i64::MAX));
+    }
 }

@@ -56,6 +56,9 @@ impl Username {
         if normalized.chars().count() > EMAIL_MAX_LEN {
             return Err(FieldError::new("username", format!("Username must be at most {EMAIL_MAX_LEN} characters.")));
         }
+        if normalized.chars().any(is_invisible) {
+            return Err(FieldError::new("username", "Username must not contain invisible or control characters."));
+        }
         if !is_valid_email(&normalized) {
             return Err(FieldError::new("username", "Username must be a valid email address."));
         }
@@ -65,6 +68,14 @@ impl Username {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Control characters, and the format characters that show nothing (zero-width spaces and
+/// joiners, direction marks and overrides, the soft hyphen, the byte-order mark): two
+/// usernames that look the same must be the same.
+fn is_invisible(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{00AD}' | '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2064}' | '\u{FEFF}')
 }
 
 impl fmt::Display for Username {
@@ -162,6 +173,9 @@ mod tests {
             "ada@@example.com",
             "ada@example..com",
             "ada@.example.com",
+            "ada\u{200B}@example.com",
+            "ad\u{202E}a@example.com",
+            "ada\u{0007}@example.com",
         ] {
             let err = Username::parse(bad).unwrap_err();
             assert_eq!(err.field, "username", "{bad:?} should be refused");

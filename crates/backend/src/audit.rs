@@ -250,8 +250,7 @@ impl Backend {
     /// Newest first. `page` counts from 1.
     pub async fn list_audit(&self, actor: &Actor, page: i64, page_size: i64) -> Result<Page<AuditEntry>> {
         actor.require(Action::ViewAuditLog)?;
-        let page = page.max(1);
-        let page_size = page_size.clamp(1, MAX_PAGE_SIZE);
+        let (page, page_size, offset) = shared::dto::page_window(page, page_size, MAX_PAGE_SIZE);
         let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log").fetch_one(&self.db.pool).await?;
         let rows: Vec<AuditRow> = sqlx::query_as(
             "SELECT id, occurred_at, actor_type, actor_label, action, target_type, target_id, \
@@ -259,7 +258,7 @@ impl Backend {
              FROM audit_log ORDER BY id DESC LIMIT $1 OFFSET $2",
         )
         .bind(page_size)
-        .bind((page - 1) * page_size)
+        .bind(offset)
         .fetch_all(&self.db.pool)
         .await?;
         Ok(Page { items: rows.into_iter().map(Into::into).collect(), total, page, page_size })

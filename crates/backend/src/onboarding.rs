@@ -239,8 +239,7 @@ impl Backend {
         page_size: i64,
     ) -> Result<Page<OnboardingEntry>> {
         actor.require(Action::ReadUsers)?;
-        let page = page.max(1);
-        let page_size = page_size.clamp(1, 200);
+        let (page, page_size, offset) = shared::dto::page_window(page, page_size, 200);
         let condition = if completed { "activated_date IS NOT NULL" } else { "activated_date IS NULL" };
         // Accounts made by a password reset for an existing user are not onboardings.
         let onboardings = format!("FROM end_user_accounts WHERE signed_up = 1 AND {condition}");
@@ -251,7 +250,7 @@ impl Backend {
             "SELECT id, email, created_date, activated_date, user_id {onboardings} ORDER BY id DESC LIMIT $1 OFFSET $2"
         )))
         .bind(page_size)
-        .bind((page - 1) * page_size)
+        .bind(offset)
         .fetch_all(&self.db.pool)
         .await?;
         let items = rows

@@ -118,10 +118,18 @@ fn text(params: &HashMap<String, String>, name: &str) -> Option<String> {
     params.get(name).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
 }
 
-/// A name search needs a few characters: fewer would match most of the table.
+/// Longer than any name, and bounded so a request cannot send a megabyte of search term.
+pub const NAME_MAX_CHARS: usize = 100;
+
+/// A name search needs a few characters (fewer would match most of the table) and not too
+/// many.
 pub fn check_name(name: &str) -> Result<()> {
-    if name.chars().count() < NAME_MIN_CHARS {
+    let length = name.chars().count();
+    if length < NAME_MIN_CHARS {
         return Err(Error::invalid("name", format!("name must have at least {NAME_MIN_CHARS} characters.")));
+    }
+    if length > NAME_MAX_CHARS {
+        return Err(Error::invalid("name", format!("name must have at most {NAME_MAX_CHARS} characters.")));
     }
     Ok(())
 }
@@ -155,7 +163,10 @@ impl UserSearch {
         }
         if let Some(legal_name) = search.legal_name.as_deref() {
             check_name(legal_name).map_err(|_| {
-                Error::invalid("legalName", format!("legalName must have at least {NAME_MIN_CHARS} characters."))
+                Error::invalid(
+                    "legalName",
+                    format!("legalName must have {NAME_MIN_CHARS} to {NAME_MAX_CHARS} characters."),
+                )
             })?;
         }
         for (param, end, slot) in [
@@ -339,6 +350,7 @@ mod tests {
     fn parameters_are_checked_by_name() {
         for (name, value) in [
             ("userId", "abc"),
+            ("legalName", "ab"),
             ("userTypeId", "9"),
             ("userStatus", "ACTIVE"),
             ("name", "ab"),

@@ -11,7 +11,39 @@ crate::on_both_databases!(
     healthz_answers_when_the_database_does,
     server_function_refusals_answer_their_own_status,
     unknown_api_paths_are_404_in_the_api_envelope,
+    extreme_paging_and_long_terms_never_fail_the_server,
 );
+
+/// Zero, negative and huge page numbers give a page (maybe empty), a search term past its
+/// maximum is a 400: never a 500.
+async fn extreme_paging_and_long_terms_never_fail_the_server(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let (admin, _) = app.logged_in("admin@example.com", Role::Administrator).await;
+    for (page, size) in [(i64::MAX, i64::MAX), (0, 0), (-3, -3), (i64::MIN, 10)] {
+        let audit = app
+            .call::<shared::dto::Page<shared::dto::AuditEntry>>(
+                &admin,
+                "audit/list",
+                serde_json::json!({"page": page, "page_size": size}),
+            )
+            .await;
+        assert!(audit.is_ok(), "audit page {page}/{size}: {audit:?}");
+        let onboarding = app
+            .call::<shared::dto::Page<shared::dto::OnboardingEntry>>(
+                &admin,
+                "onboarding/list",
+                serde_json::json!({"completed": false, "page": page, "page_size": size}),
+            )
+            .await;
+        assert!(onboarding.is_ok(), "onboarding page {page}/{size}: {onboarding:?}");
+    }
+    let t = app.bearer(&shared::Scope::ALL).await;
+    let long = "a".repeat(101);
+    for query in [format!("name={long}"), format!("legalName={long}"), "pageNumber=99999999999999999999".to_string()] {
+        let (status, body) = app.rest(reqwest::Method::GET, &format!("/v1/users?{query}"), &t, None).await;
+        assert_eq!(status, 400, "{query}: {body}");
+    }
+}
 
 /// Each kind of refusal answers its 4xx, with the allow-listed body; nothing answers 500.
 async fn server_function_refusals_answer_their_own_status(flavor: Flavor) {

@@ -6,6 +6,21 @@ use crate::validation::FieldError;
 
 pub const TAX_PAYER_ID_MAX: usize = 50;
 
+/// A country as typed, cleaned the one way every door cleans it: " us " is "US".
+pub fn normalize_country(country: &str) -> String {
+    country.trim().to_ascii_uppercase()
+}
+
+/// The first country that appears twice in a user's live residences (one per country).
+pub fn repeated_country<'a>(countries: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = Vec::new();
+    countries.into_iter().find(|c| {
+        let repeated = seen.contains(c);
+        seen.push(*c);
+        repeated
+    })
+}
+
 /// Checks one tax residence. The TIN is mandatory for the US, and for every country when
 /// the user's distribution country is Italy; `liabilityWaiver` is true exactly when there is
 /// no TIN.
@@ -58,5 +73,8 @@ mod tests {
         assert_eq!(field(check_tax_residence("FR", "X1", true, None)).as_deref(), Some("liabilityWaiver"));
         assert_eq!(field(check_tax_residence("FR", "", false, None)).as_deref(), Some("liabilityWaiver"));
         assert_eq!(field(check_tax_residence("France", "", true, None)).as_deref(), Some("country"));
+        assert_eq!(normalize_country(" us "), "US");
+        assert_eq!(repeated_country(["FR", "US", "FR"]), Some("FR"));
+        assert_eq!(repeated_country(["FR", "US"]), None);
     }
 }

@@ -5,7 +5,7 @@
 use shared::Action;
 use shared::domain::{EndUser, TaxResidence};
 use shared::dto::TaxResidenceDraft;
-use shared::tax::check_tax_residence;
+use shared::tax::{check_tax_residence, normalize_country, repeated_country};
 use sqlx::{Any, Transaction};
 
 use crate::Backend;
@@ -29,7 +29,7 @@ impl TaxResidenceInput {
     /// the TIN trimmed.
     fn normalized(self) -> TaxResidenceInput {
         TaxResidenceInput {
-            country: self.country.map(|c| c.trim().to_ascii_uppercase()),
+            country: self.country.as_deref().map(normalize_country),
             tax_payer_id: self.tax_payer_id.map(|t| t.trim().to_string()),
             ..self
         }
@@ -292,13 +292,13 @@ impl Backend {
                     let country = stored.country.clone();
                     (Some(stored), country)
                 }
-                None => (None, draft.country.trim().to_ascii_uppercase()),
+                None => (None, normalize_country(&draft.country)),
             };
             check_tax_residence(&country, &tin, tin.is_empty(), distribution)?;
-            if plan.iter().any(|(_, c, _)| *c == country) {
-                return Err(one_per_country(&country));
-            }
             plan.push((stored, country, tin));
+        }
+        if let Some(twice) = repeated_country(plan.iter().map(|(_, c, _)| c.as_str())) {
+            return Err(one_per_country(twice));
         }
         for stored in &current {
             if !plan.iter().any(|(s, _, _)| s.as_ref().is_some_and(|s| s.id == stored.id)) {

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::domain::{EndUser, TaxResidence};
 use shared::dto::TaxResidenceDraft;
-use shared::tax::check_tax_residence;
+use shared::tax::{check_tax_residence, normalize_country, repeated_country};
 
 use crate::api;
 use crate::components::{Modal, use_notices};
@@ -21,13 +21,14 @@ fn add_row_draft(
     drafts: &[TaxResidenceDraft],
     distribution: Option<&str>,
 ) -> Result<Option<TaxResidenceDraft>, (String, String)> {
-    let country = country.trim().to_ascii_uppercase();
+    let country = normalize_country(country);
     let tin = tin.trim().to_string();
     if country.is_empty() && tin.is_empty() {
         return Ok(None);
     }
     check_tax_residence(&country, &tin, tin.is_empty(), distribution).map_err(|e| (e.field, e.message))?;
-    if drafts.iter().any(|r| r.country == country) {
+    let countries = drafts.iter().map(|r| r.country.as_str()).chain([country.as_str()]);
+    if repeated_country(countries).is_some() {
         return Err(("country".into(), format!("There is already a tax residence in {country}.")));
     }
     Ok(Some(TaxResidenceDraft { id: None, country, tax_payer_id: tin }))

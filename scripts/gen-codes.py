@@ -10,6 +10,12 @@ countries = sorted(
     for line in open("/usr/share/zoneinfo/iso3166.tab", encoding="utf-8")
     if line.strip() and not line.startswith("#")
 )
+# ISO 3166-1 numeric codes (Treezor's restriction groups use them), by alpha-2 code.
+numeric = {
+    entry["alpha_2"]: entry["numeric"]
+    for entry in json.load(open("/usr/share/iso-codes/json/iso_3166-1.json"))["3166-1"]
+}
+country_numerics = [(code, numeric[code]) for code in countries if code in numeric]
 languages = sorted(
     entry["alpha_2"]
     for entry in json.load(open("/usr/share/iso-codes/json/iso_639-2.json"))["639-2"]
@@ -49,6 +55,22 @@ print(array("COUNTRIES", "ISO 3166-1 alpha-2 country codes.", countries))
 print(array("LANGUAGES", "ISO 639-1 language codes.", languages))
 print(array("CURRENCIES", "ISO 4217 currency codes.", currencies))
 print(array("TIMEZONES", "Time zone names of the tz database (zones and links).", zones))
+pairs = "\n".join(f'    ("{a}", "{n}"),' for a, n in country_numerics)
+print(f"""/// (ISO 3166-1 alpha-2, numeric) of each country, by alpha-2 code.
+pub const COUNTRY_NUMERIC: [(&str, &str); {len(country_numerics)}] = [
+{pairs}
+];
+
+/// The numeric code of an alpha-2 country code (`FR` → `250`).
+pub fn country_numeric(alpha_2: &str) -> Option<&'static str> {{
+    COUNTRY_NUMERIC.binary_search_by(|(a, _)| (*a).cmp(alpha_2)).ok().map(|i| COUNTRY_NUMERIC[i].1)
+}}
+
+/// The alpha-2 code of a numeric country code (`250` → `FR`).
+pub fn country_alpha_2(numeric: &str) -> Option<&'static str> {{
+    COUNTRY_NUMERIC.iter().find(|(_, n)| *n == numeric).map(|(a, _)| *a)
+}}
+""")
 arms = "\n".join(f'        "{code}" => {exp},' for code, exp in exceptions)
 print(f"""/// ISO 4217 minor units of a currency (EUR 2, JPY 0, KWD 3); `None` for an unknown code.
 pub fn currency_exponent(code: &str) -> Option<u8> {{

@@ -215,9 +215,17 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             Some(View::AuditLog) => view! { <pages::audit_log::AuditLogPage/> }.into_any(),
             Some(View::SearchUsers) => view! { <pages::users::list::SearchResultsPage/> }.into_any(),
             Some(View::AllUsers) => view! { <pages::users::list::AllUsersPage/> }.into_any(),
+            Some(View::AllCards) => view! { <pages::all_cards::AllCardsPage/> }.into_any(),
+            Some(View::AllCardTransactions) => {
+                view! { <pages::card_transactions::AllCardTransactionsPage/> }.into_any()
+            }
             Some(View::ProfilesBoard) => view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any(),
             Some(View::CreateUser) => view! { <pages::users::form::CreateUserPage/> }.into_any(),
             Some(View::OnboardingUsers) => view! { <pages::onboarding::OnboardingUsersPage/> }.into_any(),
+            Some(View::BulkCards) => view! { <pages::bulk_cards::BulkCardsPage/> }.into_any(),
+            Some(View::PredefRestrictionGroups) => {
+                view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
+            }
             Some(View::SystemConfiguration) => {
                 view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
             }

@@ -1,6 +1,9 @@
 //! The server: configuration, command line, Axum router and its security layers.
 //! Handlers stay thin; rules live in `backend`.
 
+// The OpenAPI document's schema table is one `json!` literal, deeper than the default limit.
+#![recursion_limit = "512"]
+
 pub mod cli;
 pub mod http;
 pub mod rest;

@@ -54,6 +54,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Backend::connect(&args.db.database_url, sessions).await.context("cannot open the database")?.with_mail(mail);
     tokio::spawn(backend.clone().run_mail_worker());
     tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
+    // Bulk Cards jobs cut short by a stop go on where they were.
+    backend.resume_bulk_jobs().await?;
     if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {
         // Shown once, on the terminal of whoever started the server; never logged.
         println!("Created the first Administrator.");

@@ -319,6 +319,46 @@ pub struct Card {
     pub public_token: String,
     pub masked_pan: String,
     pub status: CardStatus,
+    /// Activated (`isLive`): a card must be activated to be used.
+    pub is_live: bool,
+    pub is_virtual: bool,
+    pub options: crate::cards::CardOptions,
+    pub limits: crate::cards::CardLimits,
+    /// The card's currency (its wallet's); limits are whole units of it.
+    pub currency: crate::money::Currency,
+    pub country_restriction_group_id: Option<i64>,
+    pub mcc_restriction_group_id: Option<i64>,
+    pub card_tag: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub expiry_date: String,
+    pub created_date: String,
+    pub modified_date: String,
+}
+
+impl Card {
+    /// A card as tests need one: live, unlocked, default options and limits.
+    #[cfg(test)]
+    pub(crate) fn example() -> Card {
+        Card {
+            id: 1,
+            user_id: 1,
+            wallet_id: Some(1),
+            public_token: "100000007".into(),
+            masked_pan: "5123 45** **** 0001".into(),
+            status: CardStatus::Unlock,
+            is_live: true,
+            is_virtual: true,
+            options: crate::cards::CardOptions::default(),
+            limits: crate::cards::CardLimits::NEW_CARD,
+            currency: crate::money::Currency::parse("EUR").unwrap_or_else(|| unreachable!()),
+            country_restriction_group_id: None,
+            mcc_restriction_group_id: None,
+            card_tag: None,
+            expiry_date: "2029-12-31".into(),
+            created_date: "2026-01-01T00:00:00Z".into(),
+            modified_date: "2026-01-01T00:00:00Z".into(),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

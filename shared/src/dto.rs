@@ -144,6 +144,8 @@ pub struct UserProfile {
     pub wallets: Vec<Wallet>,
     pub cards: Vec<Card>,
     pub beneficiaries: Vec<Beneficiary>,
+    /// The devices not deleted (deleted ones come on request: `list_sca_devices`).
+    pub sca_devices: Vec<crate::sca::ScaDevice>,
     /// The live ones (deleted residences are left out).
     pub tax_residences: Vec<TaxResidence>,
     pub children: Vec<ChildNode>,
@@ -159,7 +161,7 @@ pub struct TaxResidenceDraft {
 }
 
 /// System Configuration's feature toggles.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemSettings {
     /// "Send forgot password" is offered on user profiles.
     pub send_forgot_password: bool,
@@ -190,4 +192,173 @@ mod tests {
         assert_eq!(page_window(-5, 10_000, 200), (1, 200, 0));
         assert_eq!(page_window(i64::MAX, i64::MAX, 200), (i64::MAX, 200, i64::MAX));
     }
+}
+
+/// Where a keyset page starts, newest first: the first page, the page of rows below a
+/// cursor (Next), or the page of rows above it (Previous). Stays valid while rows are added.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Keyset {
+    #[default]
+    First,
+    Before(Cursor),
+    After(Cursor),
+}
+
+/// A row's place in a list ordered by `key` (when the list has one, e.g. a date) then id.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Cursor {
+    pub key: Option<String>,
+    pub id: i64,
+}
+
+impl Cursor {
+    pub fn id(id: i64) -> Cursor {
+        Cursor { key: None, id }
+    }
+
+    /// As the URL carries it: `id`, or `key~id`.
+    pub fn to_param(&self) -> String {
+        match &self.key {
+            None => self.id.to_string(),
+            Some(key) => format!("{key}~{}", self.id),
+        }
+    }
+
+    pub fn from_param(param: &str) -> Option<Cursor> {
+        match param.rsplit_once('~') {
+            None => param.parse().ok().map(Cursor::id),
+            Some((key, id)) => Some(Cursor { key: Some(key.to_string()), id: id.parse().ok()? }),
+        }
+    }
+}
+
+/// A total counted up to a cap: exact, or "more than `count`".
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Total {
+    pub count: i64,
+    /// True when more rows match than were counted.
+    pub more: bool,
+}
+
+impl std::fmt::Display for Total {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.more { write!(f, "more than {}", self.count) } else { write!(f, "{}", self.count) }
+    }
+}
+
+/// All Cards' filters, as the URL carries them (each optional).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardSearch {
+    pub status: Option<crate::domain::CardStatus>,
+    pub user_id: Option<i64>,
+    /// The last four digits of the PAN, or a public token.
+    pub card: Option<String>,
+    /// Expiring in or after this month, `YYYY-MM`.
+    pub expiry_from: Option<String>,
+    /// Expiring in or before this month, `YYYY-MM`.
+    pub expiry_to: Option<String>,
+    pub at: Keyset,
+    pub page_size: i64,
+}
+
+/// One page of a keyset list: its rows newest first, the cursors to the neighbouring pages,
+/// and the capped total.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KeysetPage<T> {
+    pub items: Vec<T>,
+    pub total: Total,
+    /// `Keyset::After(the first row)` when newer rows exist.
+    pub newer: Option<Keyset>,
+    /// `Keyset::Before(the last row)` when older rows exist.
+    pub older: Option<Keyset>,
+}
+
+/// All Card Transactions' filters (and a card's own list).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CardTransactionSearch {
+    pub card_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub status: Option<crate::cards::PaymentStatus>,
+    /// On or after this day (`YYYY-MM-DD`, UTC) or instant (RFC 3339).
+    pub date_from: Option<String>,
+    /// On or before this day or instant.
+    pub date_to: Option<String>,
+    /// Amounts from / to, each in its currency (the rows of other currencies do not match).
+    pub amount_from: Option<crate::money::Money>,
+    pub amount_to: Option<crate::money::Money>,
+    pub at: Keyset,
+    pub page_size: i64,
+}
+
+/// A Bulk Cards job's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkJobStatus {
+    Running,
+    Done,
+}
+
+impl BulkJobStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            BulkJobStatus::Running => "RUNNING",
+            BulkJobStatus::Done => "DONE",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BulkJobStatus> {
+        [BulkJobStatus::Running, BulkJobStatus::Done].into_iter().find(|v| v.name() == s)
+    }
+}
+
+/// One line of a Bulk Cards upload and what became of it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BulkRowStatus {
+    Pending,
+    Done,
+    Failed,
+}
+
+impl BulkRowStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            BulkRowStatus::Pending => "PENDING",
+            BulkRowStatus::Done => "DONE",
+            BulkRowStatus::Failed => "FAILED",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<BulkRowStatus> {
+        [BulkRowStatus::Pending, BulkRowStatus::Done, BulkRowStatus::Failed].into_iter().find(|v| v.name() == s)
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            BulkRowStatus::Pending => "Waiting",
+            BulkRowStatus::Done => "Card created",
+            BulkRowStatus::Failed => "Refused",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkRow {
+    /// The line in the uploaded file (the header is line 1).
+    pub line: i64,
+    pub user_id: Option<i64>,
+    pub wallet_id: Option<i64>,
+    pub status: BulkRowStatus,
+    pub card_id: Option<i64>,
+    pub error: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BulkJob {
+    pub id: i64,
+    pub created_by: String,
+    pub created_date: String,
+    pub status: BulkJobStatus,
+    pub total: i64,
+    pub done: i64,
+    pub failed: i64,
+    pub rows: Vec<BulkRow>,
 }

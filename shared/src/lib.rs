@@ -3,11 +3,13 @@
 //! One place per rule: the permission table, the validation of fields the browser must also
 //! check, and the shapes that cross the wire. No I/O here.
 
+pub mod cards;
 pub mod codes;
 pub mod domain;
 pub mod dto;
 pub mod money;
 pub mod permissions;
+pub mod sca;
 pub mod secret;
 pub mod tax;
 pub mod user_fields;

@@ -76,6 +76,37 @@ impl Money {
         self.minor as f64 / 10f64.powi(self.currency.exponent() as i32)
     }
 
+    /// The amount in major units as exact decimal text, without grouping or currency
+    /// (`1234.56`, `1500`, `1.500`): the API's string amounts.
+    pub fn decimal(&self) -> String {
+        let exponent = self.currency.exponent();
+        let scale = 10u64.pow(exponent);
+        let abs = self.minor.unsigned_abs();
+        let sign = if self.minor < 0 { "-" } else { "" };
+        match exponent {
+            0 => format!("{sign}{abs}"),
+            _ => format!("{sign}{}.{:0width$}", abs / scale, abs % scale, width = exponent as usize),
+        }
+    }
+
+    /// Parses major units (`12.5`, `1500`) into this currency's minor units; more decimals
+    /// than the currency has are refused.
+    pub fn parse_decimal(text: &str, currency: Currency) -> Option<Money> {
+        let text = text.trim();
+        let (units, fraction) = text.split_once('.').unwrap_or((text, ""));
+        let exponent = currency.exponent() as usize;
+        if units.is_empty() || !units.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > exponent {
+            return None;
+        }
+        if !fraction.bytes().all(|b| b.is_ascii_digit()) {
+            return None;
+        }
+        let padded = format!("{fraction:0<exponent$}");
+        let minor = units.parse::<i64>().ok()?.checked_mul(10i64.checked_pow(exponent as u32)?)?;
+        let minor = minor.checked_add(if padded.is_empty() { 0 } else { padded.parse::<i64>().ok()? })?;
+        Some(Money::new(minor, currency))
+    }
+
     /// The amount written for people: `1,234.56 EUR`, `1,500 JPY`, `1.500 KWD`.
     pub fn display(&self) -> String {
         let exponent = self.currency.exponent();
@@ -110,6 +141,25 @@ impl fmt::Display for Money {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decimals_are_exact_both_ways() {
+        let eur = Currency::parse("EUR").unwrap();
+        let jpy = Currency::parse("JPY").unwrap();
+        let kwd = Currency::parse("KWD").unwrap();
+        assert_eq!(Money::new(123456, eur.clone()).decimal(), "1234.56");
+        assert_eq!(Money::new(-5, eur.clone()).decimal(), "-0.05");
+        assert_eq!(Money::new(1500, jpy.clone()).decimal(), "1500");
+        assert_eq!(Money::new(1500, kwd.clone()).decimal(), "1.500");
+        assert_eq!(Money::parse_decimal("12.5", eur.clone()).map(|m| m.minor), Some(1250));
+        assert_eq!(Money::parse_decimal("12", eur.clone()).map(|m| m.minor), Some(1200));
+        assert_eq!(Money::parse_decimal("12.345", eur.clone()), None, "EUR has two decimals");
+        assert_eq!(Money::parse_decimal("1.5", jpy), None, "JPY has none");
+        assert_eq!(Money::parse_decimal("0.001", kwd).map(|m| m.minor), Some(1));
+        for bad in ["", "-1", "1,5", "1e3", ".5", "99999999999999999999"] {
+            assert_eq!(Money::parse_decimal(bad, eur.clone()), None, "{bad:?}");
+        }
+    }
 
     fn money(minor: i64, code: &str) -> Money {
         Money::new(minor, Currency::parse(code).unwrap())

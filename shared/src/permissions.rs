@@ -256,10 +256,14 @@ impl View {
             SearchUsers
                 | ProfilesBoard
                 | AllUsers
+                | AllCards
+                | AllCardTransactions
                 | OnboardingUsers
                 | CreateUser
                 | DashboardUsers
                 | AuditLog
+                | BulkCards
+                | PredefRestrictionGroups
                 | SystemConfiguration
         )
     }
@@ -290,12 +294,16 @@ pub enum Action {
     DeactivateUser,
     SendForgotPassword,
     SecureScaDevice,
+    /// Enrol an SCA device for a user (REST only: devices normally come from the user's app).
+    EnrolScaDevice,
     AddWallet,
     EditWallet,
     DeactivateWallet,
     GenerateAccountDetails,
     MakePayout,
     CreateWalletToWalletTransfer,
+    /// Create a virtual card (REST, and Bulk Cards for administrators).
+    CreateCard,
     ActivateCard,
     BlockCard,
     UpdateCardSettings,
@@ -323,6 +331,10 @@ pub enum Action {
     DeleteProcessedKycDocuments,
     ManageApiClients,
     ManageSystemConfiguration,
+    /// Predef Restriction Groups: create, edit, cancel.
+    ManageRestrictionGroups,
+    /// Bulk Cards: virtual cards for a list of users.
+    BulkCreateCards,
 }
 
 impl Action {
@@ -338,11 +350,13 @@ impl Action {
                 | ManageTaxResidences
                 | DeactivateUser
                 | SendForgotPassword
+                | EnrolScaDevice
                 | AddWallet
                 | EditWallet
                 | GenerateAccountDetails
                 | MakePayout
                 | CreateWalletToWalletTransfer
+                | CreateCard
                 | ActivateCard
                 | UpdateCardSettings
                 | CreateBeneficiary
@@ -368,12 +382,14 @@ impl Action {
             | DeactivateUser
             | SendForgotPassword
             | SecureScaDevice
+            | EnrolScaDevice
             | AddWallet
             | EditWallet
             | DeactivateWallet
             | GenerateAccountDetails
             | MakePayout
             | CreateWalletToWalletTransfer
+            | CreateCard
             | ActivateCard
             | BlockCard
             | UpdateCardSettings
@@ -395,7 +411,9 @@ impl Action {
             | FreezeUser
             | DeleteProcessedKycDocuments
             | ManageApiClients
-            | ManageSystemConfiguration => Scope::Admin,
+            | ManageSystemConfiguration
+            | ManageRestrictionGroups
+            | BulkCreateCards => Scope::Admin,
         }
     }
 }

@@ -75,6 +75,10 @@ pub async fn list_audit(page: i64, page_size: i64) -> Result<Page<AuditEntry>, A
 mod users;
 pub use users::*;
 mod admin;
+mod cards;
 mod public;
+mod sca;
 pub use admin::*;
+pub use cards::*;
 pub use public::*;
+pub use sca::*;

@@ -2,6 +2,9 @@
 
 use leptos::prelude::*;
 
+mod keyset;
+pub use keyset::{ListUrl, keyset_from_url};
+
 use std::future::Future;
 
 use leptos::task::spawn_local;
@@ -184,6 +187,29 @@ pub fn Pager(
             <button class="secondary" disabled={page <= 1} on:click=move |_| on_page.run(page - 1)>"Previous"</button>
             <span data-testid="pager-status">{format!("Page {page} of {last} ({total} {noun})")}</span>
             <button class="secondary" disabled={page >= last} on:click=move |_| on_page.run(page + 1)>"Next"</button>
+        </div>
+    }
+}
+
+/// Previous / "n things" / Next under a keyset list (`shared::dto::KeysetPage`): the
+/// cursors lead to the neighbouring pages; the total is exact up to its cap.
+#[component]
+pub fn KeysetPager(
+    total: shared::dto::Total,
+    newer: Option<shared::dto::Keyset>,
+    older: Option<shared::dto::Keyset>,
+    /// What is counted, plural ("cards").
+    noun: &'static str,
+    #[prop(into)] on_page: Callback<shared::dto::Keyset>,
+) -> impl IntoView {
+    let (first, last) = (newer.is_none(), older.is_none());
+    view! {
+        <div class="pager">
+            <button class="secondary" disabled=first
+                on:click=move |_| if let Some(at) = newer.clone() { on_page.run(at) }>"Previous"</button>
+            <span data-testid="pager-status">{format!("{total} {noun}")}</span>
+            <button class="secondary" disabled=last
+                on:click=move |_| if let Some(at) = older.clone() { on_page.run(at) }>"Next"</button>
         </div>
     }
 }

@@ -1,6 +1,10 @@
+pub mod all_cards;
 pub mod audit_log;
+pub mod bulk_cards;
+pub mod card_transactions;
 pub mod dashboard_users;
 pub mod onboarding;
 pub mod public;
+pub mod restriction_groups;
 pub mod system_configuration;
 pub mod users;

@@ -38,6 +38,21 @@ pub enum AuditAction {
     TaxResidenceUpdated,
     TaxResidenceDeleted,
     WalletCreated,
+    CardCreated,
+    CardActivated,
+    CardStatusChanged,
+    CardLimitsUpdated,
+    CardOptionsUpdated,
+    CardUpdated,
+    RestrictionGroupCreated,
+    RestrictionGroupUpdated,
+    RestrictionGroupCanceled,
+    BulkCardsStarted,
+    ScaDeviceCreated,
+    ScaDeviceLocked,
+    ScaDeviceUnlocked,
+    ScaDevicePinReset,
+    ScaDeviceDeleted,
     OnboardingSignedUp,
     OnboardingCompleted,
     EndUserPasswordReset,
@@ -71,6 +86,21 @@ impl AuditAction {
             TaxResidenceUpdated => "tax_residence.updated",
             TaxResidenceDeleted => "tax_residence.deleted",
             WalletCreated => "wallet.created",
+            CardCreated => "card.created",
+            CardActivated => "card.activated",
+            CardStatusChanged => "card.status_changed",
+            CardLimitsUpdated => "card.limits_updated",
+            CardOptionsUpdated => "card.options_updated",
+            CardUpdated => "card.updated",
+            RestrictionGroupCreated => "restriction_group.created",
+            RestrictionGroupUpdated => "restriction_group.updated",
+            RestrictionGroupCanceled => "restriction_group.canceled",
+            BulkCardsStarted => "bulk_cards.started",
+            ScaDeviceCreated => "sca_device.created",
+            ScaDeviceLocked => "sca_device.locked",
+            ScaDeviceUnlocked => "sca_device.unlocked",
+            ScaDevicePinReset => "sca_device.pin_reset",
+            ScaDeviceDeleted => "sca_device.deleted",
             OnboardingSignedUp => "onboarding.signed_up",
             OnboardingCompleted => "onboarding.completed",
             EndUserPasswordReset => "end_user.password_reset",
@@ -96,6 +126,14 @@ impl AuditAction {
             | DemoSeeded => "user",
             TaxResidenceCreated | TaxResidenceUpdated | TaxResidenceDeleted => "tax_residence",
             WalletCreated => "wallet",
+            CardCreated | CardActivated | CardStatusChanged | CardLimitsUpdated | CardOptionsUpdated | CardUpdated => {
+                "card"
+            }
+            RestrictionGroupCreated | RestrictionGroupUpdated | RestrictionGroupCanceled => "restriction_group",
+            BulkCardsStarted => "bulk_card_job",
+            ScaDeviceCreated | ScaDeviceLocked | ScaDeviceUnlocked | ScaDevicePinReset | ScaDeviceDeleted => {
+                "sca_device"
+            }
             OnboardingSignedUp | OnboardingCompleted | EndUserPasswordReset => "end_user_account",
         }
     }

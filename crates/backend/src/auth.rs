@@ -69,6 +69,17 @@ impl Actor {
         }
     }
 
+    /// Refuses unless the caller may take `action` through an endpoint to which the spec gives
+    /// the scope `api_scope`. An operator always needs the dashboard action's scope (the role
+    /// table of DESIGN.md), whatever the door, so that an operator's password-grant token
+    /// cannot go around it; a machine client needs the scope the spec gives the endpoint.
+    pub fn require_at_endpoint(&self, action: Action, api_scope: Scope) -> Result<()> {
+        match self {
+            Actor::ApiClient(_) => self.require_scope(api_scope),
+            _ => self.require(action),
+        }
+    }
+
     /// Refuses unless the caller may manage an operator whose role is `target`.
     pub fn require_may_manage(&self, target: Role) -> Result<()> {
         self.require(Action::ManageDashboardUsers)?;

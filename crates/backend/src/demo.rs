@@ -241,13 +241,45 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
-        // One user in two has a card on its wallet; one in five has beneficiaries.
+        // One user in two has a card on its wallet (one in eleven of those not activated yet,
+        // one in seventeen locked); one in five has beneficiaries.
         sqlx::query(
-            "INSERT INTO cards (user_id, wallet_id, public_token, masked_pan, status_code, created_date) \
+            "INSERT INTO cards (user_id, wallet_id, public_token, masked_pan, last4, status_code, created_date, \
+             expiry_date, is_live) \
              SELECT w.user_id, w.id, 'pt' || CAST(w.id * 7 + 100000000 AS TEXT), \
                     '5123 45** **** ' || substr(CAST(10000 + (w.id * 37) % 10000 AS TEXT), 2, 4), \
-                    CASE WHEN w.id % 17 = 0 THEN 'LOCK' ELSE 'UNLOCK' END, w.created_date \
+                    substr(CAST(10000 + (w.id * 37) % 10000 AS TEXT), 2, 4), \
+                    CASE WHEN w.id % 17 = 0 THEN 'LOCK' ELSE 'UNLOCK' END, w.created_date, \
+                    CAST(2027 + w.id % 4 AS TEXT) || '-' || substr(CAST(101 + w.id % 12 AS TEXT), 2, 2) || '-28', \
+                    CASE WHEN w.id % 11 = 0 THEN 0 ELSE 1 END \
              FROM wallets w WHERE w.user_id >= $1 AND w.user_id % 2 = 0",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        // Four card transactions per card, in the month the card was made: merchants of
+        // several kinds and countries, one in nine declined (with the reason).
+        sqlx::query(
+            "INSERT INTO card_transactions (card_id, user_id, wallet_id, payment_id, payment_status, amount, currency, \
+             merchant_id, merchant_name, merchant_city, merchant_country, mcc, authorization_note, created_date) \
+             SELECT c.id, c.user_id, c.wallet_id, c.id * 10 + n.k, \
+                    CASE WHEN (c.id + n.k) % 9 = 0 THEN 'R' WHEN n.k <= 2 THEN 'S' ELSE 'A' END, \
+                    100 + (c.id * 7919 * n.k) % 20000, 'EUR', \
+                    'MID' || CAST(1000 + (c.id + n.k) % 8 AS TEXT), \
+                    CASE (c.id + n.k) % 8 WHEN 0 THEN 'Carrefour Market' WHEN 1 THEN 'Le Petit Bistro' \
+                         WHEN 2 THEN 'TotalEnergies' WHEN 3 THEN 'RATP' WHEN 4 THEN 'Fnac' \
+                         WHEN 5 THEN 'BNP ATM' WHEN 6 THEN 'Amazon EU' ELSE 'Hotel Adlon' END, \
+                    CASE (c.id + n.k) % 8 WHEN 6 THEN 'Luxembourg' WHEN 7 THEN 'Berlin' ELSE 'Paris' END, \
+                    CASE (c.id + n.k) % 8 WHEN 6 THEN 'LUX' WHEN 7 THEN 'DEU' ELSE 'FRA' END, \
+                    CASE (c.id + n.k) % 8 WHEN 0 THEN '5411' WHEN 1 THEN '5812' WHEN 2 THEN '5541' \
+                         WHEN 3 THEN '4111' WHEN 4 THEN '5732' WHEN 5 THEN '6011' WHEN 6 THEN '5999' \
+                         ELSE '7011' END, \
+                    CASE WHEN (c.id + n.k) % 9 = 0 THEN \
+                         CASE WHEN c.id % 2 = 0 THEN 'Insufficient funds' ELSE 'Limit exceeded' END END, \
+                    substr(c.created_date, 1, 8) || substr(CAST(101 + (c.id * 3 + n.k * 7) % 28 AS TEXT), 2, 2) \
+                    || substr(c.created_date, 11) \
+             FROM cards c, (SELECT 1 AS k UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4) n \
+             WHERE c.user_id >= $1",
         )
         .bind(first_id)
         .execute(&mut *tx)
@@ -282,6 +314,44 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
+        // SCA devices: one user in three has a phone enrolled (PIN set, so Active; one in
+        // twenty-one of those locked as lost); one in six also a web device whose PIN is not
+        // set yet; one in nine a web device deleted earlier.
+        sqlx::query(
+            "INSERT INTO sca_devices (user_id, status, passcode_status, locked, lock_reason, lock_message, \
+             device_kind, mobile_os, mobile_os_version, mobile_brand, mobile_model, sca_wallet_tag, \
+             creation_date, activation_date, lock_date) \
+             SELECT id, 'ACTIVE', 'SET', CASE WHEN id % 21 = 1 THEN 1 ELSE 0 END, \
+                    CASE WHEN id % 21 = 1 THEN 'LOST_DEVICE' END, \
+                    CASE WHEN id % 21 = 1 THEN 'Customer called: phone lost' END, 'mobile', \
+                    CASE WHEN id % 2 = 0 THEN 'Android' ELSE 'iOS' END, \
+                    CASE WHEN id % 2 = 0 THEN '15' ELSE '18.1' END, \
+                    CASE WHEN id % 2 = 0 THEN 'Samsung' ELSE 'Apple' END, \
+                    CASE WHEN id % 2 = 0 THEN 'Galaxy S24' ELSE 'iPhone 15' END, \
+                    'phone-' || CAST(id AS TEXT), created_date, created_date, \
+                    CASE WHEN id % 21 = 1 THEN created_date END \
+             FROM end_users WHERE id >= $1 AND id % 3 = 1",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO sca_devices (user_id, status, passcode_status, device_kind, sca_wallet_tag, creation_date) \
+             SELECT id, 'CREATED', 'NOT_SET', 'web', 'browser-' || CAST(id AS TEXT), created_date \
+             FROM end_users WHERE id >= $1 AND id % 6 = 1",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO sca_devices (user_id, status, passcode_status, device_kind, sca_wallet_tag, \
+             creation_date, deletion_date) \
+             SELECT id, 'DELETED', 'SET', 'web', 'old-browser-' || CAST(id AS TEXT), created_date, created_date \
+             FROM end_users WHERE id >= $1 AND id % 9 = 4",
+        )
+        .bind(first_id)
+        .execute(&mut *tx)
+        .await?;
         // One user in forty is an employee of the user before it (depth 1).
         sqlx::query(
             "UPDATE end_users SET parent_user_id = id - 1, parent_type = 'employee' \
@@ -298,7 +368,7 @@ impl Backend {
         // can use index-only scans (autovacuum would get there, later).
         let maintenance = match self.db.kind {
             crate::DbKind::Sqlite => "ANALYZE",
-            crate::DbKind::Postgres => "VACUUM (ANALYZE) end_users, wallets",
+            crate::DbKind::Postgres => "VACUUM (ANALYZE) end_users, wallets, cards, card_transactions",
         };
         sqlx::query(maintenance).execute(&self.db.pool).await?;
         Ok(SeedReport { users: count, seconds: started.elapsed().as_secs_f64() })

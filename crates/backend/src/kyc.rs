@@ -18,16 +18,6 @@ use crate::clock;
 use crate::error::{Error, Result};
 use crate::users::fetch_user;
 
-/// Who may request a review. An operator always needs the dashboard action's scope
-/// (`legal`, DESIGN.md), whatever the door, so that an operator's password-grant token cannot
-/// go around it; a machine client needs the scope the spec gives the endpoint (`read_write`).
-fn require_may_request(actor: &Actor) -> Result<()> {
-    match actor {
-        Actor::ApiClient(_) => actor.require_scope(Scope::ReadWrite),
-        _ => actor.require(Action::SubmitKycReview),
-    }
-}
-
 /// Refuses unless `user` may go to review. `child` is set when checking one of the children,
 /// whose id then starts every message.
 async fn check_ready(tx: &mut Transaction<'_, Any>, user: &EndUser, child: Option<i64>) -> Result<()> {
@@ -80,7 +70,8 @@ impl Backend {
     /// Sends a user, and those of its children not already under review, to KYC review
     /// (`kycReview` PENDING), appending a line to each one's review history. Returns the user.
     pub async fn request_kyc_review(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<EndUser> {
-        require_may_request(actor)?;
+        // Operators need `legal` (DESIGN.md), API clients the spec's `read_write`.
+        actor.require_at_endpoint(Action::SubmitKycReview, Scope::ReadWrite)?;
         let mut change = self.open_change(actor, meta).await?;
         let user = fetch_user(&mut change.tx, id).await?;
         check_ready(&mut change.tx, &user, None).await?;

@@ -6,17 +6,23 @@
 
 pub mod audit;
 pub mod auth;
+pub mod bulk_cards;
+pub mod card_transactions;
+pub mod cards;
 pub mod clock;
 pub mod db;
 pub mod demo;
 pub mod error;
 pub mod kyc;
+mod listing;
 pub mod mail;
 pub mod oauth;
 pub mod onboarding;
 pub mod operators;
 pub mod password;
 pub mod products;
+pub mod restriction_groups;
+pub mod sca;
 pub mod sessions;
 pub mod settings;
 pub mod sweeper;

@@ -1,9 +1,9 @@
-//! Wallets, cards and beneficiaries of a user, read-only for now (their management comes
-//! later). Money is stored in integer minor units with its currency (`shared::money`); the
+//! Wallets and beneficiaries of a user, read-only for now (their management comes later;
+//! cards are `crate::cards`). Money is stored in integer minor units with its currency (`shared::money`); the
 //! API's `solde` in major units is made at the REST edge only.
 
 use shared::Action;
-use shared::domain::{Beneficiary, Card, CardStatus, Wallet, WalletStatus};
+use shared::domain::{Beneficiary, Wallet, WalletStatus};
 use shared::money::{Currency, Money};
 
 use crate::Backend;
@@ -34,31 +34,6 @@ impl WalletRow {
 }
 
 #[derive(sqlx::FromRow)]
-struct CardRow {
-    id: i64,
-    user_id: i64,
-    wallet_id: Option<i64>,
-    public_token: String,
-    masked_pan: String,
-    status_code: String,
-}
-
-impl CardRow {
-    fn typed(self) -> Result<Card> {
-        let status = CardStatus::parse(&self.status_code)
-            .ok_or_else(|| Error::Internal(format!("card {}: the stored statusCode is not valid", self.id)))?;
-        Ok(Card {
-            id: self.id,
-            user_id: self.user_id,
-            wallet_id: self.wallet_id,
-            public_token: self.public_token,
-            masked_pan: self.masked_pan,
-            status,
-        })
-    }
-}
-
-#[derive(sqlx::FromRow)]
 struct BeneficiaryRow {
     id: i64,
     user_id: i64,
@@ -75,7 +50,6 @@ impl From<BeneficiaryRow> for Beneficiary {
 }
 
 const WALLET: &str = "SELECT id, user_id, wallet_type_id, wallet_status, currency, balance FROM wallets";
-const CARD: &str = "SELECT id, user_id, wallet_id, public_token, masked_pan, status_code FROM cards";
 
 impl Backend {
     pub async fn list_wallets(&self, actor: &Actor, user_id: i64) -> Result<Vec<Wallet>> {
@@ -94,36 +68,6 @@ impl Backend {
             .bind(id)
             .fetch_optional(&self.db.pool)
             .await?;
-        row.ok_or(Error::NotFound)?.typed()
-    }
-
-    pub async fn list_cards(&self, actor: &Actor, user_id: i64) -> Result<Vec<Card>> {
-        actor.require(Action::ReadUsers)?;
-        let rows: Vec<CardRow> = sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE user_id = $1 ORDER BY id")))
-            .bind(user_id)
-            .fetch_all(&self.db.pool)
-            .await?;
-        rows.into_iter().map(CardRow::typed).collect()
-    }
-
-    /// A card by its id or its public token (the search toolbar's "Card").
-    pub async fn find_card(&self, actor: &Actor, id: Option<i64>, public_token: Option<&str>) -> Result<Card> {
-        actor.require(Action::ReadUsers)?;
-        let row: Option<CardRow> = match (id, public_token) {
-            (Some(id), _) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE id = $1")))
-                    .bind(id)
-                    .fetch_optional(&self.db.pool)
-                    .await?
-            }
-            (None, Some(token)) => {
-                sqlx::query_as(sqlx::AssertSqlSafe(format!("{CARD} WHERE public_token = $1")))
-                    .bind(token)
-                    .fetch_optional(&self.db.pool)
-                    .await?
-            }
-            (None, None) => return Err(Error::invalid("cardId", "cardId or publicToken is required.")),
-        };
         row.ok_or(Error::NotFound)?.typed()
     }
 

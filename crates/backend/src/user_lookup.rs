@@ -88,6 +88,7 @@ impl Backend {
             wallets: self.list_wallets(actor, id).await?,
             cards: self.list_cards(actor, id).await?,
             beneficiaries: self.list_beneficiaries(actor, id).await?,
+            sca_devices: self.list_sca_devices(actor, id, false).await?,
             tax_residences: self.list_tax_residences(actor, id).await?.into_iter().filter(|r| !r.is_deleted).collect(),
             children: self.children_tree(actor, id, crate::users::MAX_NESTING_DEPTH).await?,
             user,

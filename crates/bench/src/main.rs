@@ -170,6 +170,59 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
             rows as f64 / args.requests as f64
         );
     }
+    card_measures(args, &backend).await?;
     backend.db.close().await;
+    Ok(())
+}
+
+/// All Card Transactions (filtered by user and date range, and by date range alone) and All
+/// Cards (by status), through the backend calls the dashboard's server functions make.
+async fn card_measures(args: &Args, backend: &backend::Backend) -> anyhow::Result<()> {
+    use shared::dto::{CardSearch, CardTransactionSearch};
+    let transactions: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM card_transactions").fetch_one(&backend.db.pool).await?;
+    let max_user: i64 = sqlx::query_scalar("SELECT MAX(user_id) FROM cards").fetch_one(&backend.db.pool).await?;
+    println!("card transactions: {transactions}");
+    let actor = backend::Actor::System;
+    let mut report = |label: &str, mut times: Vec<Duration>, rows: usize| {
+        times.sort();
+        println!(
+            "{:<28} {:>9.2} {:>9.2} {:>9.1}",
+            label,
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            rows as f64 / args.requests as f64
+        );
+    };
+    for (label, by_user) in [("card tx: user + dates", true), ("card tx: dates only", false)] {
+        let (mut times, mut rows) = (Vec::with_capacity(args.requests), 0);
+        for i in 0..args.requests as u64 {
+            // Even users hold the cards; a year of dates around theirs.
+            let user = 2 * (1 + (mix(i) % (max_user as u64 / 2).max(1)) as i64);
+            let year = 2024 + (i % 3) as i64;
+            let search = CardTransactionSearch {
+                user_id: by_user.then_some(user),
+                date_from: Some(format!("{year}-01-01")),
+                date_to: Some(format!("{year}-12-31")),
+                page_size: 20,
+                ..Default::default()
+            };
+            let started = Instant::now();
+            let page = backend.search_card_transactions(&actor, &search).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            times.push(started.elapsed());
+            rows += page.items.len();
+        }
+        report(label, times, rows);
+    }
+    let (mut times, mut rows) = (Vec::with_capacity(args.requests), 0);
+    for i in 0..args.requests as u64 {
+        let status = if i % 2 == 0 { shared::domain::CardStatus::Lock } else { shared::domain::CardStatus::Unlock };
+        let search = CardSearch { status: Some(status), page_size: 20, ..Default::default() };
+        let started = Instant::now();
+        let page = backend.search_cards(&actor, &search).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        times.push(started.elapsed());
+        rows += page.items.len();
+    }
+    report("All Cards by status", times, rows);
     Ok(())
 }

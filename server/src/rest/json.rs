@@ -2,7 +2,9 @@
 //! major-unit numbers (`solde`) and states become the API's strings and codes.
 
 use serde_json::{Map, Value, json};
+use shared::cards::CardTransaction;
 use shared::domain::{Beneficiary, Card, EndUser, FieldValue, TaxResidence, Wallet};
+use shared::sca::{DeviceKind, ScaDevice};
 use shared::user_fields::FIELDS;
 
 /// Treezor's user object; unset fields are left out.
@@ -55,15 +57,46 @@ pub fn wallet(w: &Wallet) -> Value {
     })
 }
 
+/// Treezor's `cards[]` item. Limits are whole units of `currencyCode`; `permsGroup` is this
+/// server's encoding of the options (`CardOptions::perms_group`).
 pub fn card(c: &Card) -> Value {
-    json!({
+    let flag = |on: bool| i64::from(on);
+    let mut object = json!({
         "cardId": c.id,
         "userId": c.user_id,
-        "walletId": c.wallet_id,
         "publicToken": c.public_token,
         "maskedPan": c.masked_pan,
         "statusCode": c.status.name(),
-    })
+        "isLive": flag(c.is_live),
+        "physical": flag(!c.is_virtual),
+        "virtualConverted": 0,
+        "optionAtm": flag(c.options.atm),
+        "optionForeign": flag(c.options.foreign),
+        "optionOnline": flag(c.options.online),
+        "optionNfc": flag(c.options.nfc),
+        "permsGroup": c.options.perms_group(),
+        "currencyCode": c.currency.code(),
+        "countryRestrictionGroupId": c.country_restriction_group_id,
+        "mccRestrictionGroupId": c.mcc_restriction_group_id,
+        "expiryDate": c.expiry_date,
+        "createdDate": c.created_date,
+        "modifiedDate": c.modified_date,
+    });
+    for (field, value) in c.limits.fields() {
+        object[field] = json!(value);
+    }
+    if let Some(wallet_id) = c.wallet_id {
+        object["walletId"] = json!(wallet_id);
+    }
+    if let Some(tag) = &c.card_tag {
+        object["cardTag"] = json!(tag);
+    }
+    object
+}
+
+/// `{"cards": [...]}`.
+pub fn cards<'a>(cards: impl IntoIterator<Item = &'a Card>) -> Value {
+    json!({ "cards": cards.into_iter().map(card).collect::<Vec<_>>() })
 }
 
 pub fn beneficiary(b: &Beneficiary) -> Value {
@@ -91,4 +124,70 @@ pub fn tax_residence(r: &TaxResidence) -> Value {
         "deletedDate": r.deleted_date.clone().unwrap_or_default(),
         "isDeleted": r.is_deleted,
     })
+}
+
+/// Treezor's `scaWallets[]` item. Ids are strings in this API; `lockReasons` is a list (one
+/// reason per lock here); `mobileWallet` only for a mobile device.
+pub fn sca_device(d: &ScaDevice) -> Value {
+    let mut object = json!({
+        "id": d.id.to_string(),
+        "userId": d.user_id.to_string(),
+        "status": d.status.name(),
+        "passcodeStatus": d.passcode_status.name(),
+        "locked": d.locked,
+        "lockReasons": d.lock_reason.iter().map(|r| r.code()).collect::<Vec<_>>(),
+        "lockMessage": d.lock_message,
+        "settingsProfile": if d.kind.is_mobile() { "default" } else { "webauthn" },
+        "scaWalletTag": d.tag,
+        "creationDate": d.creation_date,
+        "activationDate": d.activation_date,
+        "lockDate": d.lock_date,
+        "unlockDate": d.unlock_date,
+        "resetPinDate": d.reset_pin_date,
+        "deletionDate": d.deletion_date,
+    });
+    if let DeviceKind::Mobile(m) = &d.kind {
+        object["mobileWallet"] =
+            json!({ "os": m.os, "osVersion": m.os_version, "brand": m.brand, "productModel": m.model });
+    }
+    object
+}
+
+/// `{"scaWallets": [...]}`.
+pub fn sca_devices<'a>(devices: impl IntoIterator<Item = &'a ScaDevice>) -> Value {
+    json!({ "scaWallets": devices.into_iter().map(sca_device).collect::<Vec<_>>() })
+}
+
+/// Treezor's card transaction object: every value a string, amounts in major units of
+/// `paymentCurrency`, the local date `YYYYMMDD` and time `HHmmss` (UTC here).
+pub fn card_transaction(t: &CardTransaction) -> Value {
+    let compact = |from: usize, to: usize| t.date.get(from..to).unwrap_or_default().replace(['-', ':'], "");
+    json!({
+        "cardtransactionId": t.id.to_string(),
+        "cardId": t.card_id.to_string(),
+        "walletId": t.wallet_id.map(|w| w.to_string()).unwrap_or_default(),
+        "walletCurrency": t.amount.currency.code(),
+        "merchantId": t.merchant_id,
+        "merchantName": t.merchant_name,
+        "merchantCity": t.merchant_city,
+        "merchantCountry": t.merchant_country,
+        "mccCode": t.mcc,
+        "paymentAmount": t.amount.decimal(),
+        "paymentLocalAmount": t.amount.decimal(),
+        "paymentCurrency": t.amount.currency.code(),
+        "paymentCountry": t.merchant_country,
+        "paymentId": t.payment_id.to_string(),
+        "paymentStatus": t.status.code(),
+        "paymentLocalDate": compact(0, 10),
+        "paymentLocalTime": compact(11, 19),
+        "authorizationIssuerTime": t.date,
+        "authorizationNote": t.authorization_note.clone().unwrap_or_default(),
+    })
+}
+
+/// `/core-connect`'s card transaction: the same, with the owner's `userId`.
+pub fn core_card_transaction(t: &CardTransaction) -> Value {
+    let mut object = card_transaction(t);
+    object["userId"] = json!(t.user_id);
+    object
 }

@@ -1,10 +1,14 @@
 //! The Treezor-compatible REST API: thin handlers (parse → backend → Treezor-shaped JSON).
 
+mod card_transactions;
+mod cards;
 mod error;
 mod json;
 mod oauth;
 pub mod openapi;
 mod products;
+mod restriction_groups;
+mod sca;
 mod support_users;
 mod tax_residences;
 mod users;
@@ -103,6 +107,42 @@ const CARD_LIST_PARAMS: &[Param] = &[
     query("publicToken", "string", "One card, by its public token."),
 ];
 const CARD_PARAMS: &[Param] = &[path("cardId", "The card's id.")];
+const SCA_WALLET_ID: Param = Param {
+    name: "scaWalletId",
+    location: In::Path,
+    json_type: "string",
+    required: true,
+    description: "The SCA device's (SCA wallet's) id.",
+};
+const SCA_LIST_PARAMS: &[Param] = &[
+    Param { required: true, ..BY_USER },
+    query("includeDeleted", "string", "true to list deleted devices too (they are kept, with their deletion date)."),
+];
+const CARD_TRANSACTION_PARAMS: &[Param] = &[
+    query("cardId", "integer", "The card's transactions (or publicToken, or cardtransactionId)."),
+    query("publicToken", "string", "The card, by its public token."),
+    query("cardtransactionId", "integer", "One transaction."),
+    query("pageNumber", "integer", "1 to 100 (default 1)."),
+    query("pageCount", "integer", "1 to 100 (default 50)."),
+];
+const CARD_TRANSACTION_ID: &[Param] = &[path("cardtransactionId", "The card transaction's id.")];
+const CORE_TRANSACTION_PARAMS: &[Param] = &[
+    query("createdDateFrom", "string", "From this day (YYYY-MM-DD) or instant (RFC 3339)."),
+    query("createdDateTo", "string", "Up to this day or instant."),
+    query("cursor", "string", "A cursor.next or cursor.prev of an earlier answer."),
+    query("pageCount", "integer", "1 to 100 (default 50)."),
+];
+const CORE_CARD_TRANSACTION_PARAMS: &[Param] = &[
+    Param { json_type: "string", ..path("cardId", "The card's id.") },
+    query("createdDateFrom", "string", "From this day (YYYY-MM-DD) or instant (RFC 3339)."),
+    query("createdDateTo", "string", "Up to this day or instant."),
+    query("amountFrom", "number", "At least this amount, in the card's currency."),
+    query("amountTo", "number", "At most this amount."),
+    query("paymentStatus", "string", "One status: A, R, S, C, I, M or V."),
+    query("cursor", "string", "A cursor.next or cursor.prev of an earlier answer."),
+    query("pageCount", "integer", "1 to 100 (default 50)."),
+];
+const GROUP_ID: &[Param] = &[path("id", "The restriction group's id.")];
 const BENEFICIARY_PARAMS: &[Param] = &[Param { required: true, ..BY_USER }];
 
 const USER_EXAMPLE: &str = r#"{"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "title": "MME", "firstname": "Ada", "lastname": "Lovelace", "birthday": "1815-12-10", "country": "GB"}"#;
@@ -150,7 +190,122 @@ pub fn endpoints() -> Vec<Endpoint> {
         query("sortBy", "string", "userId, createdDate or modifiedDate (default createdDate)."),
         query("sortOrder", "string", "ASC or DESC."),
     ];
-    vec![
+    let mut groups = Vec::new();
+    for (kind, base, one, tag, schema, create_schema, example, [list_op, post_op, get_op, put_op, delete_op]) in [
+        (
+            "country",
+            "/v1/countryRestrictionGroups",
+            "/v1/countryRestrictionGroups/{id}",
+            "Country restriction groups",
+            "CountryRestrictionGroups",
+            "CountryRestrictionGroupInput",
+            r#"{"name": "EU only", "isWhitelist": true, "countries": ["FR", "DE", "ES"]}"#,
+            [
+                "getCountryRestrictionGroups",
+                "postCountryRestrictionGroup",
+                "getCountryRestrictionGroupsId",
+                "putCountryRestrictionGroups",
+                "deleteCountryRestrictionGroups",
+            ],
+        ),
+        (
+            "mcc",
+            "/v1/mccRestrictionGroups",
+            "/v1/mccRestrictionGroups/{id}",
+            "MCC restriction groups",
+            "MccRestrictionGroups",
+            "MccRestrictionGroupInput",
+            r#"{"name": "No gambling", "isWhitelist": false, "mcc": [7995, 7800]}"#,
+            [
+                "getMccRestrictionGroups",
+                "postMccRestrictionGroup",
+                "getMccRestrictionGroupsId",
+                "putMccRestrictionGroups",
+                "deleteMccRestrictionGroups",
+            ],
+        ),
+    ] {
+        let routes = |which: &str| -> MethodRouter<AppState> {
+            match (kind, which) {
+                ("country", "list") => get(restriction_groups::country::list),
+                ("country", "create") => post(restriction_groups::country::create),
+                ("country", "get") => get(restriction_groups::country::get),
+                ("country", "update") => put(restriction_groups::country::update),
+                ("country", _) => delete(restriction_groups::country::delete),
+                (_, "list") => get(restriction_groups::mcc::list),
+                (_, "create") => post(restriction_groups::mcc::create),
+                (_, "get") => get(restriction_groups::mcc::get),
+                (_, "update") => put(restriction_groups::mcc::update),
+                (_, _) => delete(restriction_groups::mcc::delete),
+            }
+        };
+        groups.extend([
+            e(
+                Method::GET,
+                base,
+                list_op,
+                tag,
+                "List the groups (canceled ones flagged)",
+                Some(ReadOnly),
+                &[],
+                Answer::Json(schema),
+                routes("list"),
+            ),
+            with_body(
+                e(
+                    Method::POST,
+                    base,
+                    post_op,
+                    tag,
+                    "Create a group (operators need admin)",
+                    Some(ReadWrite),
+                    &[],
+                    Answer::Json(schema),
+                    routes("create"),
+                ),
+                create_schema,
+                example,
+            ),
+            e(
+                Method::GET,
+                one,
+                get_op,
+                tag,
+                "Retrieve a group",
+                Some(ReadOnly),
+                GROUP_ID,
+                Answer::Json(schema),
+                routes("get"),
+            ),
+            with_body(
+                e(
+                    Method::PUT,
+                    one,
+                    put_op,
+                    tag,
+                    "Change a group; fields left out keep their value",
+                    Some(ReadWrite),
+                    GROUP_ID,
+                    Answer::Json(schema),
+                    routes("update"),
+                ),
+                create_schema,
+                r#"{"name": "Renamed"}"#,
+            ),
+            e(
+                Method::DELETE,
+                one,
+                delete_op,
+                tag,
+                "Cancel a group (kept, status CANCELED; no longer applicable)",
+                Some(ReadWrite),
+                GROUP_ID,
+                Answer::Json(schema),
+                routes("delete"),
+            ),
+        ]);
+    }
+    let mut all = vec![
         Endpoint {
             body: Some("TokenRequest"),
             example_body: Some("grant_type=client_credentials&client_id=...&client_secret=...&scope=read_only"),
@@ -436,6 +591,140 @@ pub fn endpoints() -> Vec<Endpoint> {
             Answer::Json("Cards"),
             get(products::card),
         ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/cards/{cardId}",
+                "putCard",
+                "Cards",
+                "Apply or remove restriction groups (null removes), change the tag; fields left out keep their value",
+                Some(ReadWrite),
+                CARD_PARAMS,
+                Answer::Json("Cards"),
+                put(cards::update),
+            ),
+            "CardUpdate",
+            r#"{"countryRestrictionGroupId": 1, "mccRestrictionGroupId": null, "cardTag": "travel"}"#,
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/cards/CreateVirtual",
+                "postCardVirtual",
+                "Cards",
+                "Create a virtual card on an active wallet of the user (it must then be activated)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Cards"),
+                post(cards::create_virtual),
+            ),
+            "CardCreateVirtual",
+            r#"{"userId": 1, "walletId": 1, "permsGroup": "TRZ-CU-016", "cardPrint": "virtual", "limitPaymentDay": 500}"#,
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/cards/{cardId}/Activate",
+                "activateCard",
+                "Cards",
+                "Activate a card (isLive 1)",
+                Some(ReadWrite),
+                CARD_PARAMS,
+                Answer::Json("Cards"),
+                put(cards::activate),
+            ),
+            "CardActivate",
+            r#"{}"#,
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/cards/{cardId}/LockUnlock",
+                "updateBlockStatus",
+                "Cards",
+                "Lock (1), unlock (0), or declare lost (2), stolen (3) or destroyed (4): those three are final",
+                Some(ReadWrite),
+                CARD_PARAMS,
+                Answer::Json("Cards"),
+                put(cards::lock_unlock),
+            ),
+            "CardLockUnlock",
+            r#"{"lockStatus": 1}"#,
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/cards/{cardId}/Limits",
+                "putLimits",
+                "Cards",
+                "Change some spending limits (whole currency units; 0 is no limit); the others keep their value",
+                Some(ReadWrite),
+                CARD_PARAMS,
+                Answer::Json("Cards"),
+                put(cards::limits),
+            ),
+            "CardLimits",
+            r#"{"limitPaymentDay": 300, "limitPaymentWeek": 1000}"#,
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/cards/{cardId}/Options",
+                "cardOptions",
+                "Cards",
+                "Set where the card works: ATM, abroad, online, contactless (each 0 or 1)",
+                Some(ReadWrite),
+                CARD_PARAMS,
+                Answer::Json("Cards"),
+                put(cards::options),
+            ),
+            "CardOptions",
+            r#"{"atm": 1, "foreign": 0, "online": 1, "nfc": 1}"#,
+        ),
+        e(
+            Method::GET,
+            "/v1/cardtransactions",
+            "readCardTransaction",
+            "Card transactions",
+            "A card's transactions, newest first",
+            Some(ReadOnly),
+            CARD_TRANSACTION_PARAMS,
+            Answer::Json("CardTransactions"),
+            get(card_transactions::list),
+        ),
+        e(
+            Method::GET,
+            "/v1/cardtransactions/{cardtransactionId}",
+            "getCardtransaction",
+            "Card transactions",
+            "Retrieve a card transaction",
+            Some(ReadOnly),
+            CARD_TRANSACTION_ID,
+            Answer::Json("CardTransactions"),
+            get(card_transactions::get),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/cardtransactions",
+            "getCoCardTransactions",
+            "Card transactions",
+            "Every card's transactions, newest first, by date range, with cursors",
+            Some(ReadOnly),
+            CORE_TRANSACTION_PARAMS,
+            Answer::Json("CoreCardTransactions"),
+            get(card_transactions::core_list),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/cardtransactions/{cardId}",
+            "getCoCardTransaction",
+            "Card transactions",
+            "One card's transactions, newest first, filtered by date, amount and status, with cursors",
+            Some(ReadOnly),
+            CORE_CARD_TRANSACTION_PARAMS,
+            Answer::Json("CoreCardTransactions"),
+            get(card_transactions::core_card_list),
+        ),
         e(
             Method::GET,
             "/v1/beneficiaries",
@@ -447,7 +736,94 @@ pub fn endpoints() -> Vec<Endpoint> {
             Answer::Json("Beneficiaries"),
             get(products::beneficiaries),
         ),
-    ]
+        e(
+            Method::GET,
+            "/core-connect/sca/scawallets",
+            "getSCAWallets",
+            "SCA",
+            "A user's SCA devices (deleted ones with includeDeleted=true)",
+            Some(ReadOnly),
+            SCA_LIST_PARAMS,
+            Answer::Json("ScaWallets"),
+            get(sca::list),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/core-connect/sca/scawallets",
+                "postScaWallet",
+                "SCA",
+                "Enrol an SCA device for a user (a web device, or a mobile one with mobileWallet)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("ScaWallets"),
+                post(sca::create),
+            ),
+            "ScaWalletCreate",
+            r#"{"userId": "1", "scaWalletTag": "my phone", "mobileWallet": {"os": "iOS", "osVersion": "18.1", "brand": "Apple", "productModel": "iPhone 15"}}"#,
+        ),
+        e(
+            Method::GET,
+            "/core-connect/sca/scawallets/{scaWalletId}",
+            "getScaWallet",
+            "SCA",
+            "Retrieve an SCA device, deleted or not",
+            Some(ReadOnly),
+            &[SCA_WALLET_ID],
+            Answer::Json("ScaWallets"),
+            get(sca::get),
+        ),
+        e(
+            Method::DELETE,
+            "/core-connect/sca/scawallets/{scaWalletId}",
+            "deleteScaWallet",
+            "SCA",
+            "Delete an SCA device (irreversible; kept with status DELETED and its deletionDate; operators need legal)",
+            Some(ReadWrite),
+            &[SCA_WALLET_ID],
+            Answer::Json("ScaWallets"),
+            delete(sca::delete),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/core-connect/sca/scawallets/{scaWalletId}/lock",
+                "putScaWallet",
+                "SCA",
+                "Secure (lock) an SCA device with a reason and an optional message",
+                Some(ReadWrite),
+                &[SCA_WALLET_ID],
+                Answer::Json("ScaWallets"),
+                put(sca::lock),
+            ),
+            "ScaWalletLock",
+            r#"{"lockReason": "LOST_DEVICE", "lockMessage": "Customer called: phone lost"}"#,
+        ),
+        e(
+            Method::PUT,
+            "/core-connect/sca/scawallets/{scaWalletId}/unlock",
+            "unlockScaWallet",
+            "SCA",
+            "Unlock an SCA device (operators need legal)",
+            Some(ReadWrite),
+            &[SCA_WALLET_ID],
+            Answer::Json("ScaWallets"),
+            put(sca::unlock),
+        ),
+        e(
+            Method::PUT,
+            "/core-connect/sca/scawallets/{scaWalletId}/resetPin",
+            "resetScaWalletPin",
+            "SCA",
+            "Ask the user to choose a new PIN (mobile devices only)",
+            Some(Legal),
+            &[SCA_WALLET_ID],
+            Answer::Json("ScaWallets"),
+            put(sca::reset_pin),
+        ),
+    ];
+    all.extend(groups);
+    all
 }
 
 /// Any path under the API's prefixes that no endpoint serves.

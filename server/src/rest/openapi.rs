@@ -11,6 +11,9 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value, json};
 use shared::Scope;
+use shared::cards::{CardLimits, GROUP_ITEMS_MAX, GroupStatus, PaymentStatus};
+use shared::domain::CardStatus;
+use shared::sca::{LockReason, PasscodeStatus, ScaStatus};
 use shared::user_fields::{FIELDS, Field, Kind, Settable};
 use shared::user_states::{KycReview, UserStatus};
 
@@ -180,6 +183,33 @@ fn described(description: &str, mut schema: Value) -> Value {
     schema
 }
 
+/// A restriction group's answer, its list under `items_field`.
+fn group(items: Value, items_field: &str) -> Value {
+    let mut properties = json!({
+        "id": { "type": "integer" }, "name": { "type": "string" }, "isWhitelist": { "type": "boolean" },
+        "status": { "type": "string", "enum": GroupStatus::ALL.map(GroupStatus::name) },
+        "startDate": { "type": "string", "format": "date-time" },
+        "createdDate": { "type": "string", "format": "date-time" },
+        "modifiedDate": { "type": "string", "format": "date-time" },
+    });
+    properties[items_field] = items;
+    properties
+}
+
+/// What creating or changing a group takes (all optional on PUT; name and list on POST).
+fn group_input(items_field: &str, items: Value) -> Value {
+    let mut properties = json!({
+        "name": { "type": "string", "maxLength": shared::cards::GROUP_NAME_MAX_LEN },
+        "isWhitelist": { "type": "boolean", "description": "true (default): only these are allowed; false: these are refused." },
+        "status": { "type": "string", "enum": GroupStatus::ALL.map(GroupStatus::name) },
+        "startDate": { "type": "string", "format": "date-time" },
+        "accessTag": { "type": "string", "maxLength": 250 },
+        "fields": { "type": "array", "items": { "type": "string" }, "description": "Accepted; every field is answered." },
+    });
+    properties[items_field] = items;
+    properties
+}
+
 fn schemas() -> Value {
     let int = json!({ "type": "integer" });
     let string = json!({ "type": "string" });
@@ -220,6 +250,84 @@ fn schemas() -> Value {
         user.insert(name.into(), schema);
     }
     let major = json!({ "type": "number", "description": "Major units (e.g. 12.5 EUR)." });
+    let nullable_string = json!({ "type": "string", "nullable": true });
+    let flag01 = json!({ "type": "integer", "enum": [0, 1] });
+    let limit = json!({ "type": "integer", "minimum": 0, "maximum": shared::cards::LIMIT_MAX,
+        "description": "Whole units of the card's currency; 0 is no limit over the period." });
+    let limit_names: Vec<&str> = CardLimits::default().fields().iter().map(|(name, _)| *name).collect();
+    let mut card: Map<String, Value> = limit_names.iter().map(|n| (n.to_string(), limit.clone())).collect();
+    let mut limits_input = card.clone();
+    limits_input.insert("userId".into(), int.clone());
+    limits_input.insert("accessTag".into(), json!({ "type": "string", "maxLength": 250 }));
+    limits_input.insert("paymentDailyLimit".into(), described("Accepted, not used.", json!({ "type": "number" })));
+    limits_input.insert("restrictionGroupLimits".into(), described("Accepted, not used.", json!({ "type": "array" })));
+    for (name, schema) in [
+        ("cardId", int.clone()),
+        ("userId", int.clone()),
+        ("walletId", int.clone()),
+        ("publicToken", string.clone()),
+        ("maskedPan", string.clone()),
+        ("statusCode", json!({ "type": "string", "enum": CardStatus::ALL.map(CardStatus::name) })),
+        ("isLive", flag01.clone()),
+        ("physical", flag01.clone()),
+        ("virtualConverted", flag01.clone()),
+        ("optionAtm", flag01.clone()),
+        ("optionForeign", flag01.clone()),
+        ("optionOnline", flag01.clone()),
+        ("optionNfc", flag01.clone()),
+        ("permsGroup", described("TRZ-CU-001 to 016: 1 + foreign 1 + online 2 + ATM 4 + NFC 8.", string.clone())),
+        ("currencyCode", string.clone()),
+        ("countryRestrictionGroupId", json!({ "type": "integer", "nullable": true })),
+        ("mccRestrictionGroupId", json!({ "type": "integer", "nullable": true })),
+        ("cardTag", json!({ "type": "string", "maxLength": 250 })),
+        ("expiryDate", json!({ "type": "string", "format": "date" })),
+        ("createdDate", date_time.clone()),
+        ("modifiedDate", date_time.clone()),
+    ] {
+        card.insert(name.into(), schema);
+    }
+    let mut card_transaction: Map<String, Value> = [
+        "cardtransactionId",
+        "cardId",
+        "walletId",
+        "walletCurrency",
+        "merchantId",
+        "merchantName",
+        "merchantCity",
+        "merchantCountry",
+        "mccCode",
+        "paymentLocalAmount",
+        "paymentCurrency",
+        "paymentCountry",
+        "paymentId",
+        "authorizationNote",
+    ]
+    .into_iter()
+    .map(|name| (name.to_string(), string.clone()))
+    .collect();
+    for (name, schema) in [
+        ("paymentAmount", described("Major units of paymentCurrency, as exact decimal text.", string.clone())),
+        ("paymentStatus", json!({ "type": "string", "enum": PaymentStatus::ALL.map(PaymentStatus::code) })),
+        ("paymentLocalDate", described("YYYYMMDD (UTC).", string.clone())),
+        ("paymentLocalTime", described("HHmmss (UTC).", string.clone())),
+        ("authorizationIssuerTime", date_time.clone()),
+    ] {
+        card_transaction.insert(name.into(), schema);
+    }
+    let mut core_card_transaction = card_transaction.clone();
+    core_card_transaction.insert("userId".into(), int.clone());
+    let mut card_create: Map<String, Value> = limit_names.iter().map(|n| (n.to_string(), limit.clone())).collect();
+    card_create.insert("userId".into(), int.clone());
+    card_create.insert("walletId".into(), int.clone());
+    card_create.insert("permsGroup".into(), json!({ "type": "string", "pattern": "^TRZ-CU-0(0[1-9]|1[0-6])$" }));
+    card_create.insert("cardTag".into(), json!({ "type": "string", "maxLength": backend::cards::CARD_TAG_MAX_LEN }));
+    card_create.insert("cardPrint".into(), string.clone());
+    let nullable_date_time = json!({ "type": "string", "format": "date-time", "nullable": true });
+    let lock_reason = json!({ "type": "string", "enum": LockReason::ALL.map(LockReason::code) });
+    let mobile_wallet = object(
+        json!({ "os": string, "osVersion": string, "brand": string, "productModel": string }),
+        &["os", "brand", "productModel"],
+    );
     json!({
         "Error": object(json!({ "errors": { "type": "array", "items": object(json!({
             "type": string, "code": string, "message": string, "docUrl": string,
@@ -257,15 +365,78 @@ fn schemas() -> Value {
             "balanceMinorUnits": { "type": "integer", "description": "The balance in minor units (cents)." },
         }), &["walletId", "userId", "currency", "balanceMinorUnits"]),
         "Wallets": envelope("wallets", "Wallet"),
-        "Card": object(json!({
-            "cardId": int, "userId": int, "walletId": int, "publicToken": string, "maskedPan": string, "statusCode": string,
-        }), &["cardId", "userId", "publicToken", "maskedPan", "statusCode"]),
+        "Card": object(card.into(), &["cardId", "userId", "publicToken", "maskedPan", "statusCode", "isLive"]),
         "Cards": envelope("cards", "Card"),
+        "CardCreateVirtual": described(
+            "Other fields of Treezor's request (design, delivery, PIN mailer...) are accepted and ignored: cards \
+             here are virtual.",
+            json!({ "type": "object", "properties": card_create, "required": ["userId", "walletId"] }),
+        ),
+        "CardActivate": object(json!({ "accessTag": { "type": "string", "maxLength": 250 } }), &[]),
+        "CardLockUnlock": object(json!({
+            "lockStatus": { "type": "integer", "enum": [0, 1, 2, 3, 4, 5], "description": "0 unlock, 1 lock, 2 lost, \
+                3 stolen, 4 destroyed (2 to 4 are final), 5 locked by the bank (not settable here)." },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["lockStatus"]),
+        "CardLimits": object(limits_input.into(), &[]),
+        "CardOptions": object(json!({
+            "atm": flag01, "foreign": flag01, "online": flag01, "nfc": flag01,
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["atm", "foreign", "online", "nfc"]),
         "Beneficiary": object(json!({
             "id": int, "userId": int, "name": string, "iban": string, "bic": string,
             "usableForSct": { "type": "boolean" }, "usageCount": int,
         }), &["id", "userId", "name", "iban"]),
         "Beneficiaries": envelope("beneficiaries", "Beneficiary"),
+        "ScaWallet": object(json!({
+            "id": string, "userId": string,
+            "status": { "type": "string", "enum": ScaStatus::ALL.map(ScaStatus::name) },
+            "passcodeStatus": { "type": "string", "enum": PasscodeStatus::ALL.map(PasscodeStatus::name) },
+            "locked": { "type": "boolean" },
+            "lockReasons": { "type": "array", "items": lock_reason.clone() },
+            "lockMessage": nullable_string,
+            "settingsProfile": { "type": "string", "enum": ["default", "webauthn"], "description": "webauthn: a web device; default: a mobile one." },
+            "scaWalletTag": nullable_string,
+            "creationDate": date_time, "activationDate": nullable_date_time, "lockDate": nullable_date_time,
+            "unlockDate": nullable_date_time, "resetPinDate": nullable_date_time,
+            "deletionDate": described("Set once the device is deleted.", nullable_date_time.clone()),
+            "mobileWallet": mobile_wallet.clone(),
+        }), &["id", "userId", "status", "passcodeStatus", "locked", "lockReasons", "settingsProfile", "creationDate"]),
+        "ScaWallets": envelope("scaWallets", "ScaWallet"),
+        "ScaWalletCreate": object(json!({
+            "userId": { "type": "string", "description": "The user's id (a number is accepted too)." },
+            "scaWalletTag": { "type": "string", "maxLength": backend::sca::TAG_MAX_LEN, "nullable": true },
+            "authMethod": { "type": "array", "items": { "type": "string", "enum": ["ID", "OTHER", "OTP EMAIL", "OTP SMS"] } },
+            "mobileWallet": described("Enrols a mobile device; left out, a web device.", mobile_wallet),
+        }), &["userId"]),
+        "ScaWalletLock": object(json!({
+            "lockReason": lock_reason,
+            "lockMessage": { "type": "string", "maxLength": backend::sca::LOCK_MESSAGE_MAX_LEN, "nullable": true },
+        }), &["lockReason"]),
+        "CardTransaction": object(card_transaction.clone().into(), &["cardtransactionId", "cardId", "paymentAmount", "paymentStatus"]),
+        "CardTransactions": envelope("cardtransactions", "CardTransaction"),
+        "CoreCardTransaction": object(core_card_transaction.into(), &["cardtransactionId", "cardId", "userId"]),
+        "CoreCardTransactions": object(json!({
+            "cardTransactions": { "type": "array", "items": { "$ref": "#/components/schemas/CoreCardTransaction" } },
+            "cursor": object(json!({
+                "current": string,
+                "prev": described("The newer page's cursor; left out on the first page.", string.clone()),
+                "next": described("The older page's cursor; left out on the last page.", string.clone()),
+            }), &["current"]),
+        }), &["cardTransactions", "cursor"]),
+        "CountryRestrictionGroup": object(group(json!({ "type": "array", "items": { "type": "string", "pattern": "^[0-9]{3}$", "description": "ISO 3166-1 numeric (250 is France); alpha-2 codes are taken on input." } }), "countries"), &["id", "name", "isWhitelist", "countries", "status"]),
+        "CountryRestrictionGroups": envelope("countryRestrictionGroups", "CountryRestrictionGroup"),
+        "MccRestrictionGroup": object(group(json!({ "type": "array", "items": { "type": "integer", "minimum": 0, "maximum": 9999 } }), "mcc"), &["id", "name", "isWhitelist", "mcc", "status"]),
+        "MccRestrictionGroups": envelope("mccRestrictionGroups", "MccRestrictionGroup"),
+        "CountryRestrictionGroupInput": object(group_input("countries", json!({ "type": "array", "items": { "type": "string" }, "maxItems": GROUP_ITEMS_MAX })), &[]),
+        "MccRestrictionGroupInput": object(group_input("mcc", json!({ "type": "array", "items": { "type": "integer" }, "maxItems": GROUP_ITEMS_MAX })), &[]),
+        "CardUpdate": object(json!({
+            "countryRestrictionGroupId": { "type": "integer", "nullable": true },
+            "mccRestrictionGroupId": { "type": "integer", "nullable": true },
+            "merchantRestrictionGroupId": described("Only null: merchant groups are not offered.", json!({ "type": "integer", "nullable": true })),
+            "cardTag": { "type": "string", "maxLength": backend::cards::CARD_TAG_MAX_LEN, "nullable": true },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &[]),
         "SupportUser": object(json!({
             "id": string, "username": string, "samlKey": { "type": "string", "nullable": true },
             "keyPairId": { "type": "string", "nullable": true }, "clients": { "type": "array", "items": string },

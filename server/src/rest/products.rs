@@ -48,7 +48,7 @@ pub async fn cards(
         (None, Some(token)) => vec![state.backend.find_card(&caller.actor, None, Some(token)).await?],
         (None, None) => state.backend.list_cards(&caller.actor, required_user(&params)?).await?,
     };
-    Ok(Json(json!({ "cards": items.iter().map(to_json::card).collect::<Vec<_>>() })))
+    Ok(Json(to_json::cards(&items)))
 }
 
 pub async fn card(
@@ -57,7 +57,7 @@ pub async fn card(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let card = state.backend.find_card(&caller.actor, Some(positive_id("cardId", &id)?), None).await?;
-    Ok(Json(json!({ "cards": [to_json::card(&card)] })))
+    Ok(Json(to_json::cards([&card])))
 }
 
 pub async fn beneficiaries(

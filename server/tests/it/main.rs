@@ -7,6 +7,9 @@
 mod harness;
 
 mod audit;
+mod bulk_cards;
+mod card_transactions;
+mod cards;
 mod cli;
 mod login;
 mod oauth;
@@ -14,6 +17,8 @@ mod onboarding;
 mod openapi;
 mod operators;
 mod products;
+mod restriction_groups;
+mod sca;
 mod schema;
 mod security;
 mod smtp_sink;

@@ -140,9 +140,41 @@ async fn answers_match_the_documented_schemas(flavor: Flavor) {
     check("Users", &call(Method::PUT, format!("/v1/users/{id}/Kycreview"), None).await);
     check("Users", &call(Method::PUT, format!("/v1/users/{id}/FreezeAssets"), Some(json!({"isFrozen": 1}))).await);
     // User 10 of the demo data has a wallet, a card and beneficiaries.
-    check("Wallets", &call(Method::GET, "/v1/wallets?userId=10".into(), None).await);
+    let wallets = call(Method::GET, "/v1/wallets?userId=10".into(), None).await;
+    check("Wallets", &wallets);
     check("Cards", &call(Method::GET, "/v1/cards?userId=10".into(), None).await);
+    let wallet = wallets["wallets"][0]["walletId"].as_i64().unwrap();
+    let virtual_card = json!({"userId": 10, "walletId": wallet, "permsGroup": "TRZ-CU-016", "cardTag": "v"});
+    let created_card = call(Method::POST, "/v1/cards/CreateVirtual".into(), Some(virtual_card)).await;
+    check("Cards", &created_card);
+    let card = created_card["cards"][0]["cardId"].as_i64().unwrap();
+    check("Cards", &call(Method::PUT, format!("/v1/cards/{card}/Activate"), None).await);
+    check("Cards", &call(Method::PUT, format!("/v1/cards/{card}/Limits"), Some(json!({"limitAtmDay": 100}))).await);
+    let options = json!({"atm": 0, "foreign": 1, "online": 1, "nfc": 1});
+    check("Cards", &call(Method::PUT, format!("/v1/cards/{card}/Options"), Some(options)).await);
+    check("Cards", &call(Method::PUT, format!("/v1/cards/{card}/LockUnlock"), Some(json!({"lockStatus": 2}))).await);
+    let demo_card = call(Method::GET, "/v1/cards?userId=10".into(), None).await["cards"][0]["cardId"].as_i64().unwrap();
+    check("CardTransactions", &call(Method::GET, format!("/v1/cardtransactions?cardId={demo_card}"), None).await);
+    check("CoreCardTransactions", &call(Method::GET, "/core-connect/cardtransactions?pageCount=2".into(), None).await);
+    check(
+        "CoreCardTransactions",
+        &call(Method::GET, format!("/core-connect/cardtransactions/{demo_card}"), None).await,
+    );
     check("Beneficiaries", &call(Method::GET, "/v1/beneficiaries?userId=10".into(), None).await);
+    // SCA devices: user 7 of the demo data has a phone and a web device, user 4 a deleted one.
+    let sca = "/core-connect/sca/scawallets";
+    check("ScaWallets", &call(Method::GET, format!("{sca}?userId=7"), None).await);
+    check("ScaWallets", &call(Method::GET, format!("{sca}?userId=4&includeDeleted=true"), None).await);
+    let phone = json!({"userId": id.to_string(), "scaWalletTag": "t", "mobileWallet": {"os": "iOS", "brand": "Apple", "productModel": "X"}});
+    let enrolled = call(Method::POST, sca.into(), Some(phone)).await;
+    check("ScaWallets", &enrolled);
+    let device = enrolled["scaWallets"][0]["id"].as_str().unwrap().to_string();
+    let lock = json!({"lockReason": "LOST_DEVICE", "lockMessage": "m"});
+    check("ScaWallets", &call(Method::PUT, format!("{sca}/{device}/lock"), Some(lock)).await);
+    check("ScaWallets", &call(Method::PUT, format!("{sca}/{device}/unlock"), None).await);
+    check("ScaWallets", &call(Method::PUT, format!("{sca}/{device}/resetPin"), None).await);
+    check("ScaWallets", &call(Method::GET, format!("{sca}/{device}"), None).await);
+    check("ScaWallets", &call(Method::DELETE, format!("{sca}/{device}"), None).await);
     check("Users", &call(Method::DELETE, format!("/v1/users/{id}?origin=OPERATOR"), None).await);
     let supports = call(Method::GET, "/core-connect/support-user".into(), None).await;
     assert_matches_schema_of(&doc, "SupportUsers", &supports, false);

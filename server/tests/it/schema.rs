@@ -32,7 +32,10 @@ const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] = &[
 ];
 
 /// Triggers only Postgres has.
-const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[("audit_log_refuse_truncate", "SQLite has no TRUNCATE")];
+const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[
+    ("audit_log_refuse_truncate", "SQLite has no TRUNCATE"),
+    ("sca_devices_refuse_truncate", "SQLite has no TRUNCATE"),
+];
 
 /// Never compared: the engines' own bookkeeping. `sqlite_%` covers `sqlite_sequence` and
 /// `sqlite_stat*`; `_sqlx_migrations` is sqlx's ledger (its checksums differ by design).

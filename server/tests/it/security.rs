@@ -76,7 +76,7 @@ async fn server_function_refusals_answer_their_own_status(flavor: Flavor) {
 /// Only browser routes fall back to the app; an unknown API path is the API's 404.
 async fn unknown_api_paths_are_404_in_the_api_envelope(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    for path in ["/v1/cardtransactions", "/core-connect/nothing/here", "/oauth/authorize"] {
+    for path in ["/v1/nothing", "/v1/cards/1/Explode", "/core-connect/nothing/here", "/oauth/authorize"] {
         let res = browser().get(format!("{}{path}", app.base_url)).send().await.unwrap();
         assert_eq!(res.status(), 404, "{path}");
         let body: serde_json::Value = res.json().await.unwrap();

@@ -2,16 +2,19 @@
 //! Beneficiaries and Children Users (one module each), and the actions the operator's role
 //! and the user's state allow (`Role::may` and `EndUser::allows`, the server's own rules).
 
+mod cards_tab;
 mod children_tab;
 mod dialogs;
 mod kyc_tab;
 mod products_tabs;
 mod profile_tab;
+mod sca_section;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
-use shared::domain::{EndUser, TaxResidence};
+use shared::domain::{Card, EndUser, TaxResidence};
 use shared::dto::UserProfile;
+use shared::sca::{ScaCommand, ScaDevice};
 use shared::{Action, Role};
 
 use super::OpenProfiles;
@@ -19,7 +22,9 @@ use super::form::EditUserDialog;
 use super::tax::TaxResidencesDialog;
 use crate::api;
 use crate::components::{Loading, error_view};
+use cards_tab::{BlockCardDialog, CardConfirmDialog, CardDetailsDialog, CardSettingsDialog};
 use dialogs::{DeactivateDialog, ForgotPasswordDialog};
+use sca_section::{DeletedDevicesDialog, ScaConfirmDialog, SecureDialog};
 
 #[component]
 pub fn ProfilesBoardPage(role: Role) -> impl IntoView {
@@ -98,6 +103,15 @@ pub(super) enum Dialog {
     Deactivate(EndUser),
     TaxResidences(EndUser, Vec<TaxResidence>),
     ForgotPassword(i64, String),
+    ScaSecure(ScaDevice),
+    ScaConfirm(ScaDevice, ScaCommand),
+    /// The deleted devices of this user.
+    ScaDeleted(i64),
+    CardActivate(Card),
+    CardUnlock(Card),
+    CardBlock(Card),
+    CardSettings(Card),
+    CardDetails(Card),
 }
 
 /// One user's board. Reloads after each action.
@@ -123,10 +137,10 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
             Err(e) => error_view(e),
             Ok(p) => {
                 profiles.relabel(id, p.user.tab_label());
-                let forgot_enabled = settings.get().and_then(Result::ok).is_some_and(|s| s.send_forgot_password);
+                let settings = settings.get().and_then(Result::ok).unwrap_or_default();
                 view! {
                     <UserBoardContent profile=p role=role tab=tab dialog=dialog refresh=refresh
-                        forgot_enabled=forgot_enabled/>
+                        forgot_enabled=settings.send_forgot_password sca_enabled=settings.sca_devices_section/>
                 }
                 .into_any()
             }
@@ -145,6 +159,20 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
                 Dialog::TaxResidences(user, list) => view! {
                     <TaxResidencesDialog user=user residences=list on_close=close on_saved=refresh/>
                 }.into_any(),
+                Dialog::ScaSecure(device) => view! { <SecureDialog device=device on_close=close on_done=refresh/> }.into_any(),
+                Dialog::ScaConfirm(device, command) => view! {
+                    <ScaConfirmDialog device=device command=command on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::ScaDeleted(user_id) => view! { <DeletedDevicesDialog user_id=user_id on_close=close/> }.into_any(),
+                Dialog::CardActivate(card) => view! {
+                    <CardConfirmDialog card=card unlock=false on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::CardUnlock(card) => view! {
+                    <CardConfirmDialog card=card unlock=true on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::CardBlock(card) => view! { <BlockCardDialog card=card on_close=close on_done=refresh/> }.into_any(),
+                Dialog::CardSettings(card) => view! { <CardSettingsDialog card=card on_close=close on_done=refresh/> }.into_any(),
+                Dialog::CardDetails(card) => view! { <CardDetailsDialog card=card on_close=close/> }.into_any(),
             }
         })}
     }
@@ -158,6 +186,7 @@ fn UserBoardContent(
     dialog: RwSignal<Option<Dialog>>,
     refresh: Callback<()>,
     forgot_enabled: bool,
+    sca_enabled: bool,
 ) -> impl IntoView {
     let user = profile.user.clone();
     let id = user.id;
@@ -179,10 +208,16 @@ fn UserBoardContent(
         })
         .collect_view();
     let panel = move || match tab.get() {
-        Tab::Profile => view! { <profile_tab::ProfileTab profile=profile.clone() role=role dialog=dialog/> }.into_any(),
+        Tab::Profile => {
+            view! { <profile_tab::ProfileTab profile=profile.clone() role=role dialog=dialog sca_enabled=sca_enabled/> }
+                .into_any()
+        }
         Tab::Kyc => view! { <kyc_tab::KycTab user=profile.user.clone() role=role refresh=refresh/> }.into_any(),
         Tab::Wallets => products_tabs::wallets_tab(&profile.wallets),
-        Tab::Cards => products_tabs::cards_tab(&profile.cards),
+        Tab::Cards => view! {
+            <cards_tab::CardsTab cards=profile.cards.clone() user=profile.user.clone() role=role dialog=dialog/>
+        }
+        .into_any(),
         Tab::Beneficiaries => products_tabs::beneficiaries_tab(&profile.beneficiaries),
         Tab::Children => view! {
             <children_tab::ChildrenTab parent=profile.user.clone() children=profile.children.clone() role=role/>

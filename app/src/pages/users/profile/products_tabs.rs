@@ -1,7 +1,7 @@
-//! The Wallets, Cards and Beneficiaries tabs (read-only tables).
+//! The Wallets and Beneficiaries tabs (read-only tables; the Cards tab is `cards_tab`).
 
 use leptos::prelude::*;
-use shared::domain::{Beneficiary, Card, Wallet};
+use shared::domain::{Beneficiary, Wallet};
 
 pub fn wallets_tab(wallets: &[Wallet]) -> AnyView {
     if wallets.is_empty() {
@@ -18,28 +18,6 @@ pub fn wallets_tab(wallets: &[Wallet]) -> AnyView {
                     <td>{w.status.label()}</td>
                     <td>{w.balance.currency.code().to_string()}</td>
                     <td class="number" data-testid="wallet-balance">{w.balance.to_string()}</td>
-                </tr> }).collect_view()}
-            </tbody>
-        </table>
-    }
-    .into_any()
-}
-
-pub fn cards_tab(cards: &[Card]) -> AnyView {
-    if cards.is_empty() {
-        return view! { <p class="empty">"This user has no card."</p> }.into_any();
-    }
-    view! {
-        <table class="data-table" aria-label="Cards">
-            <thead><tr><th scope="col">"Card id"</th><th scope="col">"Masked PAN"</th><th scope="col">"Status"</th>
-                <th scope="col">"Public token"</th><th scope="col">"Wallet"</th></tr></thead>
-            <tbody>
-                {cards.iter().map(|c| view! { <tr>
-                    <td>{c.id}</td>
-                    <td class="mono">{c.masked_pan.clone()}</td>
-                    <td>{c.status.label()}</td>
-                    <td class="mono">{c.public_token.clone()}</td>
-                    <td>{c.wallet_id.map(|w| w.to_string()).unwrap_or_else(|| "—".into())}</td>
                 </tr> }).collect_view()}
             </tbody>
         </table>

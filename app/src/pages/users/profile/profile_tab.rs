@@ -8,6 +8,7 @@ use shared::money::Money;
 use shared::user_fields::label;
 use shared::{Action, Role};
 
+use super::sca_section::ScaSection;
 use super::{Dialog, facts};
 use crate::components::short_time;
 use crate::pages::users::OpenProfiles;
@@ -40,7 +41,13 @@ fn address(t: &dyn Fn(&str) -> String, prefix: &str) -> String {
 }
 
 #[component]
-pub fn ProfileTab(profile: UserProfile, role: Role, dialog: RwSignal<Option<Dialog>>) -> impl IntoView {
+pub fn ProfileTab(
+    profile: UserProfile,
+    role: Role,
+    dialog: RwSignal<Option<Dialog>>,
+    /// System Configuration's "SCA devices section enabled".
+    sca_enabled: bool,
+) -> impl IntoView {
     let profiles = expect_context::<OpenProfiles>();
     let u = profile.user.clone();
     let t = |k: &str| u.text(k);
@@ -91,6 +98,9 @@ pub fn ProfileTab(profile: UserProfile, role: Role, dialog: RwSignal<Option<Dial
     let menu_open = RwSignal::new(false);
     let may_edit_tax = role.may(Action::ManageTaxResidences) && u.allows(Action::ManageTaxResidences);
     let for_dialog = u.clone();
+    let sca = sca_enabled.then(|| {
+        view! { <ScaSection user=u.clone() devices=profile.sca_devices.clone() role=role dialog=dialog/> }
+    });
     view! {
         <div class="profile-grid">
             <section class="panel"><h3>"Identity"</h3>{facts(identity)}</section>
@@ -162,6 +172,7 @@ pub fn ProfileTab(profile: UserProfile, role: Role, dialog: RwSignal<Option<Dial
                     }.into_any()
                 }}
             </section>
+            {sca}
         </div>
     }
 }

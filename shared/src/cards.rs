@@ -61,7 +61,11 @@ impl Card {
             CardCommand::SetStatus(to) if to == self.status => {
                 Some(format!("This card is already {}.", self.status.label().to_lowercase()))
             }
-            CardCommand::SetStatus(CardStatus::Unlock) if self.status == CardStatus::LockInternal => {
+            // A bank lock is lifted by the bank only; it may still be declared lost, stolen
+            // or destroyed.
+            CardCommand::SetStatus(CardStatus::Unlock | CardStatus::Lock)
+                if self.status == CardStatus::LockInternal =>
+            {
                 Some("This card was locked by the bank; only the bank can unlock it.".into())
             }
             _ => None,
@@ -249,6 +253,8 @@ mod tests {
         assert!(!active.allows(CardCommand::SetStatus(LockInternal)), "only the bank");
         assert!(card(Lock, false).allows(CardCommand::SetStatus(Unlock)));
         assert!(!card(LockInternal, true).allows(CardCommand::SetStatus(Unlock)));
+        assert!(!card(LockInternal, true).allows(CardCommand::SetStatus(Lock)), "no way around the bank's lock");
+        assert!(card(LockInternal, true).allows(CardCommand::SetStatus(Stolen)));
         assert!(card(Unlock, false).allows(CardCommand::Activate));
         for code in 0..=5 {
             assert_eq!(CardStatus::from_lock_status(code).and_then(CardStatus::lock_status), Some(code));
@@ -461,10 +467,8 @@ pub const GROUP_ITEMS_MAX: usize = 300;
 /// A group's name and items, cleaned (trimmed, upper-cased countries, sorted, without
 /// repeats) or refused with the field and the rule. One place for the browser and the server.
 pub fn clean_group(kind: RestrictionKind, name: &str, items: &[String]) -> Result<(String, Vec<String>), FieldError> {
-    let name = name.trim().to_string();
-    if name.is_empty() || name.chars().count() > GROUP_NAME_MAX_LEN {
-        return Err(FieldError::new("name", format!("name is 1 to {GROUP_NAME_MAX_LEN} characters.")));
-    }
+    let name = crate::validation::clean_text("name", Some(name), GROUP_NAME_MAX_LEN)?
+        .ok_or_else(|| FieldError::new("name", format!("name is 1 to {GROUP_NAME_MAX_LEN} characters.")))?;
     let field = kind.items_field();
     let mut cleaned = Vec::with_capacity(items.len());
     for item in items {

@@ -70,6 +70,21 @@ impl Username {
     }
 }
 
+/// Free text from a client: trimmed, empty meaning none, at most `max` characters, and no
+/// control character (Postgres text cannot even hold a NUL; a 400, never a 500).
+pub fn clean_text(field: &str, value: Option<&str>, max: usize) -> Result<Option<String>, FieldError> {
+    let Some(text) = value.map(str::trim).filter(|t| !t.is_empty()) else {
+        return Ok(None);
+    };
+    if text.chars().count() > max {
+        return Err(FieldError::new(field, format!("{field} is at most {max} characters.")));
+    }
+    if text.chars().any(char::is_control) {
+        return Err(FieldError::new(field, format!("{field} must not contain control characters.")));
+    }
+    Ok(Some(text.to_string()))
+}
+
 /// Control characters, and the format characters that show nothing (zero-width spaces and
 /// joiners, direction marks and overrides, the soft hyphen, the byte-order mark): two
 /// usernames that look the same must be the same.

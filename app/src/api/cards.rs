@@ -28,11 +28,14 @@ pub async fn set_card_status(id: i64, status: CardStatus) -> Result<Card, AppErr
     .await
 }
 
-/// "Update card settings": limits, options, restriction groups and tag together.
+/// "Update card settings": limits, options, restriction groups and tag together. `seen` is
+/// the card's `modified_date` when the dialog opened (a newer change is not undone).
 #[server(endpoint = "cards/settings", input = Json, client = AppClient)]
-pub async fn update_card_settings(id: i64, settings: CardSettings) -> Result<Card, AppError> {
-    with_actor(|ctx, actor| async move { ctx.backend.update_card_settings(&actor, &ctx.meta, id, settings).await })
-        .await
+pub async fn update_card_settings(id: i64, settings: CardSettings, seen: Option<String>) -> Result<Card, AppError> {
+    with_actor(
+        |ctx, actor| async move { ctx.backend.update_card_settings(&actor, &ctx.meta, id, settings, seen).await },
+    )
+    .await
 }
 
 /// The restriction groups of one kind (Predef Restriction Groups, the card settings' pickers).

@@ -214,6 +214,18 @@ pub fn KeysetPager(
     }
 }
 
+/// Under an empty keyset page reached by a cursor: the way back to the first page.
+#[component]
+pub fn FirstPageLink(at: shared::dto::Keyset, #[prop(into)] on_page: Callback<shared::dto::Keyset>) -> impl IntoView {
+    (at != shared::dto::Keyset::First).then(|| {
+        view! {
+            <button type="button" class="secondary" on:click=move |_| on_page.run(shared::dto::Keyset::First)>
+                "Back to the first page"
+            </button>
+        }
+    })
+}
+
 /// The number of pages (at least one) of `total` rows shown `page_size` at a time.
 pub fn last_page(total: i64, page_size: i64) -> i64 {
     ((total + page_size - 1) / page_size.max(1)).max(1)

@@ -8,7 +8,7 @@ use shared::domain::CardStatus;
 use shared::dto::{CardSearch, KeysetPage};
 
 use crate::api;
-use crate::components::{KeysetPager, ListUrl, Loading, error_view, keyset_from_url};
+use crate::components::{FirstPageLink, KeysetPager, ListUrl, Loading, error_view, keyset_from_url};
 use crate::pages::users::profile_opener;
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
@@ -45,9 +45,11 @@ pub fn AllCardsPage() -> impl IntoView {
     let body = move || {
         cards.get().map(|result| match result {
             Err(e) => error_view(e),
-            Ok(page) if page.items.is_empty() => {
-                view! { <p class="empty">"No card matches these filters."</p> }.into_any()
+            Ok(page) if page.items.is_empty() => view! {
+                <p class="empty">"No card matches these filters."</p>
+                <FirstPageLink at=search.get().at on_page=to_page/>
             }
+            .into_any(),
             Ok(KeysetPage { items, total, newer, older }) => {
                 let open = open.clone();
                 view! {

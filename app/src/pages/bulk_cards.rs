@@ -68,6 +68,7 @@ pub fn BulkCardsPage() -> impl IntoView {
             view! {
                 <p role="status" data-testid="bulk-progress">{progress}</p>
                 <progress max=j.total.to_string() value=(j.done + j.failed).to_string()></progress>
+                {(!j.rows.is_empty()).then(|| view! {
                 <table class="data-table" aria-label="Bulk report">
                     <thead><tr><th scope="col">"Line"</th><th scope="col">"User"</th><th scope="col">"Wallet"</th>
                         <th scope="col">"Result"</th><th scope="col">"Card"</th><th scope="col">"Reason"</th></tr></thead>
@@ -84,6 +85,7 @@ pub fn BulkCardsPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                })}
             }
         })
     };

@@ -9,7 +9,7 @@ use shared::dto::{CardTransactionSearch, KeysetPage};
 use shared::money::{Currency, Money};
 
 use crate::api;
-use crate::components::{KeysetPager, ListUrl, Loading, error_view, keyset_from_url, short_time};
+use crate::components::{FirstPageLink, KeysetPager, ListUrl, Loading, error_view, keyset_from_url, short_time};
 use crate::pages::users::profile_opener;
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
@@ -113,9 +113,11 @@ pub fn AllCardTransactionsPage() -> impl IntoView {
     let body = move || {
         transactions.get().map(|result| match result {
             Err(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
-            Ok(page) if page.items.is_empty() => {
-                view! { <p class="empty">"No card transaction matches these filters."</p> }.into_any()
+            Ok(page) if page.items.is_empty() => view! {
+                <p class="empty">"No card transaction matches these filters."</p>
+                <FirstPageLink at=search.get().map(|s| s.at).unwrap_or_default() on_page=to_page/>
             }
+            .into_any(),
             Ok(KeysetPage { items, total, newer, older }) => view! {
                 <TransactionTable transactions=items with_user=true/>
                 <KeysetPager total=total newer=newer older=older noun="transactions" on_page=to_page/>

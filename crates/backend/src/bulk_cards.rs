@@ -130,9 +130,11 @@ impl Backend {
         let mut change = self.begin_change(actor, meta, Action::BulkCreateCards).await?;
         let (_, _, by) = actor.audit_identity();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO bulk_card_jobs (created_by, created_date, status) VALUES ($1, $2, 'RUNNING') RETURNING id",
+            "INSERT INTO bulk_card_jobs (created_by, operator_id, created_date, status) \
+             VALUES ($1, $2, $3, 'RUNNING') RETURNING id",
         )
         .bind(&by)
+        .bind(actor.operator_id())
         .bind(clock::now_rfc3339())
         .fetch_one(&mut *change.tx)
         .await?;
@@ -161,7 +163,8 @@ impl Backend {
         self.bulk_job(actor, id).await
     }
 
-    /// A job, its counts and its report, line by line.
+    /// A job and its counts; once it is done, its report line by line (while it runs, the
+    /// page polls the counts only).
     pub async fn bulk_job(&self, actor: &Actor, id: i64) -> Result<BulkJob> {
         actor.require(Action::BulkCreateCards)?;
         let job: Option<JobRow> =
@@ -170,36 +173,70 @@ impl Backend {
                 .fetch_optional(&self.db.pool)
                 .await?;
         let job = job.ok_or(Error::NotFound)?;
-        let lines: Vec<LineRow> = sqlx::query_as(
-            "SELECT id, line, user_id, wallet_id, perms_group, card_tag, status, card_id, error \
-             FROM bulk_card_rows WHERE job_id = $1 ORDER BY line",
-        )
-        .bind(id)
-        .fetch_all(&self.db.pool)
-        .await?;
-        let rows = lines.iter().map(LineRow::typed).collect::<Result<Vec<_>>>()?;
-        let count = |s: BulkRowStatus| rows.iter().filter(|r| r.status == s).count() as i64;
+        let status = BulkJobStatus::parse(&job.status).ok_or_else(|| Error::Internal("bulk job: bad status".into()))?;
+        let counts: Vec<(String, i64)> =
+            sqlx::query_as("SELECT status, COUNT(*) FROM bulk_card_rows WHERE job_id = $1 GROUP BY status")
+                .bind(id)
+                .fetch_all(&self.db.pool)
+                .await?;
+        let count = |s: BulkRowStatus| counts.iter().filter(|(name, _)| name == s.name()).map(|(_, n)| *n).sum::<i64>();
+        let rows = if status == BulkJobStatus::Done {
+            let lines: Vec<LineRow> = sqlx::query_as(
+                "SELECT id, line, user_id, wallet_id, perms_group, card_tag, status, card_id, error \
+                 FROM bulk_card_rows WHERE job_id = $1 ORDER BY line",
+            )
+            .bind(id)
+            .fetch_all(&self.db.pool)
+            .await?;
+            lines.iter().map(LineRow::typed).collect::<Result<Vec<_>>>()?
+        } else {
+            Vec::new()
+        };
         Ok(BulkJob {
             id: job.id,
             created_by: job.created_by,
             created_date: job.created_date,
-            status: BulkJobStatus::parse(&job.status).ok_or_else(|| Error::Internal("bulk job: bad status".into()))?,
-            total: rows.len() as i64,
+            status,
+            total: counts.iter().map(|(_, n)| n).sum(),
             done: count(BulkRowStatus::Done),
             failed: count(BulkRowStatus::Failed),
             rows,
         })
     }
 
-    /// The jobs still running when the server stopped go on (as the server itself).
+    /// The jobs still running when the server stopped go on, as the operator who started
+    /// each (whose role is checked again for every line).
     pub async fn resume_bulk_jobs(&self) -> Result<()> {
-        let running: Vec<i64> = sqlx::query_scalar("SELECT id FROM bulk_card_jobs WHERE status = 'RUNNING'")
-            .fetch_all(&self.db.pool)
-            .await?;
-        for id in running {
-            self.spawn_bulk_job(id, Actor::System);
+        let running: Vec<(i64, Option<i64>)> =
+            sqlx::query_as("SELECT id, operator_id FROM bulk_card_jobs WHERE status = 'RUNNING'")
+                .fetch_all(&self.db.pool)
+                .await?;
+        for (id, operator_id) in running {
+            let actor = match operator_id {
+                None => Actor::System,
+                Some(operator_id) => self.operator_actor(operator_id).await?,
+            };
+            self.spawn_bulk_job(id, actor);
         }
         Ok(())
+    }
+
+    /// The operator as they are now (an operator deleted since can do nothing).
+    async fn operator_actor(&self, id: i64) -> Result<Actor> {
+        let row: Option<(String, String, Option<String>)> =
+            sqlx::query_as("SELECT username, role, blocked_at FROM operators WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
+        Ok(match row {
+            Some((username, role, None)) => Actor::Operator(crate::Operator {
+                id,
+                username,
+                role: crate::sessions::parse_role(&role)?,
+                token_scopes: None,
+            }),
+            _ => Actor::Anonymous,
+        })
     }
 
     fn spawn_bulk_job(&self, id: i64, actor: Actor) {
@@ -211,10 +248,17 @@ impl Backend {
         });
     }
 
-    /// Makes the job's pending rows one by one, then marks the job done.
-    async fn run_bulk_job(&self, id: i64, actor: &Actor) -> Result<()> {
+    /// Makes the job's pending rows one by one, then marks the job done. An internal error
+    /// (the database busy, say) is tried again twice before the line is refused.
+    async fn run_bulk_job(&self, id: i64, started_by: &Actor) -> Result<()> {
         let meta = RequestMeta::local();
+        let mut attempts = std::collections::HashMap::<i64, u32>::new();
         loop {
+            // The operator as they are now: one demoted or blocked meanwhile makes no more cards.
+            let actor = match started_by.operator_id() {
+                Some(operator) => self.operator_actor(operator).await?,
+                None => started_by.clone(),
+            };
             let next: Option<LineRow> = sqlx::query_as(
                 "SELECT id, line, user_id, wallet_id, perms_group, card_tag, status, card_id, error \
                  FROM bulk_card_rows WHERE job_id = $1 AND status = 'PENDING' ORDER BY line LIMIT 1",
@@ -230,10 +274,16 @@ impl Backend {
                 card_tag: row.card_tag.clone(),
                 limits: Vec::new(),
             };
-            if let Err(e) = self.make_bulk_row(actor, &meta, row.id, new).await {
+            if let Err(e) = self.make_bulk_row(&actor, &meta, row.id, new).await {
                 // The reason, in our words: internal details stay in the log.
                 let reason = if e.is_internal() {
                     tracing::error!(job = id, line = row.line, error = %e, "bulk card row failed");
+                    let tried = attempts.entry(row.id).or_insert(0);
+                    *tried += 1;
+                    if *tried < 3 {
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                        continue;
+                    }
                     format!("internal error (request {})", meta.request_id)
                 } else {
                     e.to_string()
@@ -253,6 +303,9 @@ impl Backend {
 
     /// One row: the card and the row's DONE mark in one change, so that it is made once.
     async fn make_bulk_row(&self, actor: &Actor, meta: &RequestMeta, row_id: i64, new: NewCard) -> Result<()> {
+        if matches!(actor, Actor::Anonymous) {
+            return Err(Error::Forbidden("The operator who started this job can no longer create cards."));
+        }
         let mut change = self.begin_change(actor, meta, Action::BulkCreateCards).await?;
         let card = self.insert_virtual_card(&mut change, new).await?;
         let marked =

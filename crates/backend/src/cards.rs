@@ -15,10 +15,11 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use crate::audit::{AuditAction, Change, Record};
 use crate::auth::{Actor, RequestMeta};
-use crate::error::{Error, Result, is_unique_violation};
+use crate::error::{Error, Result};
 use crate::listing::{Conditions, bind_all, capped_count_sql, keyset, page_of, total_of};
 use crate::users::fetch_user_for;
 use crate::{Backend, DbKind, clock};
+use shared::validation::clean_text;
 
 /// The longest `cardTag` (the spec's `maxLength`).
 pub const CARD_TAG_MAX_LEN: usize = 250;
@@ -174,7 +175,8 @@ fn month_bound(field: &str, month: &str, last_day: bool) -> Result<String> {
 }
 
 impl Backend {
-    /// All Cards: newest first, filtered, a keyset page; the total is capped.
+    /// All Cards: newest first (by expiry, then newest, when filtered by expiry), filtered, a
+    /// keyset page; the total is capped.
     pub async fn search_cards(&self, actor: &Actor, search: &CardSearch) -> Result<KeysetPage<Card>> {
         actor.require(Action::ReadUsers)?;
         let mut conditions = Conditions::default();
@@ -188,7 +190,9 @@ impl Backend {
             Some(digits) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) => {
                 conditions.text("c.last4 = ?", digits);
             }
-            Some(token) if token.len() <= 64 => conditions.text("c.public_token = ?", token),
+            Some(token) if token.len() <= 64 && !token.chars().any(char::is_control) => {
+                conditions.text("c.public_token = ?", token)
+            }
             Some(_) => return Err(Error::invalid("card", "card is 4 digits or a public token.")),
             None => {}
         }
@@ -202,7 +206,12 @@ impl Backend {
         let counted: i64 =
             bind_all!(sqlx::query_scalar(AssertSqlSafe(count_sql)), &conditions.binds).fetch_one(&self.db.pool).await?;
         let size = search.page_size.clamp(1, MAX_PAGE_SIZE);
-        let order_by = keyset(&mut conditions, None, "c.id", &search.at)?;
+        // Filtered by expiry, the list follows the expiry index (then id), so that a page
+        // never sorts every match.
+        let by_expiry = search.expiry_from.as_deref().is_some_and(|m| !m.is_empty())
+            || search.expiry_to.as_deref().is_some_and(|m| !m.is_empty());
+        let key_column = by_expiry.then_some("c.expiry_date");
+        let order_by = keyset(&mut conditions, key_column, "c.id", &search.at)?;
         let sql = format!("{SELECT} {} ORDER BY {order_by} LIMIT ${}", conditions.where_clause(), conditions.next());
         let rows: Vec<Row> = bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds)
             .bind(size + 1)
@@ -210,9 +219,10 @@ impl Backend {
             .await?;
         let cards = rows.into_iter().map(Row::typed).collect::<Result<Vec<_>>>()?;
         let (items, has_newer, has_older) = page_of(cards, size as usize, &search.at);
+        let cursor = |c: &Card| Cursor { key: by_expiry.then(|| c.expiry_date.clone()), id: c.id };
         Ok(KeysetPage {
-            newer: has_newer.then(|| items.first().map(|c| Keyset::After(Cursor::id(c.id)))).flatten(),
-            older: has_older.then(|| items.last().map(|c| Keyset::Before(Cursor::id(c.id)))).flatten(),
+            newer: has_newer.then(|| items.first().map(|c| Keyset::After(cursor(c)))).flatten(),
+            older: has_older.then(|| items.last().map(|c| Keyset::Before(cursor(c)))).flatten(),
             total: total_of(counted),
             items,
         })
@@ -267,10 +277,7 @@ impl Backend {
             Some(code) => CardOptions::from_perms_group(code)
                 .ok_or_else(|| Error::invalid("permsGroup", "permsGroup is TRZ-CU-001 to TRZ-CU-016."))?,
         };
-        let tag = new.card_tag.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        if tag.as_ref().is_some_and(|t| t.chars().count() > CARD_TAG_MAX_LEN) {
-            return Err(Error::invalid("cardTag", format!("cardTag is at most {CARD_TAG_MAX_LEN} characters.")));
-        }
+        let tag = clean_text("cardTag", new.card_tag.as_deref(), CARD_TAG_MAX_LEN)?;
         let limits = merged_limits(CardLimits::NEW_CARD, &new.limits)?;
         match fetch_user_for(&mut change.tx, user_id, Action::CreateCard).await {
             Err(Error::NotFound) => return Err(Error::invalid("userId", "userId names no user.")),
@@ -293,7 +300,6 @@ impl Backend {
         let now = self.clock.now();
         let expiry = (now + chrono::TimeDelta::days(3 * 365)).format("%Y-%m-%d").to_string();
         let now = clock::now_rfc3339();
-        // A token is random; in the unlikely case it is taken, draw again.
         let mut attempt = 0;
         let id = loop {
             attempt += 1;
@@ -304,7 +310,7 @@ impl Backend {
                  limit_atm_day, limit_atm_week, limit_atm_month, limit_atm_year, limit_atm_all, limit_payment_day, \
                  limit_payment_week, limit_payment_month, limit_payment_year, limit_payment_all, card_tag, expiry_date, \
                  last4) VALUES ($1, $2, $3, $4, 'UNLOCK', $5, $5, 0, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17, $18, $19, $20, $21, $22) RETURNING id",
+                 $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (public_token) DO NOTHING RETURNING id",
             )
             .bind(user_id)
             .bind(wallet_id)
@@ -328,12 +334,14 @@ impl Backend {
             .bind(tag.clone())
             .bind(&expiry)
             .bind(last4)
-            .fetch_one(&mut *change.tx)
-            .await;
+            .fetch_optional(&mut *change.tx)
+            .await?;
+            // A token already taken inserts nothing (without aborting the transaction, as a
+            // unique violation would on Postgres): draw again.
             match inserted {
-                Ok(id) => break id,
-                Err(e) if is_unique_violation(&e) && attempt < 5 => continue,
-                Err(e) => return Err(e.into()),
+                Some(id) => break id,
+                None if attempt < 5 => continue,
+                None => return Err(Error::Internal("no free public token after 5 draws".into())),
             }
         };
         let created = fetch_for_change(&mut change.tx, self.db.kind, id).await?;
@@ -422,15 +430,26 @@ impl Backend {
         .await
     }
 
-    /// The Cards tab's "Update card settings": everything in one change.
+    /// The Cards tab's "Update card settings": everything in one change. `seen` is the
+    /// card's `modified_date` as the dialog loaded it: if someone changed the card since, the
+    /// save is refused rather than undoing their change.
     pub async fn update_card_settings(
         &self,
         actor: &Actor,
         meta: &RequestMeta,
         id: i64,
         settings: CardSettings,
+        seen: Option<String>,
     ) -> Result<Card> {
-        self.change_card_settings(actor, meta, id, |_| Ok(settings)).await
+        self.change_card_settings(actor, meta, id, |card| {
+            if seen.as_ref().is_some_and(|seen| *seen != card.modified_date) {
+                return Err(Error::Conflict(format!(
+                    "Card #{id} was changed by someone else meanwhile: close its settings and open them again."
+                )));
+            }
+            Ok(settings)
+        })
+        .await
     }
 
     /// Writes the settings `settings` makes of the current card after checking them (limits,
@@ -448,19 +467,22 @@ impl Backend {
         let before = self.card_for(&mut change, id, command, Action::UpdateCardSettings).await?;
         let mut new = settings(&before)?;
         new.limits.check()?;
-        new.card_tag = new.card_tag.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
-        if new.card_tag.as_ref().is_some_and(|t| t.chars().count() > CARD_TAG_MAX_LEN) {
-            return Err(Error::invalid("cardTag", format!("cardTag is at most {CARD_TAG_MAX_LEN} characters.")));
-        }
-        for (group, kind, field) in [
-            (new.country_restriction_group_id, RestrictionKind::Country, "countryRestrictionGroupId"),
-            (new.mcc_restriction_group_id, RestrictionKind::Mcc, "mccRestrictionGroupId"),
+        new.card_tag = clean_text("cardTag", new.card_tag.as_deref(), CARD_TAG_MAX_LEN)?;
+        let old = before.settings();
+        // Only a group being applied now is checked: a card keeps a group canceled since.
+        for (group, was, kind, field) in [
+            (
+                new.country_restriction_group_id,
+                old.country_restriction_group_id,
+                RestrictionKind::Country,
+                "countryRestrictionGroupId",
+            ),
+            (new.mcc_restriction_group_id, old.mcc_restriction_group_id, RestrictionKind::Mcc, "mccRestrictionGroupId"),
         ] {
-            if let Some(group) = group {
+            if let Some(group) = group.filter(|g| Some(*g) != was) {
                 crate::restriction_groups::check_applicable(&mut change.tx, kind, group, field).await?;
             }
         }
-        let old = before.settings();
         if new == old {
             return Ok(before);
         }

@@ -94,13 +94,16 @@ pub(crate) fn keyset(
         (Some(c), None) => conditions.int(&format!("{id_column} {op} ?"), c.id),
         (Some(c), Some(key_column)) => {
             let key = c.key.clone().ok_or_else(|| Error::invalid("cursor", "This cursor is not of this list."))?;
-            // (key, id) before or after the cursor's, written so that the index on (key, id)
-            // answers it.
+            // (key, id) before or after the cursor's as one row-value comparison, which both
+            // databases answer as a range of the index on (key, id).
+            if key.chars().any(char::is_control) {
+                return Err(Error::invalid("cursor", "This cursor is not of this list."));
+            }
             conditions.binds.push(Bind::Text(key));
             let k = conditions.binds.len();
             conditions.binds.push(Bind::Int(c.id));
             let i = conditions.binds.len();
-            conditions.raw(format!("({key_column} {op} ${k} OR ({key_column} = ${k} AND {id_column} {op} ${i}))"));
+            conditions.raw(format!("({key_column}, {id_column}) {op} (${k}, ${i})"));
         }
     }
     Ok(order_by)

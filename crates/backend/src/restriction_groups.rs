@@ -182,9 +182,10 @@ impl Backend {
         )?;
         let start = start_date(input.start_date)?.unwrap_or_else(|| before.start_date.clone());
         let status = input.status.unwrap_or(before.status);
-        sqlx::query(
+        // Conditional: a group canceled meanwhile stays canceled.
+        let updated = sqlx::query(
             "UPDATE restriction_groups SET name = $1, is_whitelist = $2, items = $3, status = $4, start_date = $5, \
-             modified_date = $6 WHERE id = $7",
+             modified_date = $6 WHERE id = $7 AND status <> 'CANCELED'",
         )
         .bind(name)
         .bind(i64::from(input.is_whitelist.unwrap_or(before.is_whitelist)))
@@ -195,6 +196,9 @@ impl Backend {
         .bind(id)
         .execute(&mut *change.tx)
         .await?;
+        if updated.rows_affected() != 1 {
+            return Err(Error::Conflict("This restriction group is canceled.".into()));
+        }
         let after = fetch(&mut change.tx, kind, id).await?;
         let action = if status == GroupStatus::Canceled {
             AuditAction::RestrictionGroupCanceled

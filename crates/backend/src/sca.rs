@@ -13,6 +13,7 @@ use crate::auth::{Actor, RequestMeta};
 use crate::clock;
 use crate::error::{Error, Result};
 use crate::users::fetch_user_for;
+use shared::validation::clean_text;
 
 /// The longest `scaWalletTag` (the spec's `maxLength`) and lock message we keep.
 pub const TAG_MAX_LEN: usize = 256;
@@ -107,13 +108,26 @@ fn require_may(actor: &Actor, command: ScaCommand) -> Result<()> {
     actor.require_at_endpoint(command.action(), api_scope)
 }
 
-/// Text from a client: trimmed, empty means none, at most `max` characters.
+/// Text from a client (`shared::validation::clean_text`).
 fn optional_text(field: &str, value: Option<String>, max: usize) -> Result<Option<String>> {
-    let value = value.map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
-    if value.as_ref().is_some_and(|v| v.chars().count() > max) {
-        return Err(Error::invalid(field, format!("{field} is at most {max} characters.")));
-    }
-    Ok(value)
+    Ok(clean_text(field, value.as_deref(), max)?)
+}
+
+/// The longest of a phone's descriptions (OS, version, brand, model).
+pub const MOBILE_FIELD_MAX_LEN: usize = 100;
+
+/// A phone's description, each part cleaned; OS, brand and model are required.
+fn clean_mobile(m: MobileDevice) -> Result<MobileDevice> {
+    let required = |field: &str, value: &str| {
+        optional_text(field, Some(value.to_string()), MOBILE_FIELD_MAX_LEN)?
+            .ok_or_else(|| Error::invalid(field, format!("mobileWallet.{field} is required.")))
+    };
+    Ok(MobileDevice {
+        os: required("os", &m.os)?,
+        os_version: optional_text("osVersion", Some(m.os_version), MOBILE_FIELD_MAX_LEN)?.unwrap_or_default(),
+        brand: required("brand", &m.brand)?,
+        model: required("productModel", &m.model)?,
+    })
 }
 
 /// The audit action of each command.
@@ -153,14 +167,15 @@ impl Backend {
 
     /// Enrols a device for a user. It starts CREATED, its PIN not set ("Passcode missing").
     pub async fn enrol_sca_device(&self, actor: &Actor, meta: &RequestMeta, new: NewScaDevice) -> Result<ScaDevice> {
+        let mut change = self.begin_change(actor, meta, Action::EnrolScaDevice).await?;
         let user_id = new.user_id.ok_or_else(|| Error::invalid("userId", "userId is required."))?;
         let tag = optional_text("scaWalletTag", new.tag, TAG_MAX_LEN)?;
-        let mut change = self.begin_change(actor, meta, Action::EnrolScaDevice).await?;
+        let mobile = new.mobile.map(clean_mobile).transpose()?;
         match fetch_user_for(&mut change.tx, user_id, Action::EnrolScaDevice).await {
             Err(Error::NotFound) => return Err(Error::invalid("userId", "userId names no user.")),
             other => other?,
         };
-        let mobile = new.mobile.as_ref();
+        let mobile = mobile.as_ref();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO sca_devices (user_id, status, passcode_status, device_kind, mobile_os, mobile_os_version, \
              mobile_brand, mobile_model, sca_wallet_tag, creation_date) \
@@ -193,6 +208,8 @@ impl Backend {
         reason: Option<&str>,
         message: Option<String>,
     ) -> Result<ScaDevice> {
+        // The caller first: an unauthorised request learns nothing about its input.
+        require_may(actor, ScaCommand::Secure)?;
         let reason = reason
             .map(str::trim)
             .filter(|r| !r.is_empty())

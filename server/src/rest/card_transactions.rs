@@ -32,8 +32,11 @@ fn page_count(params: &Params) -> Result<i64, ApiError> {
     }
 }
 
+/// `/v1`'s deepest page: each earlier page is read on the way.
+const MAX_PAGE_NUMBER: i64 = 20;
+
 /// `GET /v1/cardtransactions?cardId=|publicToken=|cardtransactionId=`: a card's
-/// transactions, newest first, `pageCount` at a time (`pageNumber` up to 100).
+/// transactions, newest first, `pageCount` at a time (`pageNumber` up to 20).
 pub async fn list(
     State(state): State<AppState>,
     caller: Caller,
@@ -50,8 +53,10 @@ pub async fn list(
     let card_id = backend.find_card(&caller.actor, by_id, params.get("publicToken").map(String::as_str)).await?.id;
     let page_number = match params.get("pageNumber") {
         None => 1,
-        Some(raw) => raw.parse::<i64>().ok().filter(|n| (1..=100).contains(n)).ok_or_else(|| {
-            invalid("pageNumber: pageNumber is 1 to 100 (use /core-connect/cardtransactions/{cardId} to go further).")
+        Some(raw) => raw.parse::<i64>().ok().filter(|n| (1..=MAX_PAGE_NUMBER).contains(n)).ok_or_else(|| {
+            invalid(format!(
+                "pageNumber: pageNumber is 1 to {MAX_PAGE_NUMBER} (/core-connect/cardtransactions/{{cardId}} pages further, by cursor)."
+            ))
         })?,
     };
     let mut search =

@@ -122,7 +122,7 @@ const CARD_TRANSACTION_PARAMS: &[Param] = &[
     query("cardId", "integer", "The card's transactions (or publicToken, or cardtransactionId)."),
     query("publicToken", "string", "The card, by its public token."),
     query("cardtransactionId", "integer", "One transaction."),
-    query("pageNumber", "integer", "1 to 100 (default 1)."),
+    query("pageNumber", "integer", "1 to 20 (default 1); /core-connect/cardtransactions/{cardId} pages further."),
     query("pageCount", "integer", "1 to 100 (default 50)."),
 ];
 const CARD_TRANSACTION_ID: &[Param] = &[path("cardtransactionId", "The card transaction's id.")];

@@ -178,8 +178,20 @@ async fn operators_use_the_card_actions_per_role(flavor: Flavor) {
     let mut settings = locked.settings();
     settings.limits.payment_day = 250;
     settings.options.nfc = false;
-    let saved: Card = app.call(&support, "cards/settings", json!({"id": card, "settings": settings})).await.unwrap();
+    let saved: Card = app
+        .call(&support, "cards/settings", json!({"id": card, "settings": settings, "seen": locked.modified_date}))
+        .await
+        .unwrap();
     assert_eq!((saved.limits.payment_day, saved.options.nfc), (250, false));
+    // A dialog opened before that save would undo it: refused.
+    let stale: Result<Card, AppError> = app
+        .call(
+            &support,
+            "cards/settings",
+            json!({"id": card, "settings": locked.settings(), "seen": locked.modified_date}),
+        )
+        .await;
+    assert!(matches!(stale, Err(AppError::Conflict(_))), "{stale:?}");
     settings.limits.payment_day = 9000;
     let refused: Result<Card, AppError> =
         app.call(&support, "cards/settings", json!({"id": card, "settings": settings})).await;

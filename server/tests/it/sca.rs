@@ -225,6 +225,12 @@ async fn operators_act_on_devices_per_their_role(flavor: Flavor) {
     let profile: shared::dto::UserProfile = app.call(&reader, "users/profile", json!({"id": user})).await.unwrap();
     assert_eq!(profile.sca_devices.iter().map(|d| d.id).collect::<Vec<_>>(), [phone]);
 
+    // With the section turned off in System Configuration, the dashboard's commands are off too.
+    let off = shared::dto::SystemSettings { sca_devices_section: false, send_forgot_password: true };
+    app.backend.update_system_settings(&backend::Actor::System, &backend::RequestMeta::local(), off).await.unwrap();
+    let refused: Result<ScaDevice, AppError> = app.call(&legal, "sca/command", command(phone, "Delete")).await;
+    assert!(matches!(&refused, Err(AppError::Forbidden(m)) if m.contains("System Configuration")), "{refused:?}");
+
     // An operator's password-grant token meets the role table too: support cannot unlock.
     let client = app
         .backend

@@ -3,6 +3,8 @@
 CREATE TABLE bulk_card_jobs (
     id           BIGSERIAL PRIMARY KEY,
     created_by   TEXT NOT NULL,
+    -- The operator who started it: a resumed job acts as them again (NULL: the server).
+    operator_id  BIGINT REFERENCES operators(id),
     created_date TEXT NOT NULL,
     status       TEXT NOT NULL
 );

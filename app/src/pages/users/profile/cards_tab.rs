@@ -226,6 +226,7 @@ pub fn CardSettingsDialog(card: Card, on_close: Callback<()>, on_done: Callback<
     let country_group = RwSignal::new(card.country_restriction_group_id);
     let mcc_group = RwSignal::new(card.mcc_restriction_group_id);
     let tag = RwSignal::new(card.card_tag.clone().unwrap_or_default());
+    let seen = card.modified_date.clone();
     let error = RwSignal::new(None::<(String, String)>);
     let pending = RwSignal::new(false);
     let inputs = StoredValue::new(fields.clone());
@@ -256,8 +257,9 @@ pub fn CardSettingsDialog(card: Card, on_close: Callback<()>, on_done: Callback<
             card_tag: Some(tag.get_untracked()),
         };
         pending.set(true);
+        let seen = Some(seen.clone());
         spawn_local(async move {
-            let result = api::update_card_settings(id, settings).await;
+            let result = api::update_card_settings(id, settings, seen).await;
             pending.set(false);
             match result {
                 Ok(_) => {

@@ -75,6 +75,7 @@ fn parse(text: &str) -> Result<Vec<Parsed>> {
                     perms_group: text(perms),
                     card_tag: text(tag),
                     limits: Vec::new(),
+                    ..NewCard::default()
                 }),
                 error: None,
             }),
@@ -273,6 +274,7 @@ impl Backend {
                 perms_group: row.perms_group.clone(),
                 card_tag: row.card_tag.clone(),
                 limits: Vec::new(),
+                ..NewCard::default()
             };
             if let Err(e) = self.make_bulk_row(&actor, &meta, row.id, new).await {
                 // The reason, in our words: internal details stay in the log.

@@ -136,6 +136,8 @@ pub struct NewCard {
     /// `TRZ-CU-001` to `016`: the card's first options (`CardOptions::from_perms_group`).
     pub perms_group: Option<String>,
     pub card_tag: Option<String>,
+    pub country_restriction_group_id: Option<i64>,
+    pub mcc_restriction_group_id: Option<i64>,
     /// Limits sent with the creation (API field name, value); the others keep the defaults.
     pub limits: Vec<(String, i64)>,
 }
@@ -297,6 +299,14 @@ impl Backend {
             Some(_) => {}
             None => return Err(Error::invalid("walletId", "walletId names no wallet.")),
         }
+        for (group, kind, field) in [
+            (new.country_restriction_group_id, RestrictionKind::Country, "countryRestrictionGroupId"),
+            (new.mcc_restriction_group_id, RestrictionKind::Mcc, "mccRestrictionGroupId"),
+        ] {
+            if let Some(group) = group {
+                crate::restriction_groups::check_applicable(&mut change.tx, kind, group, field).await?;
+            }
+        }
         let now = self.clock.now();
         let expiry = (now + chrono::TimeDelta::days(3 * 365)).format("%Y-%m-%d").to_string();
         let now = clock::now_rfc3339();
@@ -309,8 +319,9 @@ impl Backend {
                  modified_date, is_live, is_virtual, option_atm, option_foreign, option_online, option_nfc, \
                  limit_atm_day, limit_atm_week, limit_atm_month, limit_atm_year, limit_atm_all, limit_payment_day, \
                  limit_payment_week, limit_payment_month, limit_payment_year, limit_payment_all, card_tag, expiry_date, \
-                 last4) VALUES ($1, $2, $3, $4, 'UNLOCK', $5, $5, 0, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, \
-                 $16, $17, $18, $19, $20, $21, $22) ON CONFLICT (public_token) DO NOTHING RETURNING id",
+                 last4, country_restriction_group_id, mcc_restriction_group_id) \
+                 VALUES ($1, $2, $3, $4, 'UNLOCK', $5, $5, 0, 1, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, \
+                 $17, $18, $19, $20, $21, $22, $23, $24) ON CONFLICT (public_token) DO NOTHING RETURNING id",
             )
             .bind(user_id)
             .bind(wallet_id)
@@ -334,6 +345,8 @@ impl Backend {
             .bind(tag.clone())
             .bind(&expiry)
             .bind(last4)
+            .bind(new.country_restriction_group_id)
+            .bind(new.mcc_restriction_group_id)
             .fetch_optional(&mut *change.tx)
             .await?;
             // A token already taken inserts nothing (without aborting the transaction, as a

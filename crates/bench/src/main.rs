@@ -184,7 +184,7 @@ async fn card_measures(args: &Args, backend: &backend::Backend) -> anyhow::Resul
     let max_user: i64 = sqlx::query_scalar("SELECT MAX(user_id) FROM cards").fetch_one(&backend.db.pool).await?;
     println!("card transactions: {transactions}");
     let actor = backend::Actor::System;
-    let mut report = |label: &str, mut times: Vec<Duration>, rows: usize| {
+    let report = |label: &str, mut times: Vec<Duration>, rows: usize| {
         times.sort();
         println!(
             "{:<28} {:>9.2} {:>9.2} {:>9.1}",

@@ -43,8 +43,10 @@ fn object(body: &[u8]) -> Result<Map<String, Value>, ApiError> {
     parse_json::<Map<String, Value>>(body)
 }
 
-/// The fields of `postCardVirtual_request` this server uses; the other listed ones (design,
-/// delivery, PIN mailer...) concern physical production and are accepted and ignored.
+/// The fields of `postCardVirtual_request` this server takes. The design, delivery and
+/// letter fields concern physical production and are accepted and ignored; those that would
+/// change what the card may do and that this server does not apply (`pin`,
+/// `paymentDailyLimit`, a merchant group) are refused rather than dropped.
 const CREATE_FIELDS: &[&str] = &[
     "userId",
     "walletId",
@@ -52,8 +54,6 @@ const CREATE_FIELDS: &[&str] = &[
     "cardTag",
     "cardPrint",
     "batchDeliveryId",
-    "paymentDailyLimit",
-    "pin",
     "anonymous",
     "sendToParent",
     "mccRestrictionGroupId",
@@ -72,12 +72,28 @@ const CREATE_FIELDS: &[&str] = &[
     "cardLanguages",
 ];
 
+/// Fields Treezor lists that this server would not apply: a 400, never a silent drop.
+fn refuse_unapplied(body: &Map<String, Value>) -> Result<(), ApiError> {
+    for (field, why) in [
+        ("pin", "virtual cards here have no PIN"),
+        ("paymentDailyLimit", "use limitPaymentDay (whole units)"),
+        ("restrictionGroupLimits", "limits per restriction group are not offered"),
+        ("merchantRestrictionGroupId", "merchant restriction groups are not offered"),
+    ] {
+        if body.get(field).is_some_and(|v| !v.is_null()) {
+            return Err(invalid(format!("{field}: not supported here: {why}.")));
+        }
+    }
+    Ok(())
+}
+
 pub async fn create_virtual(
     State(state): State<AppState>,
     caller: Caller,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let body = object(&body)?;
+    refuse_unapplied(&body)?;
     let limits = limit_changes(&body, CREATE_FIELDS)?;
     let int = |name: &str| -> Result<Option<i64>, ApiError> {
         match body.get(name) {
@@ -97,6 +113,8 @@ pub async fn create_virtual(
         wallet_id: int("walletId")?,
         perms_group: text("permsGroup")?,
         card_tag: text("cardTag")?,
+        country_restriction_group_id: int("countryRestrictionGroupId")?,
+        mcc_restriction_group_id: int("mccRestrictionGroupId")?,
         limits,
     };
     let card = state.backend.create_virtual_card(&caller.actor, &caller.meta, new).await?;
@@ -153,7 +171,9 @@ pub async fn limits(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let id = card_id(&id)?;
-    let changes = limit_changes(&object(&body)?, &["userId", "paymentDailyLimit", "restrictionGroupLimits"])?;
+    let body = object(&body)?;
+    refuse_unapplied(&body)?;
+    let changes = limit_changes(&body, &["userId", "paymentDailyLimit", "restrictionGroupLimits"])?;
     let card = state.backend.update_card_limits(&caller.actor, &caller.meta, id, changes).await?;
     Ok(Json(json::cards([&card])))
 }
@@ -226,9 +246,7 @@ pub async fn update(
     if let Some(unknown) = body.keys().find(|k| !FIELDS.contains(&k.as_str())) {
         return Err(invalid(format!("{unknown}: unknown field {unknown}.")));
     }
-    if body.get("merchantRestrictionGroupId").is_some_and(|v| !v.is_null()) {
-        return Err(invalid("merchantRestrictionGroupId: merchant restriction groups are not offered here."));
-    }
+    refuse_unapplied(&body)?;
     let patch = CardPatch {
         country_restriction_group_id: patch_field(&body, "countryRestrictionGroupId")?,
         mcc_restriction_group_id: patch_field(&body, "mccRestrictionGroupId")?,

@@ -259,8 +259,12 @@ fn schemas() -> Value {
     let mut limits_input = card.clone();
     limits_input.insert("userId".into(), int.clone());
     limits_input.insert("accessTag".into(), json!({ "type": "string", "maxLength": 250 }));
-    limits_input.insert("paymentDailyLimit".into(), described("Accepted, not used.", json!({ "type": "number" })));
-    limits_input.insert("restrictionGroupLimits".into(), described("Accepted, not used.", json!({ "type": "array" })));
+    limits_input.insert(
+        "paymentDailyLimit".into(),
+        described("Refused (400): use limitPaymentDay.", json!({ "type": "number" })),
+    );
+    limits_input
+        .insert("restrictionGroupLimits".into(), described("Refused (400): not offered.", json!({ "type": "array" })));
     for (name, schema) in [
         ("cardId", int.clone()),
         ("userId", int.clone()),
@@ -322,6 +326,8 @@ fn schemas() -> Value {
     card_create.insert("permsGroup".into(), json!({ "type": "string", "pattern": "^TRZ-CU-0(0[1-9]|1[0-6])$" }));
     card_create.insert("cardTag".into(), json!({ "type": "string", "maxLength": backend::cards::CARD_TAG_MAX_LEN }));
     card_create.insert("cardPrint".into(), string.clone());
+    card_create.insert("countryRestrictionGroupId".into(), json!({ "type": "integer", "nullable": true }));
+    card_create.insert("mccRestrictionGroupId".into(), json!({ "type": "integer", "nullable": true }));
     let nullable_date_time = json!({ "type": "string", "format": "date-time", "nullable": true });
     let lock_reason = json!({ "type": "string", "enum": LockReason::ALL.map(LockReason::code) });
     let mobile_wallet = object(
@@ -369,7 +375,7 @@ fn schemas() -> Value {
         "Cards": envelope("cards", "Card"),
         "CardCreateVirtual": described(
             "Other fields of Treezor's request (design, delivery, PIN mailer...) are accepted and ignored: cards \
-             here are virtual.",
+             here are virtual. pin, paymentDailyLimit and merchantRestrictionGroupId are refused (400).",
             json!({ "type": "object", "properties": card_create, "required": ["userId", "walletId"] }),
         ),
         "CardActivate": object(json!({ "accessTag": { "type": "string", "maxLength": 250 } }), &[]),

@@ -93,6 +93,21 @@ async fn restriction_groups_are_managed_and_applied(flavor: Flavor) {
     assert!(body["cards"][0]["mccRestrictionGroupId"].is_null(), "null removes it; the rest stays: {body}");
     assert_eq!(body["cards"][0]["countryRestrictionGroupId"], eu);
     assert_eq!(put_card(json!({"surprise": 1})).await.0, 400);
+    assert_eq!(put_card(json!({"merchantRestrictionGroupId": 3})).await.0, 400, "not offered: refused, not dropped");
+
+    // A group can be given at creation too, and is checked there.
+    let wallet = cards["cards"][0]["walletId"].as_i64().unwrap();
+    let create = |extra: Value| {
+        let mut body = json!({"userId": 10, "walletId": wallet, "permsGroup": "TRZ-CU-016"});
+        for (k, v) in extra.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        app.rest(Method::POST, "/v1/cards/CreateVirtual", &t, Some(body))
+    };
+    let (status, body) = create(json!({"countryRestrictionGroupId": eu})).await;
+    assert_eq!((status.as_u16(), body["cards"][0]["countryRestrictionGroupId"].as_i64()), (200, Some(eu)), "{body}");
+    assert_eq!(create(json!({"mccRestrictionGroupId": eu})).await.0, 400, "a country group as the MCC group");
+    assert_eq!(create(json!({"pin": "1234"})).await.0, 400, "a PIN would be dropped: refused");
 
     // Canceled: kept, listed, no longer applicable, canceled once.
     let (status, body) = app.rest(Method::DELETE, &format!("{countries}/{}", nordics.id), &t, None).await;

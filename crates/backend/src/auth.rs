@@ -25,6 +25,9 @@ pub struct ApiClient {
     pub scopes: Vec<Scope>,
 }
 
+/// Why an operator with a scope the caller does not hold is out of its reach.
+pub const GRANT_REFUSAL: &str = "You cannot grant, or manage an operator holding, a scope you do not hold yourself.";
+
 /// Whoever asks the backend to do something.
 #[derive(Clone, Debug)]
 pub enum Actor {
@@ -80,11 +83,18 @@ impl Actor {
         }
     }
 
-    /// Refuses unless the caller may manage an operator whose role is `target`.
+    /// Refuses unless the caller may manage an operator whose role is `target`: the role
+    /// table's rule, and nobody grants, or changes an operator holding, a scope they do not
+    /// hold themselves (an API client or a narrow token included). The one place of that rule
+    /// for every door.
     pub fn require_may_manage(&self, target: Role) -> Result<()> {
         self.require(Action::ManageDashboardUsers)?;
         self.require(target.action_to_manage())
-            .map_err(|_| Error::Forbidden("Only Administrators can manage Administrators."))
+            .map_err(|_| Error::Forbidden("Only Administrators can manage Administrators."))?;
+        if target.scopes().iter().any(|scope| !self.has_scope(*scope)) {
+            return Err(Error::Forbidden(GRANT_REFUSAL));
+        }
+        Ok(())
     }
 
     pub fn operator_id(&self) -> Option<i64> {

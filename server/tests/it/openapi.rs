@@ -93,7 +93,13 @@ async fn documented_scopes_are_the_enforced_ones(flavor: Flavor) {
         assert_eq!(status, 403, "{method} {path} with every scope but {}: {answer}", scope.as_str());
         let only = app.bearer(&[scope]).await;
         let (status, answer) = app.rest(method.clone(), &concrete(&path), &only, body).await;
-        assert!(status != 403 && status != 401, "{method} {path} with {} alone: {status} {answer}", scope.as_str());
+        // The one 403 the endpoint's scope alone may meet: granting more than the token holds.
+        let granting_more = answer["errors"][0]["message"] == backend::auth::GRANT_REFUSAL;
+        assert!(
+            (status != 403 || granting_more) && status != 401,
+            "{method} {path} with {} alone: {status} {answer}",
+            scope.as_str()
+        );
     }
 }
 

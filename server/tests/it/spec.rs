@@ -81,7 +81,7 @@ pub fn assert_matches_schema_of(document: &Value, name: &str, instance: &Value, 
 async fn support_user_responses_match_the_contract(flavor: Flavor) {
     let app: TestApp = spawn_app(flavor).await;
     app.add_operator("root@example.com", Role::Administrator).await;
-    let grant = app.grant(&[Scope::SupportUserManagement]).await;
+    let grant = app.grant(&[Scope::ReadOnly, Scope::ReadAll, Scope::SupportUserManagement]).await;
     // `postAuth_200_response` is a `oneOf` that lists the same alternative twice, so no
     // object can satisfy it strictly; the client-credentials alternative is the one to meet.
     assert_matches_schema("postAuth_200_response_oneOf", &grant, false);

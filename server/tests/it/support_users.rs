@@ -13,7 +13,29 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
     use reqwest::Method;
     let app = spawn_app(flavor).await;
     let admin_id = app.add_operator("root@example.com", Role::Administrator).await;
-    let manager = app.bearer(&[Scope::ReadOnly, Scope::SupportUserManagement]).await;
+    // A client holding the scopes of a Manager (every scope but admin).
+    let manager = app
+        .bearer(&[Scope::ReadOnly, Scope::ReadAll, Scope::ReadWrite, Scope::Legal, Scope::SupportUserManagement])
+        .await;
+
+    // Nobody grants a scope they do not hold: a client with support_user_management alone
+    // cannot make a Manager (read_write, legal, ...), nor even a read-only operator.
+    let narrow = app.bearer(&[Scope::SupportUserManagement]).await;
+    for scopes in [json!(["support_user_management"]), json!(["read_only"])] {
+        let (status, body) = app
+            .rest(
+                Method::POST,
+                "/core-connect/support-user",
+                &narrow,
+                Some(json!({
+                "username": "escalated@example.com", "password": PASSWORD, "scopes": scopes})),
+            )
+            .await;
+        assert_eq!(status, 403, "{scopes}: {body}");
+        assert_eq!(body["errors"][0]["message"], backend::auth::GRANT_REFUSAL);
+    }
+    let ops = app.backend.list_operators(&Actor::System).await.unwrap();
+    assert!(ops.iter().all(|o| o.username != "escalated@example.com"), "nothing was created");
 
     let (status, created) = app.rest(Method::POST, "/core-connect/support-user", &manager, Some(json!({
         "username": "api-made@example.com", "password": PASSWORD, "scopes": ["read_only", "read_write"], "samlKey": "k1"
@@ -105,7 +127,9 @@ async fn support_users_crud_follows_the_operator_rules(flavor: Flavor) {
 async fn bad_bodies_are_400_not_500(flavor: Flavor) {
     use reqwest::Method;
     let app = spawn_app(flavor).await;
-    let token = app.bearer(&[Scope::SupportUserManagement]).await;
+    let token = app
+        .bearer(&[Scope::ReadOnly, Scope::ReadAll, Scope::ReadWrite, Scope::Legal, Scope::SupportUserManagement])
+        .await;
     let url = format!("{}/core-connect/support-user", app.base_url);
     let raw = browser()
         .post(&url)

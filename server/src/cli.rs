@@ -112,6 +112,18 @@ pub struct ServeArgs {
 pub enum OperatorCommand {
     /// Creates an operator. The password is read from standard input.
     Create(CreateOperatorArgs),
+    /// Lifts the block of an operator blocked by failed logins (for the machine's owner: it
+    /// works when no Administrator can log in).
+    Unblock(UnblockOperatorArgs),
+}
+
+#[derive(Args, Debug)]
+pub struct UnblockOperatorArgs {
+    /// The operator's email address.
+    #[arg(long)]
+    pub username: String,
+    #[command(flatten)]
+    pub db: DatabaseArgs,
 }
 
 #[derive(Args, Debug)]

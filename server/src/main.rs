@@ -9,6 +9,7 @@ use app::ssr::SessionCookie;
 use backend::{Actor, Backend, MailSettings, RequestMeta, SessionSettings};
 use server::cli::{
     ApiClientCommand, Cli, Command, CreateApiClientArgs, CreateOperatorArgs, OperatorCommand, SeedDemoArgs, ServeArgs,
+    UnblockOperatorArgs,
 };
 use server::{AppState, http};
 use shared::dto::OperatorForm;
@@ -26,6 +27,7 @@ async fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Serve(args) => serve(args).await,
         Command::Operator { command: OperatorCommand::Create(args) } => create_operator(args).await,
+        Command::Operator { command: OperatorCommand::Unblock(args) } => unblock_operator(args).await,
         Command::ApiClient { command: ApiClientCommand::Create(args) } => create_api_client(args).await,
         Command::SeedDemo(args) => seed_demo(args).await,
     };
@@ -102,6 +104,24 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
         }
         Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
         Err(e) => Err(anyhow::Error::new(e).context("could not create the operator")),
+    }
+}
+
+async fn unblock_operator(args: UnblockOperatorArgs) -> anyhow::Result<()> {
+    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
+        .await
+        .context("cannot open the database")?;
+    let operators = backend.list_operators(&Actor::System).await.context("cannot list the operators")?;
+    let Some(operator) = operators.iter().find(|o| o.username.eq_ignore_ascii_case(args.username.trim())) else {
+        anyhow::bail!("No operator is named {}.", args.username.trim());
+    };
+    match backend.unblock_operator(&Actor::System, &RequestMeta::local(), operator.id).await {
+        Ok(op) => {
+            println!("Unblocked operator {} (id {}).", op.username, op.id);
+            Ok(())
+        }
+        Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
+        Err(e) => Err(anyhow::Error::new(e).context("could not unblock the operator")),
     }
 }
 

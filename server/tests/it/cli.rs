@@ -5,7 +5,44 @@ use std::process::{Command, Stdio};
 
 use crate::harness::{Flavor, PASSWORD, TestDb};
 
-crate::on_both_databases!(operator_create_succeeds_and_refuses_clearly, api_client_create_prints_credentials_once);
+crate::on_both_databases!(
+    operator_create_succeeds_and_refuses_clearly,
+    api_client_create_prints_credentials_once,
+    operator_unblock_lifts_a_lockout_from_the_command_line
+);
+
+fn unblock(url: &str, username: &str) -> (bool, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_server"))
+        .args(["operator", "unblock", "--username", username])
+        .env("DATABASE_URL", url)
+        .env("RUST_LOG", "error")
+        .output()
+        .unwrap();
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    (out.status.success(), text)
+}
+
+/// Three bad logins block even the only Administrator; whoever holds the machine lifts it.
+async fn operator_unblock_lifts_a_lockout_from_the_command_line(flavor: Flavor) {
+    let db = TestDb::new(flavor).await;
+    assert!(create(&db.url, "only-admin@example.com", "administrator", PASSWORD).0);
+    let backend = backend::Backend::connect(&db.url, Default::default()).await.unwrap();
+    let meta = backend::RequestMeta::local();
+    for _ in 0..3 {
+        assert!(backend.login("only-admin@example.com", "wrong password!".into(), &meta).await.is_err());
+    }
+    assert!(backend.login("only-admin@example.com", PASSWORD.into(), &meta).await.is_err(), "blocked");
+
+    let (ok, out) = unblock(&db.url, "ONLY-ADMIN@example.com");
+    assert!(ok, "{out}");
+    assert!(out.contains("Unblocked operator only-admin@example.com"), "{out}");
+    assert!(backend.login("only-admin@example.com", PASSWORD.into(), &meta).await.is_ok(), "unblocked");
+    let (ok, out) = unblock(&db.url, "only-admin@example.com");
+    assert!(!ok && out.contains("not blocked"), "{out}");
+    let (ok, out) = unblock(&db.url, "nobody@example.com");
+    assert!(!ok && out.contains("No operator is named nobody@example.com"), "{out}");
+    backend.db.close().await;
+}
 
 fn create(url: &str, username: &str, role: &str, password: &str) -> (bool, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_server"))

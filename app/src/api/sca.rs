@@ -11,22 +11,11 @@ use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::ssr::with_actor;
 
-/// The dashboard's SCA commands exist only while System Configuration shows the section
-/// (the REST API is not a view, and does not depend on it).
-#[cfg(feature = "ssr")]
-async fn require_section(ctx: &crate::ssr::RequestContext, actor: &backend::Actor) -> Result<(), backend::Error> {
-    if ctx.backend.system_settings(actor).await?.sca_devices_section {
-        Ok(())
-    } else {
-        Err(backend::Error::Forbidden("The SCA devices section is turned off in System Configuration."))
-    }
-}
-
 /// "Secure SCA on this device".
 #[server(endpoint = "sca/secure", input = Json, client = AppClient)]
 pub async fn secure_sca_device(id: i64, reason: LockReason, message: String) -> Result<ScaDevice, AppError> {
     with_actor(|ctx, actor| async move {
-        require_section(&ctx, &actor).await?;
+        ctx.backend.require_sca_section(&actor).await?;
         ctx.backend.lock_sca_device(&actor, &ctx.meta, id, Some(reason.code()), Some(message)).await
     })
     .await
@@ -36,7 +25,7 @@ pub async fn secure_sca_device(id: i64, reason: LockReason, message: String) -> 
 #[server(endpoint = "sca/command", input = Json, client = AppClient)]
 pub async fn run_sca_command(id: i64, command: ScaCommand) -> Result<ScaDevice, AppError> {
     with_actor(|ctx, actor| async move {
-        require_section(&ctx, &actor).await?;
+        ctx.backend.require_sca_section(&actor).await?;
         match command {
             ScaCommand::Unlock => ctx.backend.unlock_sca_device(&actor, &ctx.meta, id).await,
             ScaCommand::ResetPin => ctx.backend.reset_sca_pin(&actor, &ctx.meta, id).await,
@@ -50,10 +39,5 @@ pub async fn run_sca_command(id: i64, command: ScaCommand) -> Result<ScaDevice, 
 /// "View deleted devices": the user's devices that used to be enrolled.
 #[server(endpoint = "sca/deleted", input = Json, client = AppClient)]
 pub async fn list_deleted_sca_devices(user_id: i64) -> Result<Vec<ScaDevice>, AppError> {
-    use shared::sca::ScaStatus;
-    with_actor(|ctx, actor| async move {
-        let all = ctx.backend.list_sca_devices(&actor, user_id, true).await?;
-        Ok(all.into_iter().filter(|d| d.status == ScaStatus::Deleted).collect())
-    })
-    .await
+    with_actor(|ctx, actor| async move { ctx.backend.list_deleted_sca_devices(&actor, user_id).await }).await
 }

@@ -126,9 +126,9 @@ impl LineRow {
 impl Backend {
     /// Checks the upload, records the job and its rows, and starts the job in the background.
     pub async fn start_bulk_cards(&self, actor: &Actor, meta: &RequestMeta, csv: &str) -> Result<BulkJob> {
-        actor.require(Action::BulkCreateCards)?;
-        let rows = parse(csv)?;
+        // The caller first: an unauthorised upload is not even read.
         let mut change = self.begin_change(actor, meta, Action::BulkCreateCards).await?;
+        let rows = parse(csv)?;
         let (_, _, by) = actor.audit_identity();
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO bulk_card_jobs (created_by, operator_id, created_date, status) \

@@ -158,6 +158,22 @@ impl Backend {
         rows.into_iter().map(Row::typed).collect()
     }
 
+    /// "View deleted devices": the user's devices that used to be enrolled, oldest first.
+    pub async fn list_deleted_sca_devices(&self, actor: &Actor, user_id: i64) -> Result<Vec<ScaDevice>> {
+        let all = self.list_sca_devices(actor, user_id, true).await?;
+        Ok(all.into_iter().filter(|d| d.status == ScaStatus::Deleted).collect())
+    }
+
+    /// The dashboard's SCA commands exist only while System Configuration shows the section
+    /// (the REST API is not a view, and does not depend on it).
+    pub async fn require_sca_section(&self, actor: &Actor) -> Result<()> {
+        if self.system_settings(actor).await?.sca_devices_section {
+            Ok(())
+        } else {
+            Err(Error::Forbidden("The SCA devices section is turned off in System Configuration."))
+        }
+    }
+
     /// One device, deleted or not.
     pub async fn get_sca_device(&self, actor: &Actor, id: i64) -> Result<ScaDevice> {
         actor.require(Action::ReadUsers)?;

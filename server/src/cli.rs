@@ -68,6 +68,11 @@ pub struct DatabaseArgs {
     /// `sqlite://path/to/file.db` (created if missing) or `postgres://user@host/db`.
     #[arg(long, env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL)]
     pub database_url: String,
+    /// Where KYC documents' files go: `file:///srv/documents`, or `s3://bucket/prefix` (with
+    /// the `AWS_*` variables; needs a build with the backend's `s3` feature). Unset: a
+    /// `documents` folder beside the SQLite file (the working directory for Postgres).
+    #[arg(long, env = "DOCUMENTS_URL")]
+    pub documents_url: Option<String>,
 }
 
 #[derive(Args, Debug, Clone)]

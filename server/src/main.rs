@@ -40,6 +40,17 @@ async fn main() -> std::process::ExitCode {
     }
 }
 
+/// The service over the configured database and document store.
+async fn open_backend(db: &server::cli::DatabaseArgs, sessions: SessionSettings) -> anyhow::Result<Backend> {
+    let backend = Backend::connect(&db.database_url, sessions).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok(match db.documents_url.as_deref().filter(|u| !u.trim().is_empty()) {
+        Some(url) => backend.with_documents(
+            backend::documents::store::DocumentStore::from_url(url).map_err(|e| anyhow::anyhow!("{e}"))?,
+        ),
+        None => backend,
+    })
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let sessions = SessionSettings {
         idle_timeout: Duration::from_secs(args.session_idle_minutes * 60),
@@ -52,8 +63,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         from: args.mail_from.clone(),
         public_url: public_url.clone(),
     };
-    let backend =
-        Backend::connect(&args.db.database_url, sessions).await.context("cannot open the database")?.with_mail(mail);
+    let backend = open_backend(&args.db, sessions).await.context("cannot open the database")?.with_mail(mail);
     tokio::spawn(backend.clone().run_mail_worker());
     tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
     // Bulk Cards jobs cut short by a stop go on where they were.
@@ -88,9 +98,7 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
     let mut password = String::new();
     std::io::stdin().read_to_string(&mut password).context("cannot read the password from standard input")?;
     let password = password.trim_end_matches(['\n', '\r']).to_string();
-    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
-        .await
-        .context("cannot open the database")?;
+    let backend = open_backend(&args.db, SessionSettings::default()).await.context("cannot open the database")?;
     let form = OperatorForm {
         username: args.username,
         role: Some(args.role),
@@ -108,9 +116,7 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
 }
 
 async fn unblock_operator(args: UnblockOperatorArgs) -> anyhow::Result<()> {
-    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
-        .await
-        .context("cannot open the database")?;
+    let backend = open_backend(&args.db, SessionSettings::default()).await.context("cannot open the database")?;
     let operators = backend.list_operators(&Actor::System).await.context("cannot list the operators")?;
     let Some(operator) = operators.iter().find(|o| o.username.eq_ignore_ascii_case(args.username.trim())) else {
         anyhow::bail!("No operator is named {}.", args.username.trim());
@@ -127,9 +133,7 @@ async fn unblock_operator(args: UnblockOperatorArgs) -> anyhow::Result<()> {
 
 async fn create_api_client(args: CreateApiClientArgs) -> anyhow::Result<()> {
     let scopes = backend::oauth::parse_scopes(&args.scopes).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
-        .await
-        .context("cannot open the database")?;
+    let backend = open_backend(&args.db, SessionSettings::default()).await.context("cannot open the database")?;
     match backend.create_api_client(&Actor::System, &RequestMeta::local(), &args.name, &scopes).await {
         Ok(client) => {
             println!("client_id={}", client.client_id);
@@ -142,9 +146,7 @@ async fn create_api_client(args: CreateApiClientArgs) -> anyhow::Result<()> {
 }
 
 async fn seed_demo(args: SeedDemoArgs) -> anyhow::Result<()> {
-    let backend = Backend::connect(&args.db.database_url, SessionSettings::default())
-        .await
-        .context("cannot open the database")?;
+    let backend = open_backend(&args.db, SessionSettings::default()).await.context("cannot open the database")?;
     let step = (args.users / 10).max(1);
     let report = backend
         .seed_demo(args.users, |done| {

@@ -78,14 +78,19 @@ pub async fn security_headers(
     let mut response = next.run(req).await;
     let csp = csp.current();
     let headers = response.headers_mut();
+    // A response that set its own policy keeps it (a document shown in the dashboard's
+    // preview frame: `rest::documents::content`).
+    let own_policy = headers.contains_key("content-security-policy");
     let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
         }
     };
-    set("content-security-policy", &csp);
+    if !own_policy {
+        set("content-security-policy", &csp);
+        set("x-frame-options", "DENY");
+    }
     set("x-content-type-options", "nosniff");
-    set("x-frame-options", "DENY");
     set("referrer-policy", "no-referrer");
     set("cross-origin-opener-policy", "same-origin");
     response

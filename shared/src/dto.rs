@@ -362,3 +362,16 @@ pub struct BulkJob {
     pub failed: i64,
     pub rows: Vec<BulkRow>,
 }
+
+/// User docs pending pre-review's filters (oldest first; `Keyset::Before` pages on).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreReviewSearch {
+    pub type_id: Option<i64>,
+    pub user_id: Option<i64>,
+    /// Uploaded on or after this day (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Uploaded on or before this day.
+    pub to: Option<String>,
+    pub at: Keyset,
+    pub page_size: i64,
+}

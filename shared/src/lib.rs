@@ -5,6 +5,7 @@
 
 pub mod cards;
 pub mod codes;
+pub mod documents;
 pub mod domain;
 pub mod dto;
 pub mod money;

@@ -137,6 +137,7 @@ pub enum View {
     AllCardTransactions,
     OnboardingUsers,
     UserDocsPendingPreReview,
+    KycReviews,
     CreateUser,
     DashboardUsers,
     AuditLog,
@@ -157,7 +158,7 @@ pub enum Section {
 }
 
 impl View {
-    pub const ALL: [View; 17] = [
+    pub const ALL: [View; 18] = [
         View::SearchUsers,
         View::ProfilesBoard,
         View::AllUsers,
@@ -165,6 +166,7 @@ impl View {
         View::AllCardTransactions,
         View::OnboardingUsers,
         View::UserDocsPendingPreReview,
+        View::KycReviews,
         View::CreateUser,
         View::BulkCards,
         View::DashboardUsers,
@@ -183,7 +185,7 @@ impl View {
             SearchUsers | ProfilesBoard | AllUsers | AllCards | AllCardTransactions | OnboardingUsers => {
                 Scope::ReadOnly
             }
-            UserDocsPendingPreReview | CreateUser => Scope::Legal,
+            UserDocsPendingPreReview | KycReviews | CreateUser => Scope::Legal,
             DashboardUsers | AuditLog => Scope::SupportUserManagement,
             BulkCards
             | PredefRestrictionGroups
@@ -205,6 +207,7 @@ impl View {
             AllCardTransactions => "All Card Transactions",
             OnboardingUsers => "Onboarding Users",
             UserDocsPendingPreReview => "User docs pending pre-review",
+            KycReviews => "KYC reviews",
             CreateUser => "Create a new user",
             DashboardUsers => "Dashboard Users",
             AuditLog => "Audit log",
@@ -229,6 +232,7 @@ impl View {
             AllCardTransactions => "/card-transactions",
             OnboardingUsers => "/onboarding-users",
             UserDocsPendingPreReview => "/docs-pending-review",
+            KycReviews => "/kyc-reviews",
             CreateUser => "/users/new",
             DashboardUsers => "/dashboard-users",
             AuditLog => "/audit-log",
@@ -259,6 +263,8 @@ impl View {
                 | AllCards
                 | AllCardTransactions
                 | OnboardingUsers
+                | UserDocsPendingPreReview
+                | KycReviews
                 | CreateUser
                 | DashboardUsers
                 | AuditLog
@@ -314,6 +320,8 @@ pub enum Action {
     ReviewKycDocument,
     DeleteKycDocument,
     SubmitKycReview,
+    /// Validate or refuse a submitted KYC review (never the submitter: four-eyes).
+    DecideKycReview,
     ViewProcessedKycDocuments,
     DownloadProcessedKycDocuments,
     UnlockScaDevice,
@@ -364,6 +372,7 @@ impl Action {
                 | AddKycDocument
                 | ReviewKycDocument
                 | SubmitKycReview
+                | DecideKycReview
                 | UnlockScaDevice
                 | ResetScaPin
                 | AddChildUser
@@ -399,6 +408,7 @@ impl Action {
             | ReviewKycDocument
             | DeleteKycDocument
             | SubmitKycReview
+            | DecideKycReview
             | ViewProcessedKycDocuments
             | DownloadProcessedKycDocuments
             | UnlockScaDevice

@@ -3,6 +3,7 @@ pub mod audit_log;
 pub mod bulk_cards;
 pub mod card_transactions;
 pub mod dashboard_users;
+pub mod documents;
 pub mod onboarding;
 pub mod public;
 pub mod restriction_groups;

@@ -33,6 +33,8 @@ pub enum AuditAction {
     UserFrozen,
     UserUnfrozen,
     UserKycReviewRequested,
+    UserKycValidated,
+    UserKycRefused,
     UserPasswordResetSent,
     TaxResidenceCreated,
     TaxResidenceUpdated,
@@ -53,6 +55,11 @@ pub enum AuditAction {
     ScaDeviceUnlocked,
     ScaDevicePinReset,
     ScaDeviceDeleted,
+    DocumentUploaded,
+    DocumentRenamed,
+    DocumentDeleted,
+    DocumentPreReviewAccepted,
+    DocumentPreReviewRefused,
     OnboardingSignedUp,
     OnboardingCompleted,
     EndUserPasswordReset,
@@ -81,6 +88,8 @@ impl AuditAction {
             UserFrozen => "user.frozen",
             UserUnfrozen => "user.unfrozen",
             UserKycReviewRequested => "user.kyc_review_requested",
+            UserKycValidated => "user.kyc_validated",
+            UserKycRefused => "user.kyc_refused",
             UserPasswordResetSent => "user.password_reset_sent",
             TaxResidenceCreated => "tax_residence.created",
             TaxResidenceUpdated => "tax_residence.updated",
@@ -101,6 +110,11 @@ impl AuditAction {
             ScaDeviceUnlocked => "sca_device.unlocked",
             ScaDevicePinReset => "sca_device.pin_reset",
             ScaDeviceDeleted => "sca_device.deleted",
+            DocumentUploaded => "document.uploaded",
+            DocumentRenamed => "document.renamed",
+            DocumentDeleted => "document.deleted",
+            DocumentPreReviewAccepted => "document.pre_review_accepted",
+            DocumentPreReviewRefused => "document.pre_review_refused",
             OnboardingSignedUp => "onboarding.signed_up",
             OnboardingCompleted => "onboarding.completed",
             EndUserPasswordReset => "end_user.password_reset",
@@ -122,6 +136,8 @@ impl AuditAction {
             | UserFrozen
             | UserUnfrozen
             | UserKycReviewRequested
+            | UserKycValidated
+            | UserKycRefused
             | UserPasswordResetSent
             | DemoSeeded => "user",
             TaxResidenceCreated | TaxResidenceUpdated | TaxResidenceDeleted => "tax_residence",
@@ -134,6 +150,11 @@ impl AuditAction {
             ScaDeviceCreated | ScaDeviceLocked | ScaDeviceUnlocked | ScaDevicePinReset | ScaDeviceDeleted => {
                 "sca_device"
             }
+            DocumentUploaded
+            | DocumentRenamed
+            | DocumentDeleted
+            | DocumentPreReviewAccepted
+            | DocumentPreReviewRefused => "document",
             OnboardingSignedUp | OnboardingCompleted | EndUserPasswordReset => "end_user_account",
         }
     }

@@ -223,7 +223,7 @@ impl Backend {
     }
 
     /// The operator as they are now (an operator deleted since can do nothing).
-    async fn operator_actor(&self, id: i64) -> Result<Actor> {
+    pub(crate) async fn operator_actor(&self, id: i64) -> Result<Actor> {
         let row: Option<(String, String, Option<String>)> =
             sqlx::query_as("SELECT username, role, blocked_at FROM operators WHERE id = $1")
                 .bind(id)

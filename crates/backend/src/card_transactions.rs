@@ -11,7 +11,7 @@ use sqlx::AssertSqlSafe;
 use crate::Backend;
 use crate::auth::Actor;
 use crate::error::{Error, Result};
-use crate::listing::{Conditions, bind_all, capped_count_sql, keyset, page_of, total_of};
+use crate::listing::{Conditions, bind_all, capped_count_sql, date_bound, keyset, page_of, total_of};
 
 /// The largest page.
 pub const MAX_PAGE_SIZE: i64 = 100;
@@ -64,17 +64,6 @@ const SELECT: &str = "SELECT id, card_id, user_id, wallet_id, payment_id, paymen
 
 /// A bound of the date range as the stored RFC 3339 text compares: a day (`YYYY-MM-DD`,
 /// from its first instant, or with `end` to past its last) or an RFC 3339 date-time.
-fn date_bound(field: &str, text: &str, end: bool) -> Result<String> {
-    let text = text.trim();
-    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-        // "T99" sorts after every time of that day.
-        return Ok(if end { format!("{day}T99") } else { format!("{day}T00") });
-    }
-    let instant = chrono::DateTime::parse_from_rfc3339(text)
-        .map_err(|_| Error::invalid(field, format!("{field} is a day (YYYY-MM-DD) or an RFC 3339 date-time.")))?;
-    Ok(instant.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-}
-
 impl Backend {
     /// Newest first; every filter optional. The total counts up to its cap.
     pub async fn search_card_transactions(

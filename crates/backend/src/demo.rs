@@ -59,6 +59,8 @@ const TAGS: &[&str] = &["vip", "campaign-2025", "partner", "student", "premium",
 
 /// How many users one INSERT statement carries.
 const BATCH: usize = 500;
+/// How many users of a run get KYC documents (each document is a file in the store).
+const DEMO_DOCUMENT_USERS: i64 = 300;
 /// Columns the demo fills.
 const COLUMNS: &str = "user_type_id, user_status, code_status, kyc_level, kyc_review, created_date, \
      modified_date, specified_u_s_person, title, firstname, lastname, birthday, email, address1, \
@@ -364,6 +366,8 @@ impl Backend {
             .after(&serde_json::json!({ "users": count, "firstUserId": first_id }))?;
         audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;
         tx.commit().await?;
+        // KYC documents, with their files, for the first users of the run.
+        self.seed_demo_documents(first_id, DEMO_DOCUMENT_USERS).await?;
         // Fresh statistics for the planner and, on Postgres, a visibility map so that counts
         // can use index-only scans (autovacuum would get there, later).
         let maintenance = match self.db.kind {

@@ -12,6 +12,7 @@ pub mod cards;
 pub mod clock;
 pub mod db;
 pub mod demo;
+pub mod documents;
 pub mod error;
 pub mod kyc;
 mod listing;
@@ -90,6 +91,10 @@ pub struct Backend {
     pub clock: Clock,
     /// Wakes the mail worker when an email is queued.
     pub mail_queued: std::sync::Arc<tokio::sync::Notify>,
+    /// Where the bytes of KYC documents live.
+    pub documents: documents::store::DocumentStore,
+    /// The secret signing document links, read from the database once.
+    link_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
 }
 
 impl Backend {
@@ -102,7 +107,15 @@ impl Backend {
             mail: MailSettings::default(),
             clock: Clock::system(),
             mail_queued: std::sync::Arc::new(tokio::sync::Notify::new()),
+            documents: documents::store::DocumentStore::beside_database(database_url)?,
+            link_secret: std::sync::Arc::default(),
         })
+    }
+
+    /// The same service, keeping documents in `store`.
+    pub fn with_documents(mut self, store: documents::store::DocumentStore) -> Backend {
+        self.documents = store;
+        self
     }
 
     /// The same service, sending email with `mail`.

@@ -56,7 +56,7 @@ impl Conditions {
     }
 
     /// A condition whose placeholders the caller numbered after pushing their values.
-    fn raw(&mut self, condition: String) {
+    pub(crate) fn raw(&mut self, condition: String) {
         self.sql.push(condition);
     }
 
@@ -71,6 +71,14 @@ impl Conditions {
     }
 }
 
+/// Which way a keyset list runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Order {
+    NewestFirst,
+    /// Queues: the oldest waits longest. `Keyset::Before` then pages on to later rows.
+    OldestFirst,
+}
+
 /// The condition and ORDER BY of a keyset page, newest first, over `key_column` (if the
 /// list is ordered by one, e.g. a date) then `id_column`. A cursor without the key it
 /// needs is a 400.
@@ -80,11 +88,26 @@ pub(crate) fn keyset(
     id_column: &str,
     at: &Keyset,
 ) -> Result<String> {
-    let (cursor, op, order) = match at {
-        Keyset::First => (None, "<", "DESC"),
-        Keyset::Before(c) => (Some(c), "<", "DESC"),
-        Keyset::After(c) => (Some(c), ">", "ASC"),
+    keyset_in(conditions, key_column, id_column, at, Order::NewestFirst)
+}
+
+/// `keyset` for a list running in `order`.
+pub(crate) fn keyset_in(
+    conditions: &mut Conditions,
+    key_column: Option<&str>,
+    id_column: &str,
+    at: &Keyset,
+    order: Order,
+) -> Result<String> {
+    let (cursor, onward) = match at {
+        Keyset::First => (None, true),
+        Keyset::Before(c) => (Some(c), true),
+        Keyset::After(c) => (Some(c), false),
     };
+    // Onward is the list's own direction; back (a previous page) is read reversed, and
+    // `page_of` turns it round.
+    let descending = (order == Order::NewestFirst) == onward;
+    let (op, order) = if descending { ("<", "DESC") } else { (">", "ASC") };
     let order_by = match key_column {
         None => format!("{id_column} {order}"),
         Some(key) => format!("{key} {order}, {id_column} {order}"),
@@ -131,4 +154,21 @@ pub(crate) fn capped_count_sql(from_where: &str) -> String {
 
 pub(crate) fn total_of(counted: i64) -> Total {
     if counted > TOTAL_CAP { Total { count: TOTAL_CAP, more: true } } else { Total { count: counted, more: false } }
+}
+
+/// A date filter's bound as stored dates compare: a day (`YYYY-MM-DD`, the whole day), the
+/// API's `YYYY-MM-DD HH:MM:SS` (UTC) or an RFC 3339 instant.
+pub(crate) fn date_bound(field: &str, text: &str, end: bool) -> Result<String> {
+    let text = text.trim();
+    if let Ok(day) = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d") {
+        // "T99" sorts after every time of that day.
+        return Ok(if end { format!("{day}T99") } else { format!("{day}T00") });
+    }
+    if let Ok(at) = chrono::NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S") {
+        return Ok(at.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
+    }
+    let instant = chrono::DateTime::parse_from_rfc3339(text).map_err(|_| {
+        Error::invalid(field, format!("{field} is a day (YYYY-MM-DD), YYYY-MM-DD HH:MM:SS or an RFC 3339 date-time."))
+    })?;
+    Ok(instant.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
 }

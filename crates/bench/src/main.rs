@@ -171,6 +171,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         );
     }
     card_measures(args, &backend).await?;
+    document_measures(args, &backend, &http, &base, &token).await?;
     backend.db.close().await;
     Ok(())
 }
@@ -224,5 +225,152 @@ async fn card_measures(args: &Args, backend: &backend::Backend) -> anyhow::Resul
         rows += page.items.len();
     }
     report("All Cards by status", times, rows);
+    Ok(())
+}
+
+/// The resident memory of this process (server included), in KiB.
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
+        .unwrap_or(0)
+}
+
+/// The pre-review queue over 100,000 documents (a third waiting), through the backend call
+/// of User docs pending pre-review; then a 5 MB upload through the API, timed, with the
+/// process's resident memory sampled while it runs.
+async fn document_measures(
+    args: &Args,
+    backend: &backend::Backend,
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    use shared::dto::{Keyset, PreReviewSearch};
+    const DOCUMENTS: i64 = 100_000;
+    let started = Instant::now();
+    let mut round = 0;
+    loop {
+        let have: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents").fetch_one(&backend.db.pool).await?;
+        if have >= DOCUMENTS {
+            break;
+        }
+        // Rows only: the bytes of these documents are one shared object nobody reads.
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO documents (uuid, user_id, document_type_id, name, content_type, size_bytes, object_key, \
+             pre_review_status, document_status, created_by, created_date, modified_date) \
+             SELECT 'bench-{round}-' || CAST(id AS TEXT), id, CASE WHEN id % 2 = 0 THEN 17 ELSE 9 END, 'scan.pdf', \
+                    'application/pdf', 1000, 'bench/sample', id % 3, 'PENDING', 'bench', created_date, created_date \
+             FROM end_users ORDER BY id LIMIT {}",
+            DOCUMENTS - have
+        )))
+        .execute(&backend.db.pool)
+        .await?;
+        round += 1;
+    }
+    let analyze = match backend.db.kind {
+        backend::DbKind::Sqlite => "ANALYZE",
+        backend::DbKind::Postgres => "VACUUM (ANALYZE) documents",
+    };
+    sqlx::query(analyze).execute(&backend.db.pool).await?;
+    let waiting: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE pre_review_status = 0")
+        .fetch_one(&backend.db.pool)
+        .await?;
+    println!(
+        "documents: {DOCUMENTS} ({waiting} waiting for pre-review), written in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    let actor = backend::Actor::System;
+    let queue = |search: PreReviewSearch| {
+        let backend = backend.clone();
+        let actor = actor.clone();
+        async move {
+            backend.pre_review_queue(&actor, &search, shared::Scope::Legal).await.map_err(|e| anyhow::anyhow!("{e}"))
+        }
+    };
+    let mut cursor = Keyset::First;
+    for label in [
+        "pre-review queue, page 1",
+        "pre-review queue, by type",
+        "pre-review queue, by dates",
+        "pre-review queue, paging on",
+    ] {
+        let (mut times, mut rows) = (Vec::with_capacity(args.requests), 0);
+        for i in 0..args.requests as u64 {
+            let year = 2024 + (i % 3) as i64;
+            let search = match label {
+                "pre-review queue, page 1" => PreReviewSearch { page_size: 20, ..Default::default() },
+                "pre-review queue, by type" => PreReviewSearch {
+                    type_id: Some(if i % 2 == 0 { 17 } else { 9 }),
+                    page_size: 20,
+                    ..Default::default()
+                },
+                "pre-review queue, by dates" => PreReviewSearch {
+                    from: Some(format!("{year}-03-01")),
+                    to: Some(format!("{year}-09-30")),
+                    page_size: 20,
+                    ..Default::default()
+                },
+                _ => PreReviewSearch { at: cursor.clone(), page_size: 20, ..Default::default() },
+            };
+            let t0 = Instant::now();
+            let page = queue(search).await?;
+            times.push(t0.elapsed());
+            rows += page.items.len();
+            if let Some(next) = page.older {
+                cursor = next;
+            }
+        }
+        times.sort();
+        println!(
+            "{:<28} {:>9.2} {:>9.2} {:>9.1}",
+            label,
+            percentile(&times, 0.50),
+            percentile(&times, 0.95),
+            rows as f64 / args.requests as f64
+        );
+    }
+
+    // A 5 MB PDF through POST /v1/documents (base64 in JSON, as the contract has it).
+    let mut file = b"%PDF-1.4\n".to_vec();
+    file.resize(5 * 1024 * 1024, b' ');
+    let body = serde_json::json!({
+        "userId": 1, "documentTypeId": 17, "name": "large-scan.pdf",
+        "fileContentBase64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &file),
+    })
+    .to_string();
+    let baseline = rss_kib();
+    let peak = Arc::new(std::sync::atomic::AtomicU64::new(baseline));
+    let sampling = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let sampler = {
+        let (peak, sampling) = (peak.clone(), sampling.clone());
+        tokio::spawn(async move {
+            while sampling.load(std::sync::atomic::Ordering::Relaxed) {
+                peak.fetch_max(rss_kib(), std::sync::atomic::Ordering::Relaxed);
+                tokio::time::sleep(Duration::from_millis(2)).await;
+            }
+        })
+    };
+    let t0 = Instant::now();
+    let res = http
+        .post(format!("{base}/v1/documents"))
+        .bearer_auth(token)
+        .header("content-type", "application/json")
+        .body(body)
+        .send()
+        .await?;
+    let status = res.status();
+    let elapsed = t0.elapsed();
+    sampling.store(false, std::sync::atomic::Ordering::Relaxed);
+    sampler.await?;
+    anyhow::ensure!(status.is_success(), "5 MB upload: {status} {}", res.text().await?);
+    let growth = peak.load(std::sync::atomic::Ordering::Relaxed).saturating_sub(baseline);
+    println!(
+        "5 MB upload (base64 JSON): {:.0} ms; process memory grew by at most {:.1} MB (the request body is {:.1} MB)",
+        elapsed.as_secs_f64() * 1000.0,
+        growth as f64 / 1024.0,
+        (file.len() as f64 / 3.0 * 4.0) / (1024.0 * 1024.0)
+    );
     Ok(())
 }

@@ -191,3 +191,48 @@ pub fn core_card_transaction(t: &CardTransaction) -> Value {
     object["userId"] = json!(t.user_id);
     object
 }
+
+/// Treezor's `documents[]` item (`/v1/documents`).
+pub fn document(d: &shared::documents::Document) -> Value {
+    let mut object = json!({
+        "documentId": d.id,
+        "userId": d.user_id,
+        "name": d.name,
+        "documentStatus": d.status.name(),
+        "documentTypeId": d.type_id,
+        "documentType": d.type_label(),
+        "fileName": format!("{}.{}", d.uuid, d.content.extension()),
+        "createdDate": d.created_date,
+        "modifiedDate": d.modified_date,
+        "codeStatus": d.status.code_status(),
+        "informationStatus": d.state_label(),
+    });
+    if let Some(tag) = &d.tag {
+        object["documentTag"] = json!(tag);
+    }
+    if let Some(residence) = d.residence_id {
+        object["residenceId"] = json!(residence);
+    }
+    object
+}
+
+pub fn documents<'a>(documents: impl IntoIterator<Item = &'a shared::documents::Document>) -> Value {
+    json!({ "documents": documents.into_iter().map(document).collect::<Vec<_>>() })
+}
+
+/// A pre-review document (`/core-connect/...kyc/document(s)`), identified by its UUID.
+pub fn pre_review_document(d: &shared::documents::Document) -> Value {
+    let mut object = json!({
+        "documentId": d.uuid,
+        "documentType": d.type_id,
+        "status": d.pre_review.code(),
+        "userId": d.user_id,
+        "createdAt": d.created_date,
+        "updatedAt": d.modified_date,
+        "metadata": d.metadata,
+    });
+    if let Some(comment) = &d.pre_review_comment {
+        object["comment"] = json!(comment);
+    }
+    object
+}

@@ -2,6 +2,7 @@
 
 mod card_transactions;
 mod cards;
+mod documents;
 mod error;
 mod json;
 mod oauth;
@@ -14,6 +15,7 @@ mod tax_residences;
 mod users;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::FromRequestParts;
 use axum::http::Method;
 use axum::http::header::AUTHORIZATION;
@@ -143,6 +145,36 @@ const CORE_CARD_TRANSACTION_PARAMS: &[Param] = &[
     query("pageCount", "integer", "1 to 100 (default 50)."),
 ];
 const GROUP_ID: &[Param] = &[path("id", "The restriction group's id.")];
+const DOCUMENT_ID: &[Param] = &[path("documentId", "The document's id (an integer).")];
+const DOCUMENT_UUID: &[Param] = &[Param {
+    name: "documentId",
+    location: In::Path,
+    json_type: "string",
+    required: true,
+    description: "The pre-review document's id (a UUID).",
+}];
+const USER_KYC_PARAMS: &[Param] = &[USER_ID];
+const DOCUMENT_SEARCH: &[Param] = &[
+    query("documentId", "integer", "One document."),
+    query("documentTag", "string", "Exact tag."),
+    query("documentStatus", "string", "PENDING, VALIDATED or CANCELED."),
+    query("documentTypeId", "integer", "A type id (9 identity card, 17 passport, ...)."),
+    query("documentType", "string", "A type, by its label or id."),
+    query("userId", "integer", "The owner's documents."),
+    query("userEmail", "string", "The owner's email (exact, any case)."),
+    query("fileName", "string", "Exact document name."),
+    query("createdDateFrom", "string", "Created on or after (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC, or RFC 3339)."),
+    query("createdDateTo", "string", "Created on or before."),
+    query("updatedDateFrom", "string", "Modified on or after."),
+    query("updatedDateTo", "string", "Modified on or before."),
+    query("pageNumber", "integer", "1-based page; pages end at the 10,000th document."),
+    query("pageCount", "integer", "1 to 100 (default 50)."),
+    query("sortBy", "string", "createdDate (default) or modifiedDate."),
+    query("sortOrder", "string", "ASC or DESC (default)."),
+    query("accessTag", "string", "Accepted; it filters nothing."),
+];
+const DOCUMENT_EXAMPLE: &str =
+    r#"{"userId": 1, "documentTypeId": 9, "name": "identity-card.pdf", "fileContentBase64": "JVBERi0xLjQKJeLjz9MK"}"#;
 const BENEFICIARY_PARAMS: &[Param] = &[Param { required: true, ..BY_USER }];
 
 const USER_EXAMPLE: &str = r#"{"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "title": "MME", "firstname": "Ada", "lastname": "Lovelace", "birthday": "1815-12-10", "country": "GB"}"#;
@@ -821,6 +853,154 @@ pub fn endpoints() -> Vec<Endpoint> {
             Answer::Json("ScaWallets"),
             put(sca::reset_pin),
         ),
+        e(
+            Method::GET,
+            "/v1/documents",
+            "getDocuments",
+            "Documents",
+            "Search documents (one page, newest first)",
+            Some(ReadOnly),
+            DOCUMENT_SEARCH,
+            Answer::Json("Documents"),
+            get(documents::search),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/documents",
+                "createDocuments",
+                "Documents",
+                "Upload a KYC document in base64 (PDF, JPEG or PNG, at most 10 MiB); it waits for its pre-review",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Documents"),
+                post(documents::create).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)),
+            ),
+            "DocumentCreate",
+            DOCUMENT_EXAMPLE,
+        ),
+        e(
+            Method::GET,
+            "/v1/documents/{documentId}",
+            "getDocument",
+            "Documents",
+            "Retrieve a document's metadata (deleted ones too)",
+            Some(ReadOnly),
+            DOCUMENT_ID,
+            Answer::Json("Documents"),
+            get(documents::get),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/documents/{documentId}",
+                "putDocument",
+                "Documents",
+                "Rename a document",
+                Some(ReadWrite),
+                DOCUMENT_ID,
+                Answer::Json("Documents"),
+                put(documents::rename),
+            ),
+            "DocumentRename",
+            r#"{"name": "passport-2026.pdf"}"#,
+        ),
+        e(
+            Method::DELETE,
+            "/v1/documents/{documentId}",
+            "deleteDocument",
+            "Documents",
+            "Delete a document: the record stays with its deletion date, the file goes (a processed one needs admin)",
+            Some(ReadWrite),
+            DOCUMENT_ID,
+            Answer::Json("Documents"),
+            delete(documents::delete),
+        ),
+        e(
+            Method::GET,
+            "/v1/documents/{documentId}/download",
+            "getDocumentDownloadUrl",
+            "Documents",
+            "A signed download link for this document, valid for `duration` seconds",
+            Some(ReadOnly),
+            DOCUMENT_ID,
+            Answer::Json("DocumentDownload"),
+            get(documents::download),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/users/{userId}/kyc/document",
+            "getKYCDocuments",
+            "Document pre-review",
+            "A user's documents (not deleted) with their pre-review status",
+            Some(ReadOnly),
+            USER_KYC_PARAMS,
+            Answer::Json("PreReviewDocuments"),
+            get(documents::user_documents),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/core-connect/users/{userId}/kyc/document",
+                "getPreSignedKycForm",
+                "Document pre-review",
+                "A pre-signed form to upload one document (multipart POST to form.action, the file as `file`); it works once, for 5 minutes",
+                Some(ReadWrite),
+                USER_KYC_PARAMS,
+                Answer::Json("UploadForm"),
+                post(documents::upload_form),
+            ),
+            "UploadFormRequest",
+            r#"{"documentType": 17, "metadata": ["front"]}"#,
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/core-connect/kyc/documents/{documentId}/status",
+                "updateDocument",
+                "Document pre-review",
+                "Accept (1) or refuse (2, with a comment) a document waiting for its pre-review",
+                Some(Legal),
+                DOCUMENT_UUID,
+                Answer::Json("PreReviewDocument"),
+                put(documents::pre_review),
+            ),
+            "PreReviewDecision",
+            r#"{"status": 1, "comment": "Readable, matches the profile."}"#,
+        ),
+        e(
+            Method::DELETE,
+            "/core-connect/kyc/documents/{documentId}",
+            "deleteKYCDocument",
+            "Document pre-review",
+            "Delete a document (kept with its deletion date; a processed one needs admin)",
+            Some(Legal),
+            DOCUMENT_UUID,
+            Answer::Json("PreReviewDocument"),
+            delete(documents::pre_review_delete),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/kyc/documents/need-review",
+            "getKYCDocumentsToReview",
+            "Document pre-review",
+            "The documents waiting for their pre-review, oldest first (at most 100)",
+            Some(Legal),
+            &[],
+            Answer::Json("PreReviewDocuments"),
+            get(documents::need_review),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/kyc/documents/{documentId}/preview",
+            "getPresignedUrlDocument",
+            "Document pre-review",
+            "A signed preview link (shown inline), valid for `duration` seconds",
+            Some(ReadOnly),
+            DOCUMENT_UUID,
+            Answer::Json("DocumentPreview"),
+            get(documents::preview),
+        ),
     ];
     all.extend(groups);
     all
@@ -835,7 +1015,11 @@ pub fn router() -> Router<AppState> {
     let mut router = Router::new()
         .route("/openapi.json", get(openapi::document))
         .route("/api-reference", get(openapi::reference_page))
-        .route("/api-reference.css", get(openapi::reference_css));
+        .route("/api-reference.css", get(openapi::reference_css))
+        // The two routes that move a document's bytes: a pre-signed form's target, and a
+        // signed link (both outside the contract, which names them only through URLs).
+        .route("/documents/upload", post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)))
+        .route("/documents/{uuid}/{purpose}", get(documents::content));
     for endpoint in endpoints() {
         // Routes of one path merge into one method router.
         router = router.route(endpoint.path, endpoint.route);

@@ -12,6 +12,7 @@ use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value, json};
 use shared::Scope;
 use shared::cards::{CardLimits, GROUP_ITEMS_MAX, GroupStatus, PaymentStatus};
+use shared::documents::DocumentType;
 use shared::domain::CardStatus;
 use shared::sca::{LockReason, PasscodeStatus, ScaStatus};
 use shared::user_fields::{FIELDS, Field, Kind, Settable};
@@ -409,6 +410,58 @@ fn schemas() -> Value {
             "mobileWallet": mobile_wallet.clone(),
         }), &["id", "userId", "status", "passcodeStatus", "locked", "lockReasons", "settingsProfile", "creationDate"]),
         "ScaWallets": envelope("scaWallets", "ScaWallet"),
+        "Document": object(json!({
+            "documentId": int.clone(), "userId": int.clone(), "name": string.clone(),
+            "documentStatus": { "type": "string", "enum": ["PENDING", "VALIDATED", "CANCELED"], "description": "PENDING until the KYC decision; then the document is processed." },
+            "documentTypeId": { "type": "integer", "enum": DocumentType::ALL.map(|t| t.id) },
+            "documentType": { "type": "string", "description": "The type's label." },
+            "fileName": string.clone(), "createdDate": date_time.clone(), "modifiedDate": date_time.clone(),
+            "codeStatus": { "type": "string", "enum": ["600001", "600002", "600003"] },
+            "informationStatus": described("The state as the dashboard names it (pre-review, submitted, processed, deleted).", string.clone()),
+            "documentTag": string, "residenceId": int.clone(),
+        }), &["documentId", "userId", "name", "documentStatus", "documentTypeId", "createdDate"]),
+        "Documents": envelope("documents", "Document"),
+        "DocumentCreate": object(json!({
+            "userId": int.clone(),
+            "documentTypeId": { "type": "integer", "enum": DocumentType::ALL.map(|t| t.id) },
+            "name": { "type": "string", "maxLength": shared::documents::NAME_MAX_LEN },
+            "fileContentBase64": { "type": "string", "format": "byte", "description": "PDF, JPEG or PNG (checked by content), at most 10 MiB once decoded." },
+            "residenceId": described("Required for types 24 and 25 (tax statements), refused otherwise.", int.clone()),
+            "documentTag": { "type": "string", "maxLength": backend::documents::TAG_MAX_LEN },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["userId", "documentTypeId", "name", "fileContentBase64"]),
+        "DocumentRename": object(json!({ "name": { "type": "string", "maxLength": shared::documents::NAME_MAX_LEN } }), &["name"]),
+        "DocumentDownload": object(json!({
+            "url": described("A signed link to the bytes, for this document only.", string.clone()),
+            "duration": described("Seconds the link works.", int.clone()),
+        }), &["url", "duration"]),
+        "PreReviewDocument": object(json!({
+            "documentId": { "type": "string", "format": "uuid" },
+            "documentType": int.clone(),
+            "status": { "type": "integer", "enum": [0, 1, 2], "description": "0 pending pre-review, 1 accepted, 2 refused." },
+            "userId": int.clone(), "createdAt": date_time.clone(), "updatedAt": date_time.clone(),
+            "metadata": { "type": "array", "items": string.clone() },
+            "comment": string.clone(),
+        }), &["documentId", "documentType", "status", "userId", "createdAt"]),
+        "PreReviewDocuments": { "type": "array", "items": { "$ref": "#/components/schemas/PreReviewDocument" } },
+        "PreReviewDecision": object(json!({
+            "status": { "type": "integer", "enum": [1, 2], "description": "1 accept, 2 refuse." },
+            "comment": { "type": "string", "maxLength": shared::documents::COMMENT_MAX_LEN, "description": "Required to refuse." },
+        }), &["status", "comment"]),
+        "UploadFormRequest": object(json!({
+            "documentType": int.clone(),
+            "metadata": { "type": "array", "items": string.clone(), "maxItems": backend::documents::METADATA_MAX },
+        }), &["documentType"]),
+        "UploadForm": object(json!({
+            "documentId": { "type": "string", "format": "uuid" },
+            "form": object(json!({ "action": string.clone(), "method": string.clone(), "enctype": string.clone() }), &["action", "method", "enctype"]),
+            "formFields": { "type": "object", "additionalProperties": string.clone(), "description": "POST them, then the file as `file`, as multipart/form-data to form.action." },
+            "expireIn": described("Seconds the form works.", int.clone()),
+        }), &["documentId", "form", "formFields", "expireIn"]),
+        "DocumentPreview": object(json!({
+            "url": string.clone(), "contentType": string.clone(),
+            "duration": described("Seconds the link works.", int.clone()),
+        }), &["url", "contentType", "duration"]),
         "ScaWalletCreate": object(json!({
             "userId": { "type": "string", "description": "The user's id (a number is accepted too)." },
             "scaWalletTag": { "type": "string", "maxLength": backend::sca::TAG_MAX_LEN, "nullable": true },

@@ -136,13 +136,17 @@ mod seed {
             let out = Command::new(env!("CARGO_BIN_EXE_server"))
                 .args(["seed-demo", "--users", "1200"])
                 .env("DATABASE_URL", &db.url)
+                .env("DOCUMENTS_URL", format!("file://{}", db.dir.join("documents").display()))
                 .env("RUST_LOG", "error")
                 .output()
                 .unwrap();
             assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
             assert!(String::from_utf8_lossy(&out.stdout).contains("Seeded 1200 demo users"));
         }
-        let backend = backend::Backend::connect(&db.url, Default::default()).await.unwrap();
+        let backend = backend::Backend::connect(&db.url, Default::default())
+            .await
+            .unwrap()
+            .with_documents(backend::documents::store::DocumentStore::local(&db.dir.join("documents")).unwrap());
         let pool = &backend.db.pool;
         let count = |sql: &'static str| async move { sqlx::query_scalar::<_, i64>(sql).fetch_one(pool).await.unwrap() };
         assert_eq!(count("SELECT COUNT(*) FROM end_users").await, 2400, "a second run adds, with unique emails");
@@ -161,6 +165,13 @@ mod seed {
                 .await,
             0
         );
+        // KYC documents in every state, each with its file in the store.
+        let documents = count("SELECT COUNT(*) FROM documents").await;
+        assert!(documents >= 600, "{documents}");
+        assert_eq!(backend.documents.count().await.unwrap() as i64, documents, "one file per document");
+        assert_eq!(count("SELECT COUNT(DISTINCT pre_review_status) FROM documents").await, 3);
+        assert_eq!(count("SELECT COUNT(DISTINCT document_status) FROM documents").await, 2, "pending and validated");
+        assert!(count("SELECT COUNT(*) FROM kyc_reviews WHERE status = 'PENDING'").await > 0);
         // The name index covers seeded users too.
         let search = backend::users_search::UserSearch { name: Some("lovelace".into()), ..Default::default() };
         let page = backend.search_users(&backend::Actor::System, &search).await.unwrap();

@@ -45,22 +45,19 @@ fn postgres_admin_url() -> String {
 /// A database that exists for one test and is removed afterwards, even on panic.
 pub struct TestDb {
     pub url: String,
-    sqlite_dir: Option<PathBuf>,
+    /// The test's own directory (the SQLite file, the documents' store), removed after it.
+    pub dir: PathBuf,
     postgres_name: Option<String>,
 }
 
 impl TestDb {
     pub async fn new(flavor: Flavor) -> TestDb {
         let unique = uuid::Uuid::new_v4().simple().to_string();
+        let dir = std::env::temp_dir().join(format!("backoffice-test-{unique}"));
+        std::fs::create_dir_all(&dir).unwrap();
         match flavor {
             Flavor::Sqlite => {
-                let dir = std::env::temp_dir().join(format!("backoffice-test-{unique}"));
-                std::fs::create_dir_all(&dir).unwrap();
-                TestDb {
-                    url: format!("sqlite://{}", dir.join("test.db").display()),
-                    sqlite_dir: Some(dir),
-                    postgres_name: None,
-                }
+                TestDb { url: format!("sqlite://{}", dir.join("test.db").display()), dir, postgres_name: None }
             }
             Flavor::Postgres => {
                 use sqlx::Connection;
@@ -71,7 +68,7 @@ impl TestDb {
                     .expect("Postgres must be running for the tests (see README)");
                 sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}"))).execute(&mut conn).await.unwrap();
                 let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap().to_string();
-                TestDb { url: format!("{base}/{name}"), sqlite_dir: None, postgres_name: Some(name) }
+                TestDb { url: format!("{base}/{name}"), dir, postgres_name: Some(name) }
             }
         }
     }
@@ -79,9 +76,7 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        if let Some(dir) = self.sqlite_dir.take() {
-            let _ = std::fs::remove_dir_all(dir);
-        }
+        let _ = std::fs::remove_dir_all(&self.dir);
         if let Some(name) = self.postgres_name.take() {
             // The name is ours (a UUID), hence AssertSqlSafe. Drop runs inside the test's runtime: use a thread with its own runtime.
             let admin = postgres_admin_url();
@@ -121,7 +116,9 @@ pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestAp
 /// An app whose emails go to `mail` (its worker runs when an SMTP URL is set).
 pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail: backend::MailSettings) -> TestApp {
     let db = TestDb::new(flavor).await;
-    let backend = Backend::connect(&db.url, sessions).await.expect("backend connects").with_mail(mail);
+    let documents = backend::documents::store::DocumentStore::local(&db.dir.join("documents")).unwrap();
+    let backend =
+        Backend::connect(&db.url, sessions).await.expect("backend connects").with_mail(mail).with_documents(documents);
     if backend.mail.smtp_url.is_some() {
         tokio::spawn(backend.clone().run_mail_worker());
     }

@@ -11,6 +11,7 @@ mod bulk_cards;
 mod card_transactions;
 mod cards;
 mod cli;
+mod documents;
 mod login;
 mod oauth;
 mod onboarding;

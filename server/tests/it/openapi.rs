@@ -1,6 +1,7 @@
 //! Our generated OpenAPI document tells the truth: every documented operation is routed, each
 //! needs exactly its documented scope, and real answers match the documented schemas.
 
+use base64::Engine;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use shared::Scope;
@@ -143,7 +144,51 @@ async fn answers_match_the_documented_schemas(flavor: Flavor) {
     .await;
     check("TaxResidences", &residence);
     check("TaxResidences", &call(Method::GET, format!("/v1/taxResidences?userId={id}"), None).await);
+    // Documents: an upload, its pre-review, the links; then the user can go to review.
+    let pdf = base64::engine::general_purpose::STANDARD.encode(crate::documents::pdf("passport"));
+    let uploaded = call(
+        Method::POST,
+        "/v1/documents".into(),
+        Some(json!({"userId": id, "documentTypeId": 17, "name": "passport.pdf", "fileContentBase64": pdf, "documentTag": "t"})),
+    )
+    .await;
+    check("Documents", &uploaded);
+    let doc_id = uploaded["documents"][0]["documentId"].as_i64().unwrap();
+    check("Documents", &call(Method::GET, format!("/v1/documents?userId={id}"), None).await);
+    check("Documents", &call(Method::GET, format!("/v1/documents/{doc_id}"), None).await);
+    check("Documents", &call(Method::PUT, format!("/v1/documents/{doc_id}"), Some(json!({"name": "p.pdf"}))).await);
+    check("DocumentDownload", &call(Method::GET, format!("/v1/documents/{doc_id}/download"), None).await);
+    let listed = call(Method::GET, format!("/core-connect/users/{id}/kyc/document"), None).await;
+    check("PreReviewDocuments", &listed);
+    let uuid = listed[0]["documentId"].as_str().unwrap().to_string();
+    check("PreReviewDocuments", &call(Method::GET, "/core-connect/kyc/documents/need-review".into(), None).await);
+    check("DocumentPreview", &call(Method::GET, format!("/core-connect/kyc/documents/{uuid}/preview"), None).await);
+    let form =
+        call(Method::POST, format!("/core-connect/users/{id}/kyc/document"), Some(json!({"documentType": 9}))).await;
+    check("UploadForm", &form);
+    check(
+        "PreReviewDocument",
+        &call(
+            Method::PUT,
+            format!("/core-connect/kyc/documents/{uuid}/status"),
+            Some(json!({"status": 1, "comment": "ok"})),
+        )
+        .await,
+    );
     check("Users", &call(Method::PUT, format!("/v1/users/{id}/Kycreview"), None).await);
+    let other = call(
+        Method::POST,
+        "/v1/documents".into(),
+        Some(json!({"userId": id, "documentTypeId": 12, "name": "bill.pdf", "fileContentBase64": pdf})),
+    )
+    .await;
+    let other_uuid = call(Method::GET, format!("/core-connect/users/{id}/kyc/document"), None).await[0]["documentId"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_ne!(other_uuid, uuid, "newest first");
+    check("PreReviewDocument", &call(Method::DELETE, format!("/core-connect/kyc/documents/{other_uuid}"), None).await);
+    let _ = other;
     check("Users", &call(Method::PUT, format!("/v1/users/{id}/FreezeAssets"), Some(json!({"isFrozen": 1}))).await);
     // User 10 of the demo data has a wallet, a card and beneficiaries.
     let wallets = call(Method::GET, "/v1/wallets?userId=10".into(), None).await;

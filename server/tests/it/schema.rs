@@ -35,6 +35,7 @@ const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] = &[
 const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[
     ("audit_log_refuse_truncate", "SQLite has no TRUNCATE"),
     ("sca_devices_refuse_truncate", "SQLite has no TRUNCATE"),
+    ("documents_refuse_truncate", "SQLite has no TRUNCATE"),
 ];
 
 /// Never compared: the engines' own bookkeeping. `sqlite_%` covers `sqlite_sequence` and

@@ -371,6 +371,8 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     auto["secondaryAddress1"] = json!("2 rue du Bac");
     auto["secondaryCity"] = json!("Paris");
     let auto_id = create(&app, &t, auto).await["userId"].as_i64().unwrap();
+    // Each user needs an accepted identity document (the documents' own tests cover that).
+    crate::documents::make_ready(&app, auto_id).await;
     let (status, body) = review(auto_id).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "secondaryPostcode".into()), "{body}");
     let (status, _) = app
@@ -423,6 +425,7 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     us["specifiedUSPerson"] = json!(1);
     us["country"] = json!("US");
     let us_id = create(&app, &t, us).await["userId"].as_i64().unwrap();
+    crate::documents::make_ready(&app, us_id).await;
     let (status, body) = review(us_id).await;
     assert_eq!((status, refused_field(&body)), (StatusCode::BAD_REQUEST, "specifiedUSPerson".into()), "{body}");
     let (status, _) = app
@@ -448,6 +451,9 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     bad_child["legalForm"] = json!("1000");
     bad_child["secondaryCity"] = json!("Lyon");
     let bad_child_id = create(&app, &t, bad_child).await["userId"].as_i64().unwrap();
+    for id in [parent, child_id, bad_child_id] {
+        crate::documents::make_ready(&app, id).await;
+    }
     let (status, body) = review(parent).await;
     assert_eq!(status, 400);
     assert!(body["errors"][0]["message"].as_str().unwrap().contains(&format!("Child user {bad_child_id}")), "{body}");

@@ -6,6 +6,7 @@ mod cards_tab;
 mod children_tab;
 mod dialogs;
 mod kyc_tab;
+mod kyc_upload;
 mod products_tabs;
 mod profile_tab;
 mod sca_section;

@@ -224,7 +224,7 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             Some(View::OnboardingUsers) => view! { <pages::onboarding::OnboardingUsersPage/> }.into_any(),
             Some(View::BulkCards) => view! { <pages::bulk_cards::BulkCardsPage/> }.into_any(),
             Some(View::UserDocsPendingPreReview) => view! { <pages::documents::DocsPendingReviewPage/> }.into_any(),
-            Some(View::KycReviews) => view! { <pages::documents::KycReviewsPage/> }.into_any(),
+            Some(View::KycReviews) => view! { <pages::documents::KycReviewsPage me_id=me_id/> }.into_any(),
             Some(View::PredefRestrictionGroups) => {
                 view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
             }

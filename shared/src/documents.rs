@@ -395,6 +395,8 @@ pub struct KycReviewRequest {
     pub user_name: String,
     pub user_type: UserType,
     pub submitted_by: String,
+    /// The submitter's id when an operator submitted it (the four-eyes rule's subject).
+    pub submitted_by_operator: Option<i64>,
     pub submitted_date: String,
     /// PENDING, VALIDATED or REFUSED.
     pub status: String,

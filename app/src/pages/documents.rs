@@ -135,7 +135,7 @@ pub fn DocsPendingReviewPage() -> impl IntoView {
         user_id: param("userId").parse().ok(),
         from: Some(param("from")).filter(|v| !v.is_empty()),
         to: Some(param("to")).filter(|v| !v.is_empty()),
-        at: keyset_from_url(&param),
+        at: keyset_from_url(param),
         page_size: PAGE_SIZE,
     });
     let reload = RwSignal::new(0u32);
@@ -218,6 +218,41 @@ pub fn DocsPendingReviewPage() -> impl IntoView {
     }
 }
 
+/// The documents a review covers, each openable (the decider sees what they validate).
+#[component]
+fn ReviewedDocuments(review_id: i64, user_id: i64) -> impl IntoView {
+    let documents = LocalResource::new(move || api::user_documents(user_id));
+    let open = RwSignal::new(None::<i64>);
+    view! {
+        <Transition fallback=|| view! { <Loading/> }>
+            {move || documents.get().map(|result| match result {
+                Err(e) => error_view(e),
+                Ok(list) => {
+                    let covered: Vec<Document> = list.into_iter().filter(|d| d.kyc_review_id == Some(review_id)).collect();
+                    view! {
+                        <ul class="reviewed-documents" aria-label="Documents of the review">
+                            {covered.into_iter().map(|d| {
+                                let (id, shown) = (d.id, d.clone());
+                                view! {
+                                    <li>
+                                        {format!("{} ({})", d.type_label(), d.name)}
+                                        " "
+                                        <button type="button" class="link-button"
+                                            on:click=move |_| open.update(|o| *o = if *o == Some(id) { None } else { Some(id) })>
+                                            {move || if open.get() == Some(id) { "Hide" } else { "Open" }}
+                                        </button>
+                                        {move || (open.get() == Some(id)).then(|| view! { <DocumentPreview document=shown.clone()/> })}
+                                    </li>
+                                }
+                            }).collect_view()}
+                        </ul>
+                    }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
 /// Validate or refuse one review: the refusal picks a reason and needs a comment.
 #[component]
 fn DecideDialog(
@@ -261,6 +296,7 @@ fn DecideDialog(
         <Modal title=title on_close=on_close>
             <form class="stacked" aria-label="KYC decision" on:submit=submit>
                 <p>{format!("Submitted by {} on {}, {} document(s).", review.submitted_by, short_time(&review.submitted_date), review.document_count)}</p>
+                <ReviewedDocuments review_id=id user_id=review.user_id/>
                 <fieldset>
                     <legend>"Decision"</legend>
                     <label><input type="radio" name="decision" checked=true
@@ -275,8 +311,9 @@ fn DecideDialog(
                         {KYC_REFUSAL_REASONS.map(|r| view! { <option value=r>{r}</option> }).collect_view()}
                     </select>
                 })}
-                <label for="decision-comment">"Comment"</label>
-                <textarea id="decision-comment" rows="3" prop:value=move || comment.get()
+                <label for="decision-comment">"Comment (required to refuse)"</label>
+                <textarea id="decision-comment" rows="3" maxlength=shared::documents::COMMENT_MAX_LEN.to_string()
+                    prop:value=move || comment.get()
                     on:input=move |ev| comment.set(event_target_value(&ev))></textarea>
                 {move || error.get().map(|e| view! { <p class="form-error" role="alert">{e}</p> })}
                 <div class="form-actions">
@@ -292,10 +329,10 @@ const REVIEW_PARAMS: [&str; 3] = ["userId", "before", "after"];
 
 /// KYC reviews: submissions waiting for a decision, oldest first.
 #[component]
-pub fn KycReviewsPage() -> impl IntoView {
+pub fn KycReviewsPage(me_id: i64) -> impl IntoView {
     let query = use_location().query;
     let param = move |name: &str| query.with(|q| q.get(name)).unwrap_or_default();
-    let at = Memo::new(move |_| keyset_from_url(&param));
+    let at = Memo::new(move |_| keyset_from_url(param));
     let user_id = Memo::new(move |_| param("userId").parse::<i64>().ok());
     let reload = RwSignal::new(0u32);
     let reviews = LocalResource::new(move || {
@@ -331,7 +368,11 @@ pub fn KycReviewsPage() -> impl IntoView {
                                     <td>{r.user_type.label()}</td>
                                     <td>{r.document_count}</td>
                                     <td>{r.submitted_by.clone()}</td>
-                                    <td><button type="button" class="primary" on:click=move |_| deciding.set(Some(review.clone()))>"Decide"</button></td>
+                                    <td>{if r.submitted_by_operator == Some(me_id) {
+                                        view! { <span class="hint">"Your submission: another operator decides"</span> }.into_any()
+                                    } else {
+                                        view! { <button type="button" class="primary" on:click=move |_| deciding.set(Some(review.clone()))>"Decide"</button> }.into_any()
+                                    }}</td>
                                 </tr>
                             }
                         }).collect_view()}

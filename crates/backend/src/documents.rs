@@ -29,6 +29,9 @@ pub const TAG_MAX_LEN: usize = 250;
 /// At most this many metadata strings, each at most `METADATA_MAX_LEN` characters.
 pub const METADATA_MAX: usize = 10;
 pub const METADATA_MAX_LEN: usize = 250;
+/// A user keeps at most this many documents that are not deleted (so that their KYC tab and
+/// the submission check stay bounded).
+pub const MAX_DOCUMENTS_PER_USER: i64 = 200;
 /// The largest page of a documents list.
 pub const MAX_PAGE_SIZE: i64 = 100;
 
@@ -251,7 +254,7 @@ impl Backend {
             check_type_and_residence(&mut tx, user_id, new.type_id, new.residence_id).await?;
         }
         let uuid = form.map_or_else(|| uuid::Uuid::new_v4().to_string(), str::to_string);
-        let key = self.documents.key(user_id, &uuid);
+        let key = self.documents.new_key(user_id, &uuid);
         let size = new.bytes.len() as i64;
         self.documents.put(&key, new.bytes).await?;
         let stored = self
@@ -293,6 +296,16 @@ impl Backend {
         let mut change = self.open_change(actor, meta).await?;
         fetch_user_for(&mut change.tx, user_id, Action::AddKycDocument).await?;
         let kind = check_type_and_residence(&mut change.tx, user_id, type_id, residence_id).await?;
+        let live: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM documents WHERE user_id = $1 AND deleted_date IS NULL")
+                .bind(user_id)
+                .fetch_one(&mut *change.tx)
+                .await?;
+        if live >= MAX_DOCUMENTS_PER_USER {
+            return Err(Error::Conflict(format!(
+                "This user already has {MAX_DOCUMENTS_PER_USER} documents: delete those no longer needed first."
+            )));
+        }
         if let Some(form) = form {
             let used = sqlx::query("UPDATE document_upload_forms SET used_at = $1 WHERE uuid = $2 AND used_at IS NULL")
                 .bind(self.clock.now_rfc3339())
@@ -395,7 +408,21 @@ impl Backend {
                 "Pages end at the 10,000th document: narrow the search (userId, dates) instead.",
             ));
         }
-        let column = if search.sort_by_modified { "d.modified_date" } else { "d.created_date" };
+        // Modification order (asked for, or implied by an updatedDate range) follows the
+        // (modified_date, id) index; with a filter of its own index it would sort every
+        // match, so it goes only with the per-user filters, whose matches are few.
+        let by_modified = search.sort_by_modified || search.updated_from.is_some() || search.updated_to.is_some();
+        let per_user = search.user_id.is_some() || search.user_email.is_some() || search.document_id.is_some();
+        let indexed_filter =
+            search.tag.is_some() || search.status.is_some() || search.type_id.is_some() || search.file_name.is_some();
+        if by_modified && indexed_filter && !per_user {
+            return Err(Error::invalid(
+                "sortBy",
+                "Modification dates (sortBy=modifiedDate, updatedDate*) combine with userId, userEmail or documentId, \
+                 not with status, type, tag or name filters alone.",
+            ));
+        }
+        let column = if by_modified { "d.modified_date" } else { "d.created_date" };
         let order = if search.ascending { "ASC" } else { "DESC" };
         let sql = format!(
             "SELECT {COLUMNS} FROM documents d {} ORDER BY {column} {order}, d.id {order} LIMIT ${} OFFSET ${}",
@@ -426,6 +453,9 @@ impl Backend {
         let before = fetch(&mut change.tx, which).await?;
         if before.is_deleted() {
             return Err(Error::Conflict("This document was deleted.".into()));
+        }
+        if before.kyc_review_id.is_some() {
+            return Err(Error::Conflict("A document submitted for KYC review is kept as it was submitted.".into()));
         }
         sqlx::query("UPDATE documents SET name = $1, modified_date = $2 WHERE id = $3")
             .bind(name)
@@ -463,14 +493,15 @@ impl Backend {
         }
         let now = self.clock.now_rfc3339();
         let deleted = sqlx::query(
-            "UPDATE documents SET deleted_date = $1, modified_date = $1 WHERE id = $2 AND deleted_date IS NULL",
+            "UPDATE documents SET deleted_date = $1, modified_date = $1 WHERE id = $2 AND deleted_date IS NULL \
+             AND (kyc_review_id IS NULL OR document_status <> 'PENDING')",
         )
         .bind(&now)
         .bind(before.id)
         .execute(&mut *change.tx)
         .await?;
         if deleted.rows_affected() != 1 {
-            return Err(Error::Conflict("This document was already deleted.".into()));
+            return Err(Error::Conflict("This document was deleted or submitted for KYC review meanwhile.".into()));
         }
         let key: String = sqlx::query_scalar("SELECT object_key FROM documents WHERE id = $1")
             .bind(before.id)

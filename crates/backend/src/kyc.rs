@@ -23,7 +23,6 @@ use crate::Backend;
 use crate::audit::{AuditAction, Record};
 use crate::auth::Actor;
 use crate::auth::RequestMeta;
-use crate::clock;
 use crate::error::{Error, Result};
 use crate::listing::{Conditions, Order, bind_all, capped_count_sql, keyset_in, page_of, total_of};
 use crate::users::fetch_user;
@@ -111,24 +110,14 @@ impl Backend {
                 to_review.push(child);
             }
         }
-        let now = clock::now_rfc3339();
+        let now = self.clock.now_rfc3339();
         let (_, _, by) = actor.audit_identity();
         for before in to_review {
-            let line = format!(
-                "{now} kycReview {} -> PENDING, kycLevel {}: review requested by {by}",
-                before.kyc_review.name(),
-                before.kyc_level.code(),
-            );
-            let history = match before.kyc_review_comment.as_deref() {
-                Some(previous) if !previous.is_empty() => format!("{previous}\n{line}"),
-                _ => line,
-            };
             // Conditional: of two requests racing, one sends the user to review.
             let updated = sqlx::query(
-                "UPDATE end_users SET kyc_review = $1, kyc_review_comment = $2, modified_date = $3 WHERE id = $4 AND kyc_review <> $1",
+                "UPDATE end_users SET kyc_review = $1, modified_date = $2 WHERE id = $3 AND kyc_review <> $1",
             )
             .bind(KycReview::Pending.code())
-            .bind(history)
             .bind(&now)
             .bind(before.id)
             .execute(&mut *change.tx)
@@ -136,6 +125,12 @@ impl Backend {
             if updated.rows_affected() != 1 {
                 return Err(Error::Conflict(format!("User {} already has a KYC review pending.", before.id)));
             }
+            let line = format!(
+                "{now} kycReview {} -> PENDING, kycLevel {}: review requested by {by}",
+                before.kyc_review.name(),
+                before.kyc_level.code(),
+            );
+            append_kyc_history(&mut change.tx, before.id, &line).await?;
             let (by_type, by_id, by_label) = actor.audit_identity();
             let review_id: i64 = sqlx::query_scalar(
                 "INSERT INTO kyc_reviews (user_id, submitted_by_type, submitted_by_id, submitted_by, submitted_date) \
@@ -159,6 +154,16 @@ impl Backend {
             .bind(before.id)
             .execute(&mut *change.tx)
             .await?;
+            // What was attached is what the review covers: a document deleted meanwhile
+            // (Postgres reads committed rows) must not leave the review short of one.
+            let attached: Vec<_> = crate::documents::of_user(&mut change.tx, before.id)
+                .await?
+                .into_iter()
+                .filter(|d| d.kyc_review_id == Some(review_id))
+                .collect();
+            if let Some(missing) = submission_refusals(before.user_type, &attached).into_iter().next() {
+                return Err(Error::Conflict(format!("User {}: {missing}", before.id)));
+            }
             let after = fetch_user(&mut change.tx, before.id).await?;
             change
                 .audit(Record::new(AuditAction::UserKycReviewRequested, before.id).before(&before)?.after(&after)?)
@@ -277,7 +282,7 @@ impl Backend {
         if before.is_canceled() {
             return Err(Error::Conflict(shared::domain::Refusal::Canceled.message().into()));
         }
-        let now = clock::now_rfc3339();
+        let now = self.clock.now_rfc3339();
         let (review_status, document_status, audit_action) = match decision {
             KycDecision::Validate => ("VALIDATED", "VALIDATED", AuditAction::UserKycValidated),
             KycDecision::Refuse => ("REFUSED", "CANCELED", AuditAction::UserKycRefused),
@@ -320,23 +325,19 @@ impl Backend {
         if let Some(comment) = &comment {
             line.push_str(&format!(": {comment}"));
         }
-        let history = match before.kyc_review_comment.as_deref() {
-            Some(previous) if !previous.is_empty() => format!("{previous}\n{line}"),
-            _ => line,
-        };
         sqlx::query(
             "UPDATE end_users SET kyc_review = $1, kyc_level = $2, user_status = $3, code_status = $4, \
-             kyc_review_comment = $5, modified_date = $6 WHERE id = $7",
+             modified_date = $5 WHERE id = $6",
         )
         .bind(kyc_review.code())
         .bind(kyc_level.code())
         .bind(user_status.name())
         .bind(code_status)
-        .bind(history)
         .bind(&now)
         .bind(user_id)
         .execute(&mut *change.tx)
         .await?;
+        append_kyc_history(&mut change.tx, user_id, &line).await?;
         sqlx::query(
             "UPDATE documents SET document_status = $1, processed_date = $2, modified_date = $2 \
              WHERE kyc_review_id = $3 AND deleted_date IS NULL",
@@ -356,7 +357,7 @@ impl Backend {
 /// Treezor's `codeStatus` of a validated user.
 pub const VALIDATED_CODE_STATUS: i64 = 110009;
 
-const REVIEW_SELECT: &str = "SELECT r.id, r.user_id, r.submitted_by, r.submitted_date, r.status, r.decided_by, \
+const REVIEW_SELECT: &str = "SELECT r.id, r.user_id, r.submitted_by, r.submitted_by_type, r.submitted_by_id, r.submitted_date, r.status, r.decided_by, \
     r.decided_date, r.reason, r.comment, u.user_type_id, u.firstname, u.lastname, u.legal_name, u.email, \
     (SELECT COUNT(*) FROM documents d WHERE d.kyc_review_id = r.id) AS document_count \
     FROM kyc_reviews r JOIN end_users u ON u.id = r.user_id";
@@ -366,6 +367,8 @@ struct ReviewRow {
     id: i64,
     user_id: i64,
     submitted_by: String,
+    submitted_by_type: String,
+    submitted_by_id: Option<i64>,
     submitted_date: String,
     status: String,
     decided_by: Option<String>,
@@ -394,6 +397,7 @@ impl ReviewRow {
             user_name: user.display_name(),
             user_type,
             submitted_by: self.submitted_by,
+            submitted_by_operator: self.submitted_by_id.filter(|_| self.submitted_by_type == "operator"),
             submitted_date: self.submitted_date,
             status: self.status,
             decided_by: self.decided_by,

@@ -305,6 +305,8 @@ pub async fn upload(
     {
         let name = field.name().unwrap_or_default().to_string();
         if name == "file" {
+            // The form's fields come first, as with S3: a stranger's file is never read.
+            state.backend.check_upload_form(&fields).await?;
             let file_name = field.file_name().map(str::to_string);
             let bytes = field.bytes().await.map_err(|_| {
                 ApiError::new(

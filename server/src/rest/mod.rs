@@ -165,11 +165,15 @@ const DOCUMENT_SEARCH: &[Param] = &[
     query("fileName", "string", "Exact document name."),
     query("createdDateFrom", "string", "Created on or after (YYYY-MM-DD, YYYY-MM-DD HH:MM:SS UTC, or RFC 3339)."),
     query("createdDateTo", "string", "Created on or before."),
-    query("updatedDateFrom", "string", "Modified on or after."),
+    query("updatedDateFrom", "string", "Modified on or after (the list is then in modification order)."),
     query("updatedDateTo", "string", "Modified on or before."),
     query("pageNumber", "integer", "1-based page; pages end at the 10,000th document."),
     query("pageCount", "integer", "1 to 100 (default 50)."),
-    query("sortBy", "string", "createdDate (default) or modifiedDate."),
+    query(
+        "sortBy",
+        "string",
+        "createdDate (default) or modifiedDate; modification order combines with userId, userEmail or documentId, not with status, type, tag or name alone.",
+    ),
     query("sortOrder", "string", "ASC or DESC (default)."),
     query("accessTag", "string", "Accepted; it filters nothing."),
 ];

@@ -23,6 +23,8 @@ crate::on_both_databases!(
     upload_forms_work_once_and_expire,
     operators_see_documents_but_only_legal_opens_them,
     two_reviewers_at_once_decide_once,
+    two_uploads_through_one_form_keep_the_winners_bytes,
+    lists_stay_bounded,
 );
 
 pub fn pdf(text: &str) -> Vec<u8> {
@@ -166,9 +168,15 @@ async fn a_document_goes_from_upload_to_a_validated_user(flavor: Flavor) {
     let missing: Vec<String> = app.call(&first, "documents/submission-check", json!({"user_id": user})).await.unwrap();
     assert!(missing.is_empty(), "{missing:?}");
     submit(&app, &first, user).await.unwrap();
+    let (status, _) =
+        app.rest(Method::PUT, &format!("/v1/documents/{card_id}"), &t, Some(json!({"name": "other.pdf"}))).await;
+    assert_eq!(status, 409, "a submitted document stays as it was submitted");
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/documents/{card_id}"), &t, None).await;
+    assert_eq!(status, 409, "nor can it be deleted while its review is pending");
 
     // Four-eyes: the submitter cannot decide; the second operator validates.
-    let queue: Value = app.call(&second, "kyc/reviews", json!({"user_id": user, "at": "First", "page_size": 20})).await.unwrap();
+    let queue: Value =
+        app.call(&second, "kyc/reviews", json!({"user_id": user, "at": "First", "page_size": 20})).await.unwrap();
     let review =
         queue["items"].as_array().unwrap().iter().find(|r| r["user_id"] == user).expect("in the queue").clone();
     assert_eq!(review["document_count"], 1);
@@ -231,7 +239,8 @@ async fn a_refused_review_sends_the_user_back(flavor: Flavor) {
     assert_eq!(status, 200, "{body}");
     let (reviewer, _) = app.logged_in("reviewer@example.com", Role::SupportLegal).await;
     let (support, _) = app.logged_in("support@example.com", Role::Support).await;
-    let queue: Value = app.call(&reviewer, "kyc/reviews", json!({"user_id": null, "at": "First", "page_size": 20})).await.unwrap();
+    let queue: Value =
+        app.call(&reviewer, "kyc/reviews", json!({"user_id": null, "at": "First", "page_size": 20})).await.unwrap();
     let review_id = queue["items"][0]["id"].clone();
     let refuse = |reason: Value, comment: &str| json!({"review_id": review_id, "decision": KycDecision::Refuse, "reason": reason, "comment": comment});
     let no_scope = app.call::<Value>(&support, "kyc/decide", refuse(json!("Document expired"), "x")).await.unwrap_err();
@@ -527,4 +536,70 @@ async fn two_reviewers_at_once_decide_once(flavor: Flavor) {
     assert_eq!(statuses, [200, 409]);
     let decided = app.audit_actions().await.iter().filter(|a| a.starts_with("document.pre_review")).count();
     assert_eq!(decided, 1);
+}
+
+async fn two_uploads_through_one_form_keep_the_winners_bytes(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let user = new_user(&app, &t, "twice@example.com").await;
+    let (_, form) = app
+        .rest(Method::POST, &format!("/core-connect/users/{user}/kyc/document"), &t, Some(json!({"documentType": 17})))
+        .await;
+    let (one, two) = (pdf("first attempt"), pdf("second attempt"));
+    let ((s1, _), (s2, _)) = tokio::join!(
+        upload_by_form(&app, &form, one.clone(), "one.pdf"),
+        upload_by_form(&app, &form, two.clone(), "two.pdf"),
+    );
+    let mut statuses = [s1.as_u16(), s2.as_u16()];
+    statuses.sort();
+    assert_eq!(statuses, [201, 409]);
+    // The loser removed only what it wrote: the document's bytes are the winner's, whole.
+    assert_eq!(app.backend.documents.count().await.unwrap(), 1);
+    let id = app
+        .backend
+        .document(&Actor::System, &DocumentRef::Uuid(form["documentId"].as_str().unwrap().into()))
+        .await
+        .unwrap()
+        .id;
+    let (_, link) = app.rest(Method::GET, &format!("/v1/documents/{id}/download"), &t, None).await;
+    let bytes =
+        browser().get(local_url(&app, link["url"].as_str().unwrap())).send().await.unwrap().bytes().await.unwrap();
+    let winner = if s1.as_u16() == 201 { one } else { two };
+    assert_eq!(bytes.to_vec(), winner);
+}
+
+async fn lists_stay_bounded(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let user = new_user(&app, &t, "bounded@example.com").await;
+    // Modification order with a filter that has its own index would sort every match.
+    let (status, body) =
+        app.rest(Method::GET, "/v1/documents?sortBy=modifiedDate&documentStatus=PENDING", &t, None).await;
+    assert_eq!(status, 400, "{body}");
+    let (status, _) = app
+        .rest(Method::GET, &format!("/v1/documents?sortBy=modifiedDate&documentStatus=PENDING&userId={user}"), &t, None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, _) = app.rest(Method::GET, "/v1/documents?pageNumber=201&pageCount=50", &t, None).await;
+    assert_eq!(status, 400, "pages end at the 10,000th document");
+    // A user holds at most MAX_DOCUMENTS_PER_USER live documents.
+    let (_, body) = upload(&app, &t, user, 17, &pdf("first")).await;
+    let first = body["documents"][0]["documentId"].as_i64().unwrap();
+    for k in 1..backend::documents::MAX_DOCUMENTS_PER_USER {
+        sqlx::query(
+            "INSERT INTO documents (uuid, user_id, document_type_id, name, content_type, size_bytes, object_key, \
+             created_by, created_date, modified_date) VALUES ($1, $2, 12, 'bill.pdf', 'application/pdf', 1, 'x', 't', 'd', 'd')",
+        )
+        .bind(format!("filler-{k}"))
+        .bind(user)
+        .execute(&app.backend.db.pool)
+        .await
+        .unwrap();
+    }
+    let (status, body) = upload(&app, &t, user, 17, &pdf("one too many")).await;
+    assert_eq!(status, 409, "{body}");
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/documents/{first}"), &t, None).await;
+    assert_eq!(status, 200);
+    let (status, _) = upload(&app, &t, user, 17, &pdf("fits again")).await;
+    assert_eq!(status, 200);
 }

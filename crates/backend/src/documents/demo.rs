@@ -147,7 +147,7 @@ impl Backend {
             };
             for p in plan {
                 let uuid = uuid::Uuid::new_v4().to_string();
-                let key = self.documents.key(id, &uuid);
+                let key = self.documents.new_key(id, &uuid);
                 let bytes = if p.image {
                     DEMO_PNG.to_vec()
                 } else {

@@ -45,6 +45,18 @@ impl Purpose {
 
 pub use shared::documents::{SignedLink, UploadForm};
 
+/// A pre-signed upload form as stored.
+#[derive(sqlx::FromRow)]
+struct FormRow {
+    user_id: i64,
+    document_type_id: i64,
+    metadata_json: String,
+    creator_type: String,
+    creator_id: i64,
+    creator_scopes: String,
+    used_at: Option<String>,
+}
+
 /// The bytes behind a checked link.
 pub struct OpenedDocument {
     pub document: Document,
@@ -53,6 +65,7 @@ pub struct OpenedDocument {
 }
 
 const INVALID_LINK: &str = "This link is not valid, or it has expired: ask for a new one.";
+const INVALID_FORM: &str = "This upload form is not valid, or it has expired: ask for a new one.";
 
 impl Backend {
     /// The signing secret, made once per database.
@@ -168,7 +181,15 @@ impl Backend {
         let probe = NewDocument { name: Some("probe".into()), metadata: metadata.clone(), ..Default::default() };
         let (_, _, metadata_json) = super::clean_labels(&probe)?;
         let (creator_type, creator_id, scopes) = match actor {
-            Actor::Operator(op) => ("operator", op.id, String::new()),
+            // A narrowed token (the password grant) narrows the upload too.
+            Actor::Operator(op) => (
+                "operator",
+                op.id,
+                op.token_scopes
+                    .as_ref()
+                    .map(|t| t.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
+                    .unwrap_or_default(),
+            ),
             Actor::ApiClient(c) => {
                 ("api_client", c.id, c.scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(" "))
             }
@@ -208,6 +229,27 @@ impl Backend {
         })
     }
 
+    /// Whether the fields are those of a form this server signed and that has not expired
+    /// (checked before the file is read, so that a stranger's upload costs nothing);
+    /// answers the document's UUID.
+    pub async fn check_upload_form<'f>(
+        &self,
+        fields: &'f std::collections::HashMap<String, String>,
+    ) -> Result<&'f String> {
+        let refused = Error::Forbidden(INVALID_FORM);
+        let (Some(uuid), Some(expires), Some(signature)) =
+            (fields.get("key"), fields.get("X-Amz-Date"), fields.get("X-Amz-Signature"))
+        else {
+            return Err(refused);
+        };
+        let Ok(expires) = expires.parse::<i64>() else { return Err(refused) };
+        if !self.signature_holds(&format!("form|{uuid}|{expires}"), signature).await? || expires < self.clock.unix_now()
+        {
+            return Err(refused);
+        }
+        Ok(uuid)
+    }
+
     /// The upload through a form: the file (`name`, `bytes`) and the form's fields.
     pub async fn upload_with_form(
         &self,
@@ -216,36 +258,25 @@ impl Backend {
         name: Option<String>,
         bytes: bytes::Bytes,
     ) -> Result<Document> {
-        let refused = Error::Forbidden("This upload form is not valid, or it has expired: ask for a new one.");
-        let (Some(uuid), Some(expires), Some(signature)) =
-            (fields.get("key"), fields.get("X-Amz-Date"), fields.get("X-Amz-Signature"))
-        else {
-            return Err(refused);
-        };
-        let expires: i64 = expires.parse().map_err(|_| Error::Forbidden(INVALID_LINK))?;
-        if !self.signature_holds(&format!("form|{uuid}|{expires}"), signature).await? || expires < self.clock.unix_now()
-        {
-            return Err(refused);
-        }
-        let form: Option<(i64, i64, String, String, i64, String, Option<String>)> = sqlx::query_as(
+        let uuid = self.check_upload_form(fields).await?;
+        let refused = Error::Forbidden(INVALID_FORM);
+        let form: Option<FormRow> = sqlx::query_as(
             "SELECT user_id, document_type_id, metadata_json, creator_type, creator_id, creator_scopes, used_at \
              FROM document_upload_forms WHERE uuid = $1",
         )
         .bind(uuid)
         .fetch_optional(&self.db.pool)
         .await?;
-        let Some((user_id, type_id, metadata_json, creator_type, creator_id, scopes, used_at)) = form else {
-            return Err(refused);
-        };
-        if used_at.is_some() {
+        let Some(form) = form else { return Err(refused) };
+        if form.used_at.is_some() {
             return Err(Error::Conflict("This upload form was already used.".into()));
         }
-        let actor = self.form_maker(&creator_type, creator_id, &scopes).await?;
+        let actor = self.form_maker(&form.creator_type, form.creator_id, &form.creator_scopes).await?;
         let new = NewDocument {
-            user_id: Some(user_id),
-            type_id: Some(type_id),
+            user_id: Some(form.user_id),
+            type_id: Some(form.document_type_id),
             name,
-            metadata: serde_json::from_str(&metadata_json).unwrap_or_default(),
+            metadata: serde_json::from_str(&form.metadata_json).unwrap_or_default(),
             bytes,
             ..Default::default()
         };
@@ -256,13 +287,22 @@ impl Backend {
     /// scopes of the token it used (a deleted operator or client can upload nothing).
     async fn form_maker(&self, kind: &str, id: i64, scopes: &str) -> Result<Actor> {
         match kind {
-            "operator" => self.operator_actor(id).await,
+            "operator" => Ok(match self.operator_actor(id).await? {
+                Actor::Operator(mut op) => {
+                    if !scopes.is_empty() {
+                        op.token_scopes = Some(scopes.split(' ').filter_map(Scope::parse).collect());
+                    }
+                    Actor::Operator(op)
+                }
+                other => other,
+            }),
             _ => {
-                let client: Option<(String, String, String)> =
-                    sqlx::query_as("SELECT client_id, name, scopes FROM api_clients WHERE id = $1 AND revoked_at IS NULL")
-                        .bind(id)
-                        .fetch_optional(&self.db.pool)
-                        .await?;
+                let client: Option<(String, String, String)> = sqlx::query_as(
+                    "SELECT client_id, name, scopes FROM api_clients WHERE id = $1 AND revoked_at IS NULL",
+                )
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
                 Ok(match client {
                     // The token's scopes, less any the client has lost since.
                     Some((client_id, name, now_held)) => Actor::ApiClient(ApiClient {

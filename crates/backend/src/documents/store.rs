@@ -15,7 +15,8 @@ use crate::error::{Error, Result};
 #[derive(Clone, Debug)]
 pub struct DocumentStore {
     store: Arc<dyn ObjectStore>,
-    /// Every key starts with it (the path part of the URL).
+    /// Where the keys live in the store (the directory, or the path part of the URL). The
+    /// database keeps keys relative to it, so that the store can move.
     prefix: ObjectPath,
     /// Where the store is, for start-up messages (no credentials: they are never in the URL).
     pub location: String,
@@ -75,19 +76,25 @@ impl DocumentStore {
         DocumentStore::local(&dir)
     }
 
-    /// The key of a document's bytes.
-    pub(crate) fn key(&self, user_id: i64, uuid: &str) -> String {
-        self.prefix.clone().join("kyc").join(user_id.to_string()).join(uuid).to_string()
+    /// A fresh key for one upload of a document's bytes (relative to the store). Each
+    /// attempt gets its own, so that a failed attempt removes only what it wrote.
+    pub(crate) fn new_key(&self, user_id: i64, uuid: &str) -> String {
+        format!("kyc/{user_id}/{uuid}.{}", uuid::Uuid::new_v4().simple())
+    }
+
+    /// Where a stored key is in the store.
+    fn located(&self, key: &str) -> ObjectPath {
+        key.split('/').fold(self.prefix.clone(), |path, part| path.join(part))
     }
 
     pub(crate) async fn put(&self, key: &str, bytes: Bytes) -> Result<()> {
-        self.store.put(&ObjectPath::from(key), PutPayload::from_bytes(bytes)).await.map_err(store_error)?;
+        self.store.put(&self.located(key), PutPayload::from_bytes(bytes)).await.map_err(store_error)?;
         Ok(())
     }
 
     /// The bytes as a stream, read from the store as they are sent.
     pub(crate) async fn get(&self, key: &str) -> Result<BoxStream<'static, std::io::Result<Bytes>>> {
-        let found = match self.store.get(&ObjectPath::from(key)).await {
+        let found = match self.store.get(&self.located(key)).await {
             Err(object_store::Error::NotFound { .. }) => return Err(Error::NotFound),
             other => other.map_err(store_error)?,
         };
@@ -96,7 +103,7 @@ impl DocumentStore {
 
     /// Whether the key holds bytes (the tests check that a refused upload stored nothing).
     pub async fn exists(&self, key: &str) -> Result<bool> {
-        match self.store.head(&ObjectPath::from(key)).await {
+        match self.store.head(&self.located(key)).await {
             Ok(_) => Ok(true),
             Err(object_store::Error::NotFound { .. }) => Ok(false),
             Err(e) => Err(store_error(e)),
@@ -120,7 +127,7 @@ impl DocumentStore {
     }
 
     pub(crate) async fn delete(&self, key: &str) -> Result<()> {
-        match self.store.delete(&ObjectPath::from(key)).await {
+        match self.store.delete(&self.located(key)).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
             Err(e) => Err(store_error(e)),
         }

@@ -3,7 +3,7 @@
 //! is still missing shown first) and the review history.
 
 use leptos::prelude::*;
-use shared::documents::{Document, PreReview};
+use shared::documents::{ContentKind, Document, PreReview};
 use shared::domain::EndUser;
 use shared::{Action, Role};
 
@@ -27,8 +27,8 @@ fn may_delete(role: Role, d: &Document) -> bool {
 
 /// The file's kind as a small badge (PDF, JPG, PNG): no picture of the bytes, which only
 /// legal may see.
-fn kind_badge(d: &Document) -> impl IntoView {
-    view! { <span class="file-kind">{d.content.extension().to_uppercase()}</span> }
+fn kind_badge(kind: ContentKind) -> impl IntoView {
+    view! { <span class="file-kind">{kind.extension().to_uppercase()}</span> }
 }
 
 #[derive(Clone)]
@@ -82,7 +82,7 @@ pub fn KycTab(user: EndUser, role: Role, refresh: Callback<()>) -> impl IntoView
                                 && d.pre_review == PreReview::Pending;
                             view! {
                                 <tr data-document-id=d.id>
-                                    <td>{kind_badge(&d)}</td>
+                                    <td>{kind_badge(d.content)}</td>
                                     <td>{d.type_label()}</td>
                                     <td>{d.name.clone()}</td>
                                     <td data-testid="document-state">{d.state_label()}</td>

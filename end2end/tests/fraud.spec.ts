@@ -1,11 +1,10 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { addOperator, admin, logIn, search, uniqueEmail } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { admin, logIn, operator, search } from "./helpers";
 
 // The fraud desk: an end user calls, their phone stolen and their card lost. SCA devices on
 // the Profile tab, card actions on the Cards tab, per role. Demo data (seed-demo): user 7 has
 // a phone (Active) and a web device (Passcode missing); even users have a card (user 16 is canceled; 26 is not).
 
-const PASSWORD = "a long enough password 1";
 
 const board = (page: Page) => page.locator("#user-board");
 const sca = (page: Page) => board(page).getByTestId("sca-devices");
@@ -14,17 +13,6 @@ async function openUser(page: Page, id: number) {
   await search(page, { "User Id": String(id) });
   await expect(page).toHaveURL(/\/profiles$/);
   await expect(board(page).getByRole("heading", { level: 2 })).toContainText(`#${id}`);
-}
-
-/** A new operator with `roleLabel`, logged in on a page of its own. */
-async function operator(page: Page, browser: Browser, prefix: string, roleLabel: string): Promise<Page> {
-  await page.goto("/dashboard-users");
-  const username = uniqueEmail(prefix);
-  await addOperator(page, username, roleLabel, PASSWORD);
-  const own = await (await browser.newContext()).newPage();
-  await own.goto("/profiles");
-  await logIn(own, username, PASSWORD);
-  return own;
 }
 
 async function scaMenu(page: Page) {

@@ -1,4 +1,4 @@
-import { expect, type Page } from "@playwright/test";
+import { expect, type Browser, type Page } from "@playwright/test";
 
 export const admin = {
   username: process.env.E2E_ADMIN_USER ?? "admin@e2e.test",
@@ -66,4 +66,17 @@ export async function search(page: Page, fields: Record<string, string>) {
     await toolbar.getByLabel(label, { exact: true }).fill(fields[label] ?? "");
   }
   await toolbar.getByRole("button", { name: "Search" }).click();
+}
+
+/** A new operator with `roleLabel` (made by the Administrator logged in on `page`), logged
+ * in on a page of its own. */
+export async function operator(page: Page, browser: Browser, prefix: string, roleLabel: string): Promise<Page> {
+  const password = "a long enough password 1";
+  await page.goto("/dashboard-users");
+  const username = uniqueEmail(prefix);
+  await addOperator(page, username, roleLabel, password);
+  const own = await (await browser.newContext()).newPage();
+  await own.goto("/profiles");
+  await logIn(own, username, password);
+  return own;
 }

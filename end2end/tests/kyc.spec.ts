@@ -1,23 +1,12 @@
-import { expect, test, type Browser, type Page } from "@playwright/test";
-import { addOperator, admin, logIn, search, uniqueEmail } from "./helpers";
+import { expect, test, type Page } from "@playwright/test";
+import { admin, logIn, operator, search, uniqueEmail } from "./helpers";
 
 // KYC from documents to decision: a legal operator uploads an identity document, a second
 // one accepts it from User docs pending pre-review, the first submits KYC, the second
 // validates it (the first may not: four-eyes); a read-only operator sees the documents'
 // states and nothing else, and the server refuses them the file.
 
-const PASSWORD = "a long enough password 1";
 const board = (page: Page) => page.locator("#user-board");
-
-async function operator(page: Page, browser: Browser, prefix: string, roleLabel: string): Promise<Page> {
-  await page.goto("/dashboard-users");
-  const username = uniqueEmail(prefix);
-  await addOperator(page, username, roleLabel, PASSWORD);
-  const own = await (await browser.newContext()).newPage();
-  await own.goto("/profiles");
-  await logIn(own, username, PASSWORD);
-  return own;
-}
 
 async function openUser(page: Page, id: number) {
   await search(page, { "User Id": String(id) });

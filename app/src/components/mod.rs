@@ -214,6 +214,32 @@ pub fn KeysetPager(
     }
 }
 
+/// One page of a keyset list: its rows (drawn by `rows`) and the pager, or, when empty,
+/// `empty` and the way back to the first page.
+pub fn keyset_page_view<T>(
+    page: shared::dto::KeysetPage<T>,
+    at: shared::dto::Keyset,
+    empty: &'static str,
+    noun: &'static str,
+    on_page: Callback<shared::dto::Keyset>,
+    rows: impl FnOnce(Vec<T>) -> AnyView,
+) -> AnyView {
+    let shared::dto::KeysetPage { items, total, newer, older } = page;
+    if items.is_empty() {
+        view! {
+            <p class="empty">{empty}</p>
+            <FirstPageLink at=at on_page=on_page/>
+        }
+        .into_any()
+    } else {
+        view! {
+            {rows(items)}
+            <KeysetPager total=total newer=newer older=older noun=noun on_page=on_page/>
+        }
+        .into_any()
+    }
+}
+
 /// Under an empty keyset page reached by a cursor: the way back to the first page.
 #[component]
 pub fn FirstPageLink(at: shared::dto::Keyset, #[prop(into)] on_page: Callback<shared::dto::Keyset>) -> impl IntoView {

@@ -5,10 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use shared::View;
 use shared::domain::CardStatus;
-use shared::dto::{CardSearch, KeysetPage};
+use shared::dto::CardSearch;
 
 use crate::api;
-use crate::components::{FirstPageLink, KeysetPager, ListUrl, Loading, error_view, keyset_from_url};
+use crate::components::{ListUrl, Loading, error_view, keyset_from_url, keyset_page_view};
 use crate::pages::users::profile_opener;
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
@@ -45,14 +45,9 @@ pub fn AllCardsPage() -> impl IntoView {
     let body = move || {
         cards.get().map(|result| match result {
             Err(e) => error_view(e),
-            Ok(page) if page.items.is_empty() => view! {
-                <p class="empty">"No card matches these filters."</p>
-                <FirstPageLink at=search.get().at on_page=to_page/>
-            }
-            .into_any(),
-            Ok(KeysetPage { items, total, newer, older }) => {
+            Ok(page) => {
                 let open = open.clone();
-                view! {
+                keyset_page_view(page, search.get().at, "No card matches these filters.", "cards", to_page, move |items| view! {
                     <table class="data-table clickable" aria-label="Cards">
                         <thead><tr>
                             <th scope="col">"Card id"</th><th scope="col">"User"</th><th scope="col">"Masked PAN"</th>
@@ -81,9 +76,8 @@ pub fn AllCardsPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
-                    <KeysetPager total=total newer=newer older=older noun="cards" on_page=to_page/>
                 }
-                .into_any()
+                .into_any())
             }
         })
     };

@@ -5,11 +5,11 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_location;
 use shared::View;
 use shared::cards::{CardTransaction, PaymentStatus};
-use shared::dto::{CardTransactionSearch, KeysetPage};
+use shared::dto::CardTransactionSearch;
 use shared::money::{Currency, Money};
 
 use crate::api;
-use crate::components::{FirstPageLink, KeysetPager, ListUrl, Loading, error_view, keyset_from_url, short_time};
+use crate::components::{ListUrl, Loading, error_view, keyset_from_url, keyset_page_view, short_time};
 use crate::pages::users::profile_opener;
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
@@ -113,16 +113,14 @@ pub fn AllCardTransactionsPage() -> impl IntoView {
     let body = move || {
         transactions.get().map(|result| match result {
             Err(message) => view! { <p class="form-error" role="alert">{message}</p> }.into_any(),
-            Ok(page) if page.items.is_empty() => view! {
-                <p class="empty">"No card transaction matches these filters."</p>
-                <FirstPageLink at=search.get().map(|s| s.at).unwrap_or_default() on_page=to_page/>
-            }
-            .into_any(),
-            Ok(KeysetPage { items, total, newer, older }) => view! {
-                <TransactionTable transactions=items with_user=true/>
-                <KeysetPager total=total newer=newer older=older noun="transactions" on_page=to_page/>
-            }
-            .into_any(),
+            Ok(page) => keyset_page_view(
+                page,
+                search.get().map(|s| s.at).unwrap_or_default(),
+                "No card transaction matches these filters.",
+                "transactions",
+                to_page,
+                |items| view! { <TransactionTable transactions=items with_user=true/> }.into_any(),
+            ),
         })
     };
     let text_filter = move |id: &'static str, label: &'static str, key: &'static str| {

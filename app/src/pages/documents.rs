@@ -10,7 +10,7 @@ use shared::dto::PreReviewSearch;
 
 use crate::api;
 use crate::components::{
-    FirstPageLink, KeysetPager, ListUrl, Loading, Modal, error_view, keyset_from_url, short_time, use_notices,
+    ListUrl, Loading, Modal, error_view, keyset_from_url, keyset_page_view, short_time, use_notices,
 };
 use crate::pages::users::profile_opener;
 use crate::shell::handle_session_end;
@@ -152,19 +152,14 @@ pub fn DocsPendingReviewPage() -> impl IntoView {
         let open = open.clone();
         queue.get().map(move |result| match result {
             Err(e) => error_view(e),
-            Ok(page) if page.items.is_empty() => view! {
-                <p class="empty">"No document waits for its pre-review."</p>
-                <FirstPageLink at=search.get().at on_page=to_page/>
-            }
-            .into_any(),
-            Ok(page) => view! {
+            Ok(page) => keyset_page_view(page, search.get().at, "No document waits for its pre-review.", "documents", to_page, move |items| view! {
                 <table class="data-table" aria-label="Documents pending pre-review">
                     <thead><tr>
                         <th scope="col">"Uploaded"</th><th scope="col">"User"</th><th scope="col">"Type"</th>
                         <th scope="col">"Name"</th><th scope="col">"Uploaded by"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>
-                        {page.items.into_iter().map(|q| {
+                        {items.into_iter().map(|q| {
                             let (user, label, open) = (q.document.user_id, format!("{} #{}", q.user_name, q.document.user_id), open.clone());
                             let document = q.document.clone();
                             view! {
@@ -180,9 +175,8 @@ pub fn DocsPendingReviewPage() -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <KeysetPager total=page.total newer=page.newer older=page.older noun="documents" on_page=to_page/>
             }
-            .into_any(),
+            .into_any()),
         })
     };
     view! {
@@ -347,19 +341,14 @@ pub fn KycReviewsPage(me_id: i64) -> impl IntoView {
         let open = open.clone();
         reviews.get().map(move |result| match result {
             Err(e) => error_view(e),
-            Ok(page) if page.items.is_empty() => view! {
-                <p class="empty">"No KYC review waits for a decision."</p>
-                <FirstPageLink at=at.get() on_page=to_page/>
-            }
-            .into_any(),
-            Ok(page) => view! {
+            Ok(page) => keyset_page_view(page, at.get(), "No KYC review waits for a decision.", "reviews", to_page, move |items| view! {
                 <table class="data-table" aria-label="KYC reviews">
                     <thead><tr>
                         <th scope="col">"Submitted"</th><th scope="col">"User"</th><th scope="col">"Type"</th>
                         <th scope="col">"Documents"</th><th scope="col">"Submitted by"</th><th scope="col">"Actions"</th>
                     </tr></thead>
                     <tbody>
-                        {page.items.into_iter().map(|r| {
+                        {items.into_iter().map(|r| {
                             let (user, open, review) = (r.user_id, open.clone(), r.clone());
                             view! {
                                 <tr data-review-id=r.id>
@@ -378,9 +367,8 @@ pub fn KycReviewsPage(me_id: i64) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
-                <KeysetPager total=page.total newer=page.newer older=page.older noun="reviews" on_page=to_page/>
             }
-            .into_any(),
+            .into_any()),
         })
     };
     view! {

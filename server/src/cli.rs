@@ -89,6 +89,12 @@ pub struct ServeArgs {
     /// (`__Host-`, `Secure`) session cookies. Defaults to `http://<addr>`.
     #[arg(long, env = "DASHBOARD_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// TLS ends before this server (a proxy that serves https): plain http on a non-loopback
+    /// address is then accepted. Without it, the server refuses to start there with an
+    /// `http://` public URL, where passwords and session cookies would cross the network in
+    /// clear.
+    #[arg(long, env = "DASHBOARD_BEHIND_TLS")]
+    pub behind_tls: bool,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "DASHBOARD_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: u64,
@@ -151,4 +157,36 @@ fn parse_role(s: &str) -> Result<Role, String> {
         let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
         format!("unknown role {s:?}; expected one of: {}", names.join(", "))
     })
+}
+
+/// Why `serve` must not start: plain http reachable beyond this machine, unless TLS ends in
+/// front of it (`--behind-tls`).
+pub fn plain_http_refusal(addr: &str, public_url: &str, behind_tls: bool) -> Option<String> {
+    let loopback = match addr.parse::<std::net::SocketAddr>() {
+        Ok(socket) => socket.ip().is_loopback(),
+        Err(_) => addr.rsplit_once(':').is_some_and(|(host, _)| host == "localhost"),
+    };
+    if loopback || behind_tls || public_url.starts_with("https://") {
+        return None;
+    }
+    Some(format!(
+        "refusing to serve plain http on {addr} (public URL {public_url}): give an https:// --public-url, \
+         or --behind-tls when a proxy serves https in front of this server"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plain_http_refusal;
+
+    #[test]
+    fn plain_http_is_served_on_loopback_only_unless_tls_ends_in_front() {
+        assert!(plain_http_refusal("127.0.0.1:3000", "http://127.0.0.1:3000", false).is_none());
+        assert!(plain_http_refusal("[::1]:3000", "http://[::1]:3000", false).is_none());
+        assert!(plain_http_refusal("localhost:3000", "http://localhost:3000", false).is_none());
+        assert!(plain_http_refusal("0.0.0.0:3000", "http://0.0.0.0:3000", false).is_some());
+        assert!(plain_http_refusal("10.0.0.5:3000", "http://bank.internal", false).is_some());
+        assert!(plain_http_refusal("0.0.0.0:3000", "https://backoffice.example.com", false).is_none());
+        assert!(plain_http_refusal("0.0.0.0:3000", "http://backoffice.example.com", true).is_none());
+    }
 }

@@ -21,7 +21,7 @@ use crate::security;
 pub fn router(state: AppState) -> Router {
     let dist: &Path = state.dist.as_ref();
     let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
-    let csp = Arc::new(CspForDist::new(dist));
+    let policy = Arc::new(security::HeaderPolicy { csp: CspForDist::new(dist), hsts: state.cookie.secure });
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
@@ -33,7 +33,8 @@ pub fn router(state: AppState) -> Router {
         .route("/oauth/{*rest}", axum::routing::any(crate::rest::unknown_path))
         .fallback_service(spa)
         .with_state(state)
-        .layer(axum::middleware::from_fn_with_state(csp, security::security_headers))
+        .layer(axum::middleware::from_fn(security::limit_body))
+        .layer(axum::middleware::from_fn_with_state(policy, security::security_headers))
         .layer(axum::middleware::from_fn(security::request_id))
         .layer(TraceLayer::new_for_http())
 }

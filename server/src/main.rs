@@ -58,6 +58,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         api_token_lifetime: Duration::from_secs(args.api_token_seconds),
     };
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}", args.addr));
+    if let Some(refusal) = server::cli::plain_http_refusal(&args.addr, &public_url, args.behind_tls) {
+        anyhow::bail!(refusal);
+    }
     let mail = MailSettings {
         smtp_url: args.smtp_url.clone().filter(|u| !u.trim().is_empty()),
         from: args.mail_from.clone(),

@@ -69,18 +69,33 @@ pub fn refused_response(refusal: CrossSiteRefusal) -> Response {
     (StatusCode::FORBIDDEN, [(header::CONTENT_TYPE, "application/json")], Body::from(body)).into_response()
 }
 
+/// What `security_headers` needs: the dashboard's Content-Security-Policy, and whether the
+/// server is reached over https (then browsers are told to keep to it: HSTS).
+pub struct HeaderPolicy {
+    pub csp: crate::http::CspForDist,
+    pub hsts: bool,
+}
+
+/// The paths whose answers carry personal data or secrets: never stored by a browser or a
+/// proxy.
+fn is_private(path: &str) -> bool {
+    ["/api/", "/v1/", "/core-connect/", "/oauth/", "/documents/"].iter().any(|p| path.starts_with(p))
+}
+
 /// Headers that every response carries.
 pub async fn security_headers(
-    axum::extract::State(csp): axum::extract::State<std::sync::Arc<crate::http::CspForDist>>,
+    axum::extract::State(policy): axum::extract::State<std::sync::Arc<HeaderPolicy>>,
     req: Request,
     next: Next,
 ) -> Response {
+    let private = is_private(req.uri().path());
     let mut response = next.run(req).await;
-    let csp = csp.current();
+    let csp = policy.csp.current();
     let headers = response.headers_mut();
     // A response that set its own policy keeps it (a document shown in the dashboard's
     // preview frame: `rest::documents::content`).
     let own_policy = headers.contains_key("content-security-policy");
+    let own_cache = headers.contains_key("cache-control");
     let mut set = |name: &'static str, value: &str| {
         if let Ok(v) = HeaderValue::from_str(value) {
             headers.insert(name, v);
@@ -90,10 +105,53 @@ pub async fn security_headers(
         set("content-security-policy", &csp);
         set("x-frame-options", "DENY");
     }
+    if private && !own_cache {
+        set("cache-control", "no-store");
+    }
+    if policy.hsts {
+        set("strict-transport-security", "max-age=31536000; includeSubDomains");
+    }
     set("x-content-type-options", "nosniff");
     set("referrer-policy", "no-referrer");
     set("cross-origin-opener-policy", "same-origin");
     response
+}
+
+/// The largest request body, except a document's upload (`rest::documents::UPLOAD_BODY_LIMIT`).
+pub const BODY_LIMIT: usize = 1024 * 1024;
+/// Bulk Cards sends its CSV (up to `backend::bulk_cards::MAX_BYTES`) inside a JSON string.
+const BULK_CARDS_BODY_LIMIT: usize = 3 * backend::bulk_cards::MAX_BYTES;
+
+/// The body limit of a request's route.
+fn body_limit(method: &Method, path: &str) -> usize {
+    let upload = method == Method::POST && (path == "/v1/documents" || path == "/documents/upload");
+    if upload {
+        crate::rest::UPLOAD_BODY_LIMIT
+    } else if path == "/api/bulk-cards/start" {
+        BULK_CARDS_BODY_LIMIT
+    } else {
+        BODY_LIMIT
+    }
+}
+
+/// Refuses a body over its route's limit with 413 on every route: at once when the
+/// Content-Length says so, and while reading otherwise (the body is cut at the limit).
+pub async fn limit_body(req: Request, next: Next) -> Response {
+    let limit = body_limit(req.method(), req.uri().path());
+    let declared =
+        req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return crate::rest::ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "invalid_request",
+            "payload_too_large",
+            format!("The request body is over {} KiB.", limit / 1024),
+        )
+        .into_response();
+    }
+    let (parts, body) = req.into_parts();
+    let body = Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
 }
 
 /// The Content-Security-Policy: only our own files, plus the hashes of the inline scripts

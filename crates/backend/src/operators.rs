@@ -100,11 +100,18 @@ async fn fetch_operator(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Operat
     row.ok_or(Error::NotFound)?.into_summary()
 }
 
-async fn administrator_count(tx: &mut Transaction<'_, Any>) -> Result<i64> {
-    Ok(sqlx::query_scalar("SELECT COUNT(*) FROM operators WHERE role = $1")
-        .bind(Role::Administrator.as_str())
-        .fetch_one(&mut **tx)
-        .await?)
+/// How many Administrators there are, their rows locked until the transaction ends, so that
+/// two Administrators demoting or deleting each other at the same moment cannot both pass
+/// the "not the last one" check (Postgres: `FOR UPDATE`, and a row demoted meanwhile no
+/// longer counts; SQLite: write transactions already run one at a time).
+async fn administrator_count(tx: &mut Transaction<'_, Any>, kind: crate::DbKind) -> Result<i64> {
+    let lock = if kind == crate::DbKind::Postgres { " FOR UPDATE" } else { "" };
+    let ids: Vec<i64> =
+        sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT id FROM operators WHERE role = $1{lock}")))
+            .bind(Role::Administrator.as_str())
+            .fetch_all(&mut **tx)
+            .await?;
+    Ok(ids.len() as i64)
 }
 
 impl Backend {
@@ -201,7 +208,7 @@ impl Backend {
         actor.require_may_manage(form.role)?;
         if before.role == Role::Administrator
             && form.role != Role::Administrator
-            && administrator_count(&mut change.tx).await? <= 1
+            && administrator_count(&mut change.tx, self.db.kind).await? <= 1
         {
             return Err(Error::Conflict("The last Administrator cannot be demoted.".into()));
         }
@@ -243,7 +250,7 @@ impl Backend {
         let mut change = self.open_change(actor, meta).await?;
         let before = fetch_operator(&mut change.tx, id).await?;
         actor.require_may_manage(before.role)?;
-        if before.role == Role::Administrator && administrator_count(&mut change.tx).await? <= 1 {
+        if before.role == Role::Administrator && administrator_count(&mut change.tx, self.db.kind).await? <= 1 {
             return Err(Error::Conflict("The last Administrator cannot be deleted.".into()));
         }
         end_all_sessions(&mut change.tx, id).await?;

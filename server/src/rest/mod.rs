@@ -25,6 +25,7 @@ use backend::{Actor, RequestMeta};
 use serde::de::DeserializeOwned;
 use shared::Scope;
 
+pub use documents::UPLOAD_BODY_LIMIT;
 pub use error::ApiError;
 
 use crate::AppState;

@@ -335,16 +335,7 @@ async fn refused_uploads_store_nothing(flavor: Flavor) {
         assert!(!message.to_lowercase().contains("sql"), "{message}");
     }
     // A body far over the limit is a 413 before anything is read.
-    let huge = "A".repeat(backend_limit() + 1024);
-    let res = browser()
-        .post(format!("{}/v1/documents", app.base_url))
-        .bearer_auth(&t)
-        .header("content-type", "application/json")
-        .body(format!("{{\"fileContentBase64\": \"{huge}\"}}"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 413);
+    assert_eq!(crate::harness::declared_post(&app.base_url, "/v1/documents", &t, backend_limit() + 1024).await, 413);
     // Through a form: the same content rule, and the form stays usable.
     let (_, form) = app
         .rest(Method::POST, &format!("/core-connect/users/{user}/kyc/document"), &t, Some(json!({"documentType": 17})))

@@ -248,3 +248,43 @@ pub fn form(username: &str, role: Role, password: &str) -> Value {
         saml_key: String::new(),
     }})
 }
+
+/// Sends a POST whose headers declare a body of `length` bytes, and no body: the status the
+/// server answers from the headers alone (a body-size refusal comes before any read).
+pub async fn declared_post(base_url: &str, path: &str, token: &str, length: usize) -> u16 {
+    raw_post(base_url, path, token, &format!("Content-Length: {length}"), |_| Vec::new()).await
+}
+
+/// POSTs `chunks` chunks of `size` spaces with `Transfer-Encoding: chunked` (no
+/// Content-Length); answers the status code.
+pub async fn chunked_post(base_url: &str, path: &str, token: &str, chunks: usize, size: usize) -> u16 {
+    raw_post(base_url, path, token, "Transfer-Encoding: chunked", |k| match k {
+        k if k < chunks => format!("{size:x}\r\n{}\r\n", " ".repeat(size)).into_bytes(),
+        k if k == chunks => b"0\r\n\r\n".to_vec(),
+        _ => Vec::new(),
+    })
+    .await
+}
+
+/// A POST over a raw connection: the headers (with `framing`), then the pieces `piece(0)`,
+/// `piece(1)`, ... until an empty one; the server may answer and close before the end.
+async fn raw_post(base_url: &str, path: &str, token: &str, framing: &str, piece: impl Fn(usize) -> Vec<u8>) -> u16 {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = base_url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/json\r\n{framing}\r\nConnection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    for k in 0.. {
+        let bytes = piece(k);
+        if bytes.is_empty() || stream.write_all(&bytes).await.is_err() {
+            break;
+        }
+    }
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer).await;
+    let text = String::from_utf8_lossy(&answer);
+    text.split_whitespace().nth(1).and_then(|code| code.parse().ok()).unwrap_or(0)
+}

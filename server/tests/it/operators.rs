@@ -14,6 +14,7 @@ crate::on_both_databases!(
     administrators_manage_administrators_within_the_rules,
     usernames_are_validated_and_unique,
     delete_and_role_change_end_sessions,
+    two_administrators_removing_each_other_leave_one,
 );
 
 async fn only_operator_managers_reach_the_operator_functions(flavor: Flavor) {
@@ -184,4 +185,42 @@ async fn delete_and_role_change_end_sessions(flavor: Flavor) {
     assert!(app.me(&kim).await.is_some());
     app.call::<()>(&admin, "operators/delete", json!({"id": kim_id})).await.unwrap();
     assert_eq!(app.me(&kim).await, None);
+}
+
+/// Two Administrators demote (then delete) each other at the same moment: one wins, the
+/// other is refused, and an Administrator remains. Several rounds, to give the race room.
+async fn two_administrators_removing_each_other_leave_one(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let admins = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM operators WHERE role = 'administrator'")
+            .fetch_one(&app.backend.db.pool)
+            .await
+            .unwrap()
+    };
+    for round in 0..4 {
+        let (a, a_id) = app.logged_in(&format!("a{round}@example.com"), Role::Administrator).await;
+        let (b, b_id) = app.logged_in(&format!("b{round}@example.com"), Role::Administrator).await;
+        // Only these two hold the role.
+        sqlx::query("UPDATE operators SET role = 'manager' WHERE role = 'administrator' AND id NOT IN ($1, $2)")
+            .bind(a_id)
+            .bind(b_id)
+            .execute(&app.backend.db.pool)
+            .await
+            .unwrap();
+        let demote = |id: i64, name: &str| json!({"id": id, "form": {"username": name, "role": "Manager", "password": "", "saml_key": ""}});
+        let (ra, rb) = if round % 2 == 0 {
+            tokio::join!(
+                app.call::<Value>(&a, "operators/update", demote(b_id, &format!("b{round}@example.com"))),
+                app.call::<Value>(&b, "operators/update", demote(a_id, &format!("a{round}@example.com"))),
+            )
+        } else {
+            tokio::join!(
+                app.call::<Value>(&a, "operators/delete", json!({"id": b_id})),
+                app.call::<Value>(&b, "operators/delete", json!({"id": a_id})),
+            )
+        };
+        let refused = [&ra, &rb].iter().filter(|r| r.is_err()).count();
+        assert_eq!(refused, 1, "round {round}: one wins, one is refused: {ra:?} {rb:?}");
+        assert_eq!(admins().await, 1, "round {round}: an Administrator remains");
+    }
 }

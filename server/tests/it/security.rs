@@ -4,7 +4,7 @@
 use app::error::AppError;
 use shared::Role;
 
-use crate::harness::{Flavor, PASSWORD, browser, spawn_app};
+use crate::harness::{Flavor, PASSWORD, browser, chunked_post, declared_post, spawn_app};
 
 crate::on_both_databases!(
     cross_site_calls_are_refused,
@@ -12,6 +12,8 @@ crate::on_both_databases!(
     server_function_refusals_answer_their_own_status,
     unknown_api_paths_are_404_in_the_api_envelope,
     extreme_paging_and_long_terms_never_fail_the_server,
+    bodies_over_the_limit_answer_413_on_every_route,
+    personal_data_is_never_cached,
 );
 
 /// Zero, negative and huge page numbers give a page (maybe empty), a search term past its
@@ -144,4 +146,74 @@ async fn healthz_answers_when_the_database_does(flavor: Flavor) {
     app.backend.db.close().await;
     let down = browser().get(format!("{}/healthz", app.base_url)).send().await.unwrap();
     assert_eq!(down.status(), 503);
+}
+
+/// A body over 1 MiB is a 413 on every route (documents' uploads excepted, up to theirs),
+/// before any handler reads it; a body under the limit is read as usual.
+async fn bodies_over_the_limit_answer_413_on_every_route(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let token = app.bearer(&shared::Scope::ALL).await;
+    let over = server::security::BODY_LIMIT + 1;
+    for path in [
+        "/api/session/login",
+        "/api/public/sign-up",
+        "/v1/users",
+        "/oauth/token",
+        "/core-connect/sca/scawallets",
+        "/somewhere/in/the/app",
+    ] {
+        assert_eq!(declared_post(&app.base_url, path, &token, over).await, 413, "{path}");
+    }
+    // A chunked body (no Content-Length) is cut at the limit too.
+    let status = chunked_post(&app.base_url, "/v1/users", &token, 40, 64 * 1024).await;
+    assert_eq!(status, 413);
+    // A document may be larger (its own limit applies).
+    let res = browser()
+        .post(format!("{}/v1/documents", app.base_url))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"name\": \"{}\"}}", "x".repeat(2 * server::security::BODY_LIMIT)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "read, then refused for what it says");
+}
+
+/// Behind https, browsers are told to keep to it (HSTS).
+#[tokio::test]
+async fn https_deployments_send_hsts() {
+    use tower::ServiceExt;
+    let app = spawn_app(Flavor::Sqlite).await;
+    let state = server::AppState {
+        backend: app.backend.clone(),
+        cookie: app::ssr::SessionCookie { secure: true },
+        dist: std::sync::Arc::new(std::env::temp_dir().join("backoffice-test-empty-dist")),
+    };
+    let request = axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap();
+    let res = server::http::router(state).oneshot(request).await.unwrap();
+    assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
+}
+
+/// Answers carrying personal data say `Cache-Control: no-store`; static files do not.
+async fn personal_data_is_never_cached(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let token = app.bearer(&shared::Scope::ALL).await;
+    let (b, _) = app.logged_in("nostore@example.com", Role::Support).await;
+    for res in [
+        browser().get(format!("{}/v1/users?pageCount=1", app.base_url)).bearer_auth(&token).send().await.unwrap(),
+        browser().get(format!("{}/v1/users/999", app.base_url)).bearer_auth(&token).send().await.unwrap(),
+        b.post(format!("{}/api/session/me", app.base_url))
+            .header("x-backoffice-request", "1")
+            .header("content-type", "application/json")
+            .body("{}")
+            .send()
+            .await
+            .unwrap(),
+    ] {
+        let url = res.url().to_string();
+        assert_eq!(res.headers().get("cache-control").map(|v| v.to_str().unwrap()), Some("no-store"), "{url}");
+        assert!(res.headers().get("strict-transport-security").is_none(), "plain http: no HSTS");
+    }
+    let res = browser().get(format!("{}/healthz", app.base_url)).send().await.unwrap();
+    assert!(res.headers().get("cache-control").is_none());
 }

@@ -68,6 +68,9 @@ fn SessionOrPublic(session: Session) -> impl IntoView {
             match session.0.get() {
                 None => view! { <Loading label="Starting…"/> }.into_any(),
                 Some(None) => view! { <LoginPage/> }.into_any(),
+                Some(Some(me)) if me.must_change_password => {
+                    view! { <pages::password::ChooseOwnPasswordPage me=me/> }.into_any()
+                }
                 Some(Some(me)) => view! { <Layout me=me/> }.into_any(),
             }
         }}
@@ -128,6 +131,8 @@ fn Layout(me: Me) -> impl IntoView {
     provide_context(pages::users::OpenProfiles::new());
     let role = me.role;
     let me_id = me.id;
+    let changing_password = RwSignal::new(false);
+    let username = me.username.clone();
     let logout = move |_| {
         spawn_local(async move {
             let _ = api::logout().await;
@@ -163,8 +168,13 @@ fn Layout(me: Me) -> impl IntoView {
                         <strong data-testid="operator-name">{me.username.clone()}</strong>
                         <span class="role-badge" data-testid="operator-role">{role.label()}</span>
                     </span>
+                    <button class="secondary" on:click=move |_| changing_password.set(true)>"Change password"</button>
                     <button class="secondary" on:click=logout>"Log out"</button>
                 </header>
+                {move || changing_password.get().then(|| view! {
+                    <pages::password::ChangePasswordDialog username=username.clone()
+                        on_close=move || changing_password.set(false)/>
+                })}
                 <NoticeBar/>
                 <main class="content">
                     // <Routes> completes each navigation (it updates the address bar once the

@@ -5,12 +5,29 @@ export const admin = {
   password: process.env.E2E_ADMIN_PASSWORD ?? "",
 };
 
-/** Logs in through the login form and waits for the shell. */
+/** The password an operator chooses when theirs was set by someone else (see logIn). */
+export const chosenPassword = (temporary: string) => `${temporary} chosen`;
+
+/** Logs in through the login form and waits for the shell. A password set by someone else
+ * (an operator made in Dashboard Users) is temporary: then the operator chooses
+ * `chosenPassword(password)` first. */
 export async function logIn(page: Page, username: string, password: string) {
   await page.getByLabel("Username").fill(username);
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Log in" }).click();
+  const forced = page.getByRole("heading", { name: "Choose a new password" });
+  await expect(page.getByTestId("operator-name").or(forced)).toBeVisible();
+  if (await forced.isVisible()) await chooseOwnPassword(page, password, chosenPassword(password));
   await expect(page.getByTestId("operator-name")).toHaveText(username);
+}
+
+/** Fills and sends the Change password form (the forced page or the account menu's dialog). */
+export async function chooseOwnPassword(page: Page, current: string, next: string) {
+  const form = page.getByRole("form", { name: "Change password" });
+  await form.getByLabel("Current password").fill(current);
+  await form.getByLabel("New password", { exact: true }).fill(next);
+  await form.getByLabel("Confirm the new password").fill(next);
+  await form.getByRole("button", { name: "Change password" }).click();
 }
 
 /** A unique email for this run, so that reruns on the same database do not collide. */

@@ -1,5 +1,5 @@
 import { test, expect } from "@playwright/test";
-import { admin, addOperator, logIn, operatorRow, uniqueEmail } from "./helpers";
+import { admin, addOperator, chooseOwnPassword, logIn, operatorRow, uniqueEmail } from "./helpers";
 
 const PASSWORD = "a long enough password 1";
 
@@ -85,10 +85,7 @@ test("three failed logins block an operator until an Administrator unblocks it",
   await expect(row).toContainText("Active");
   await expect(row.getByRole("button", { name: "Unblock" })).toHaveCount(0);
 
-  await attempt.getByLabel("Username").fill(victim);
-  await attempt.getByLabel("Password").fill(PASSWORD);
-  await attempt.getByRole("button", { name: "Log in" }).click();
-  await expect(attempt.getByTestId("operator-name")).toHaveText(victim);
+  await logIn(attempt, victim, PASSWORD);
 
   // Delete, with confirmation: the row disappears and the session ends.
   await row.getByRole("button", { name: "Delete" }).click();
@@ -138,5 +135,50 @@ test("a Manager manages operators but never Administrators", async ({ page, brow
   await update.getByRole("button", { name: "Save" }).click();
   await expect(update).toBeHidden();
   await expect(row).toContainText("Support & legal User");
+  await other.close();
+});
+
+test("a password set by someone else is temporary; operators change their own", async ({ page, browser }) => {
+  await page.goto("/dashboard-users");
+  await logIn(page, admin.username, admin.password);
+  const agent = uniqueEmail("temporary");
+  await addOperator(page, agent, "Support User", PASSWORD);
+
+  // The first login asks for the operator's own password before anything else.
+  const other = await browser.newContext();
+  const own = await other.newPage();
+  await own.goto("/users");
+  await own.getByLabel("Username").fill(agent);
+  await own.getByLabel("Password").fill(PASSWORD);
+  await own.getByRole("button", { name: "Log in" }).click();
+  await expect(own.getByRole("heading", { name: "Choose a new password" })).toBeVisible();
+  await expect(own.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await chooseOwnPassword(own, PASSWORD, "short");
+  await expect(own.locator("#newPassword-error")).toContainText("at least 12");
+  await chooseOwnPassword(own, "not the current one", "my very own pass phrase");
+  await expect(own.locator("#currentPassword-error")).toContainText("not right");
+  await chooseOwnPassword(own, PASSWORD, "my very own pass phrase");
+  await expect(own.getByTestId("operator-name")).toHaveText(agent);
+
+  // An Administrator sets it again: the operator's session ends at once, and the next
+  // login asks again.
+  const row = operatorRow(page, agent);
+  await row.getByRole("button", { name: "Update" }).click();
+  const update = page.getByRole("dialog", { name: "Update user" });
+  await update.getByLabel("Password").fill("set by the administrator");
+  await update.getByRole("button", { name: "Save" }).click();
+  await expect(update).toBeHidden();
+  await own.reload();
+  await expect(own.getByRole("button", { name: "Log in" })).toBeVisible();
+  await logIn(own, agent, "set by the administrator");
+
+  // From the account menu, with the current password.
+  await own.getByRole("button", { name: "Change password" }).click();
+  const dialog = own.getByRole("dialog", { name: "Change password" });
+  await chooseOwnPassword(own, "set by the administrator chosen", "and once more my own");
+  await expect(dialog).toBeHidden();
+  await expect(own.locator(".notice")).toContainText("Your password was changed");
+  await own.getByRole("button", { name: "Log out" }).click();
+  await logIn(own, agent, "and once more my own");
   await other.close();
 });

@@ -12,6 +12,9 @@ pub struct Me {
     pub id: i64,
     pub username: String,
     pub role: Role,
+    /// The password was set by someone else: the dashboard asks for a new one first.
+    #[serde(default)]
+    pub must_change_password: bool,
 }
 
 /// One row of the Dashboard Users table.

@@ -17,7 +17,12 @@ use crate::ssr::{request_context, with_actor};
 pub async fn current_operator() -> Result<Option<Me>, AppError> {
     let ctx = request_context()?;
     match ctx.actor().await {
-        Ok(backend::Actor::Operator(op)) => Ok(Some(Me { id: op.id, username: op.username, role: op.role })),
+        Ok(backend::Actor::Operator(op)) => Ok(Some(Me {
+            id: op.id,
+            username: op.username,
+            role: op.role,
+            must_change_password: op.must_change_password,
+        })),
         Ok(_) | Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
@@ -30,6 +35,17 @@ pub async fn login(username: String, password: Secret) -> Result<Me, AppError> {
     let max_age = ctx.backend.sessions.absolute_timeout.as_secs() as i64;
     ctx.set_cookie(ctx.cookie.set(&token, max_age)?);
     Ok(me)
+}
+
+/// The operator's own password: the current one, then the new one. A temporary password
+/// (set by someone else) must be changed this way before anything else works.
+#[server(endpoint = "session/change-password", input = Json, client = AppClient)]
+pub async fn change_own_password(current: Secret, new: Secret) -> Result<Me, AppError> {
+    with_actor(|ctx, actor| async move {
+        let keep = ctx.session.as_ref().map(|t| t.0.clone());
+        ctx.backend.change_own_password(&actor, &ctx.meta, keep.as_deref(), current, new).await
+    })
+    .await
 }
 
 #[server(endpoint = "session/logout", input = Json, client = AppClient)]

@@ -5,6 +5,7 @@ pub mod card_transactions;
 pub mod dashboard_users;
 pub mod documents;
 pub mod onboarding;
+pub mod password;
 pub mod public;
 pub mod restriction_groups;
 pub mod system_configuration;

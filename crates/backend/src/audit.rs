@@ -24,6 +24,7 @@ pub enum AuditAction {
     OperatorDeleted,
     OperatorBlocked,
     OperatorUnblocked,
+    OperatorPasswordChanged,
     ApiClientCreated,
     TokenIssued,
     SettingsUpdated,
@@ -79,6 +80,7 @@ impl AuditAction {
             OperatorDeleted => "operator.deleted",
             OperatorBlocked => "operator.blocked",
             OperatorUnblocked => "operator.unblocked",
+            OperatorPasswordChanged => "operator.password_changed",
             ApiClientCreated => "api_client.created",
             TokenIssued => "token.issued",
             SettingsUpdated => "settings.updated",
@@ -126,8 +128,16 @@ impl AuditAction {
     pub fn target_type(self) -> &'static str {
         use AuditAction::*;
         match self {
-            LoginSucceeded | LoginFailed | LoginRefused | Logout | OperatorCreated | OperatorUpdated
-            | OperatorDeleted | OperatorBlocked | OperatorUnblocked => "operator",
+            LoginSucceeded
+            | LoginFailed
+            | LoginRefused
+            | Logout
+            | OperatorCreated
+            | OperatorUpdated
+            | OperatorDeleted
+            | OperatorBlocked
+            | OperatorUnblocked
+            | OperatorPasswordChanged => "operator",
             ApiClientCreated | TokenIssued => "api_client",
             SettingsUpdated => "settings",
             UserCreated
@@ -347,6 +357,7 @@ mod tests {
         let (backend, dir) = backend().await;
         let meta = RequestMeta::local();
         let reader = Actor::Operator(crate::Operator {
+            must_change_password: false,
             id: 1,
             username: "ro@example.com".into(),
             role: Role::SupportReadOnly,

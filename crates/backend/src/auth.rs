@@ -13,6 +13,9 @@ pub struct Operator {
     /// When the operator calls through an OAuth2 token, the scopes granted to that token
     /// (a subset of the role's); `None` in a dashboard session.
     pub token_scopes: Option<Vec<Scope>>,
+    /// The password was set by someone else: until the operator chooses their own, nothing
+    /// but that is allowed.
+    pub must_change_password: bool,
 }
 
 /// A machine client of the REST API (OAuth2 client credentials).
@@ -24,6 +27,9 @@ pub struct ApiClient {
     /// The scopes of the token in use.
     pub scopes: Vec<Scope>,
 }
+
+/// Why an operator whose password is temporary can do nothing yet.
+pub const MUST_CHANGE_PASSWORD: &str = "Your password was set by someone else: choose your own first.";
 
 /// Why an operator with a scope the caller does not hold is out of its reach.
 pub const GRANT_REFUSAL: &str = "You cannot grant, or manage an operator holding, a scope you do not hold yourself.";
@@ -50,7 +56,9 @@ impl Actor {
         match self {
             Actor::System => true,
             Actor::Operator(op) => {
-                op.role.has_scope(scope) && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
+                !op.must_change_password
+                    && op.role.has_scope(scope)
+                    && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
             }
             Actor::ApiClient(client) => client.scopes.contains(&scope),
             Actor::Anonymous | Actor::EndUser { .. } => false,
@@ -67,6 +75,7 @@ impl Actor {
     pub fn require_scope(&self, scope: Scope) -> Result<()> {
         match self {
             Actor::Anonymous => Err(Error::Unauthenticated),
+            Actor::Operator(op) if op.must_change_password => Err(Error::Forbidden(MUST_CHANGE_PASSWORD)),
             _ if self.has_scope(scope) => Ok(()),
             _ => Err(Error::Forbidden("You are not allowed to do this.")),
         }

@@ -224,13 +224,14 @@ impl Backend {
 
     /// The operator as they are now (an operator deleted since can do nothing).
     pub(crate) async fn operator_actor(&self, id: i64) -> Result<Actor> {
-        let row: Option<(String, String, Option<String>)> =
-            sqlx::query_as("SELECT username, role, blocked_at FROM operators WHERE id = $1")
+        let row: Option<(String, String, Option<String>, i64)> =
+            sqlx::query_as("SELECT username, role, blocked_at, password_temporary FROM operators WHERE id = $1")
                 .bind(id)
                 .fetch_optional(&self.db.pool)
                 .await?;
         Ok(match row {
-            Some((username, role, None)) => Actor::Operator(crate::Operator {
+            Some((username, role, None, temporary)) => Actor::Operator(crate::Operator {
+                must_change_password: temporary != 0,
                 id,
                 username,
                 role: crate::sessions::parse_role(&role)?,

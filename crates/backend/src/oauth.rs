@@ -78,6 +78,7 @@ struct TokenRow {
     username: Option<String>,
     role: Option<String>,
     blocked_at: Option<String>,
+    password_temporary: Option<i64>,
 }
 
 impl Backend {
@@ -147,6 +148,9 @@ impl Backend {
             TokenRequest::ClientCredentials { .. } => (None, held),
             TokenRequest::Password { username, password, .. } => {
                 let op = self.verify_operator_password(&username, password, meta).await?;
+                if op.must_change_password {
+                    return Err(Error::Forbidden(crate::auth::MUST_CHANGE_PASSWORD));
+                }
                 let ceiling = held.into_iter().filter(|s| op.role.has_scope(*s)).collect();
                 (Some(op), ceiling)
             }
@@ -197,7 +201,7 @@ impl Backend {
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor> {
         let row: Option<TokenRow> = sqlx::query_as(
             "SELECT t.scopes, t.expires_at, c.id AS client_pk, c.client_id, c.name AS client_name, \
-                    t.operator_id, o.username, o.role, o.blocked_at \
+                    t.operator_id, o.username, o.role, o.blocked_at, o.password_temporary \
              FROM access_tokens t \
              JOIN api_clients c ON c.id = t.api_client_id \
              LEFT JOIN operators o ON o.id = t.operator_id \
@@ -212,9 +216,13 @@ impl Backend {
         }
         let scopes = parse_scopes(&row.scopes)?;
         match (row.operator_id, row.username, row.role) {
-            (Some(id), Some(username), Some(role)) => {
-                Ok(Actor::Operator(Operator { id, username, role: parse_role(&role)?, token_scopes: Some(scopes) }))
-            }
+            (Some(id), Some(username), Some(role)) => Ok(Actor::Operator(Operator {
+                id,
+                username,
+                role: parse_role(&role)?,
+                token_scopes: Some(scopes),
+                must_change_password: row.password_temporary.unwrap_or(0) != 0,
+            })),
             (Some(_), _, _) => Err(Error::Unauthenticated),
             (None, _, _) => Ok(Actor::ApiClient(ApiClient {
                 id: row.client_pk,

@@ -5,9 +5,9 @@
 //! that role; nobody deletes itself; the last Administrator is neither deleted nor demoted.
 //! Blocking, deleting or changing the role of an operator ends all its sessions.
 
-use shared::dto::{OperatorForm, OperatorSummary};
+use shared::dto::{Me, OperatorForm, OperatorSummary};
 use shared::secret::Secret;
-use shared::validation::{Username, operator_form_errors};
+use shared::validation::{Username, check_password_strength, operator_form_errors};
 use shared::{Action, Role};
 use sqlx::{Any, Transaction};
 
@@ -104,6 +104,14 @@ async fn fetch_operator(tx: &mut Transaction<'_, Any>, id: i64) -> Result<Operat
 /// two Administrators demoting or deleting each other at the same moment cannot both pass
 /// the "not the last one" check (Postgres: `FOR UPDATE`, and a row demoted meanwhile no
 /// longer counts; SQLite: write transactions already run one at a time).
+/// Whether a password chosen by `actor` for the operator `target` (`None`: one being
+/// created) is someone else's choice, and so temporary. The machine's owner (the command
+/// line) is trusted; everyone else, Managers, Administrators and API clients, sets a
+/// temporary one.
+fn is_set_by_someone_else(actor: &Actor, target: Option<i64>) -> bool {
+    !matches!(actor, Actor::System) && (target.is_none() || actor.operator_id() != target)
+}
+
 async fn administrator_count(tx: &mut Transaction<'_, Any>, kind: crate::DbKind) -> Result<i64> {
     let lock = if kind == crate::DbKind::Postgres { " FOR UPDATE" } else { "" };
     let ids: Vec<i64> =
@@ -144,14 +152,15 @@ impl Backend {
         let mut change = self.open_change(actor, meta).await?;
         let now = clock::now_rfc3339();
         let id: i64 = sqlx::query_scalar(
-            "INSERT INTO operators (username, role, password_hash, saml_key, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $5) RETURNING id",
+            "INSERT INTO operators (username, role, password_hash, saml_key, created_at, updated_at, password_temporary) \
+             VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id",
         )
         .bind(form.username.as_str())
         .bind(form.role.as_str())
         .bind(hash)
         .bind(&form.saml_key)
         .bind(&now)
+        .bind(i64::from(is_set_by_someone_else(actor, None)))
         .fetch_one(&mut *change.tx)
         .await
         .map_err(on_unique_violation(duplicate_username))?;
@@ -189,6 +198,12 @@ impl Backend {
         patch: OperatorPatch,
     ) -> Result<OperatorSummary> {
         actor.require(Action::ManageDashboardUsers)?;
+        if patch.password.is_some() && actor.operator_id() == Some(id) {
+            return Err(Error::invalid(
+                "password",
+                "Change your own password from your account menu (it asks for the current one).",
+            ));
+        }
         // Hashed before the write transaction opens: argon2 takes a while, the lock must not.
         // (Its strength is checked with the merged form below.)
         let new_hash = match patch.password.clone() {
@@ -212,20 +227,25 @@ impl Backend {
         {
             return Err(Error::Conflict("The last Administrator cannot be demoted.".into()));
         }
+        // A password set here is someone else's choice: temporary (and it ends every session
+        // and token of the operator, below).
+        let temporary = new_hash.is_some() && is_set_by_someone_else(actor, Some(id));
         sqlx::query(
             "UPDATE operators SET username = $1, role = $2, saml_key = $3, updated_at = $4, \
-             password_hash = COALESCE($5, password_hash) WHERE id = $6",
+             password_hash = COALESCE($5, password_hash), \
+             password_temporary = CASE WHEN $6 = 1 THEN 1 ELSE password_temporary END WHERE id = $7",
         )
         .bind(form.username.as_str())
         .bind(form.role.as_str())
         .bind(&form.saml_key)
         .bind(clock::now_rfc3339())
         .bind(new_hash.clone())
+        .bind(i64::from(temporary))
         .bind(id)
         .execute(&mut *change.tx)
         .await
         .map_err(on_unique_violation(duplicate_username))?;
-        if before.role != form.role {
+        if before.role != form.role || new_hash.is_some() {
             end_all_sessions(&mut change.tx, id).await?;
         }
         let after = fetch_operator(&mut change.tx, id).await?;
@@ -280,6 +300,59 @@ impl Backend {
 
     /// On first start: if there is no operator at all, creates an Administrator with a
     /// generated password and returns the credentials so that they can be shown once.
+    /// An operator changes their own password: the current one is required, the new one
+    /// follows the password rules and differs from it. A temporary password becomes their
+    /// own; their other sessions and every token end (`keep_session` is the session in use).
+    pub async fn change_own_password(
+        &self,
+        actor: &Actor,
+        meta: &RequestMeta,
+        keep_session: Option<&str>,
+        current: Secret,
+        new: Secret,
+    ) -> Result<Me> {
+        let Actor::Operator(op) = actor else {
+            return Err(Error::Forbidden("Only an operator in a dashboard session changes their password here."));
+        };
+        if op.token_scopes.is_some() {
+            return Err(Error::Forbidden("Change your password from the dashboard."));
+        }
+        if new.is_empty() {
+            return Err(Error::invalid("newPassword", "Choose a new password."));
+        }
+        check_password_strength(new.expose(), &op.username).map_err(|e| Error::invalid("newPassword", e.message))?;
+        if new.expose() == current.expose() {
+            return Err(Error::invalid("newPassword", "The new password must differ from the current one."));
+        }
+        let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
+            .bind(op.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        if !password::verify(current.into_inner(), stored).await {
+            return Err(Error::invalid("currentPassword", "The current password is not right."));
+        }
+        let hash = password::hash(new.into_inner()).await?;
+        let mut change = self.open_change(actor, meta).await?;
+        sqlx::query("UPDATE operators SET password_hash = $1, password_temporary = 0, updated_at = $2 WHERE id = $3")
+            .bind(hash)
+            .bind(self.clock.now_rfc3339())
+            .bind(op.id)
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1 AND token_digest <> $2")
+            .bind(op.id)
+            .bind(keep_session.map(password::token_digest).unwrap_or_default())
+            .execute(&mut *change.tx)
+            .await?;
+        sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1").bind(op.id).execute(&mut *change.tx).await?;
+        let record = Record::new(AuditAction::OperatorPasswordChanged, op.id)
+            .after(&serde_json::json!({ "wasTemporary": op.must_change_password }))?;
+        change.audit(record).await?;
+        change.commit().await?;
+        Ok(Me { id: op.id, username: op.username.clone(), role: op.role, must_change_password: false })
+    }
+
     pub async fn ensure_initial_administrator(&self, username: &str) -> Result<Option<(String, String)>> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operators").fetch_one(&self.db.pool).await?;
         if count > 0 {

@@ -36,6 +36,7 @@ struct Attempt {
     role: String,
     password_hash: String,
     failed_logins: i64,
+    password_temporary: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -46,6 +47,7 @@ struct SessionRow {
     last_seen_at: i64,
     expires_at: i64,
     blocked_at: Option<String>,
+    password_temporary: i64,
 }
 
 /// When sessions end, as of one instant: the one rule `authenticate` applies to a session
@@ -79,7 +81,13 @@ impl Backend {
         let mut tx = self.db.begin_write().await?;
         let token = self.open_session(&mut tx, operator.id, meta).await?;
         tx.commit().await?;
-        Ok((Me { id: operator.id, username: operator.username, role: operator.role }, token))
+        let me = Me {
+            id: operator.id,
+            username: operator.username,
+            role: operator.role,
+            must_change_password: operator.must_change_password,
+        };
+        Ok((me, token))
     }
 
     /// Checks an operator's credentials under the lockout rule (for the dashboard login and
@@ -95,7 +103,7 @@ impl Backend {
         let attempt: Option<Attempt> = sqlx::query_as(
             "UPDATE operators SET failed_logins = failed_logins + 1 \
              WHERE username = $1 AND blocked_at IS NULL AND failed_logins < $2 \
-             RETURNING id, username, role, password_hash, failed_logins",
+             RETURNING id, username, role, password_hash, failed_logins, password_temporary",
         )
         .bind(&username)
         .bind(MAX_FAILED_LOGINS)
@@ -123,6 +131,7 @@ impl Backend {
             username: attempt.username.clone(),
             role: parse_role(&attempt.role)?,
             token_scopes: None,
+            must_change_password: attempt.password_temporary != 0,
         };
         let mut tx = self.db.begin_write().await?;
         // Cleared only if nothing blocked the account while argon2 ran.
@@ -218,7 +227,7 @@ impl Backend {
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Operator> {
         let digest = password::token_digest(&token.0);
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT o.id, o.username, o.role, s.last_seen_at, s.expires_at, o.blocked_at \
+            "SELECT o.id, o.username, o.role, s.last_seen_at, s.expires_at, o.blocked_at, o.password_temporary \
              FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_digest = $1",
         )
@@ -241,7 +250,13 @@ impl Backend {
                 .execute(&self.db.pool)
                 .await?;
         }
-        Ok(Operator { id: row.id, username: row.username, role: parse_role(&row.role)?, token_scopes: None })
+        Ok(Operator {
+            id: row.id,
+            username: row.username,
+            role: parse_role(&row.role)?,
+            token_scopes: None,
+            must_change_password: row.password_temporary != 0,
+        })
     }
 
     /// Ends the session behind `token` (no error if it had already ended).

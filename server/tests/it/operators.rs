@@ -15,6 +15,7 @@ crate::on_both_databases!(
     usernames_are_validated_and_unique,
     delete_and_role_change_end_sessions,
     two_administrators_removing_each_other_leave_one,
+    a_password_set_by_someone_else_is_temporary,
 );
 
 async fn only_operator_managers_reach_the_operator_functions(flavor: Flavor) {
@@ -223,4 +224,74 @@ async fn two_administrators_removing_each_other_leave_one(flavor: Flavor) {
         assert_eq!(refused, 1, "round {round}: one wins, one is refused: {ra:?} {rb:?}");
         assert_eq!(admins().await, 1, "round {round}: an Administrator remains");
     }
+}
+
+/// A password a Manager sets (creating or updating an operator) is temporary: the operator's
+/// sessions and tokens end, nothing but choosing their own works, and choosing it needs the
+/// current one. The command line's operators (the harness's) are not concerned.
+async fn a_password_set_by_someone_else_is_temporary(flavor: Flavor) {
+    use backend::{Actor, RequestMeta};
+    let app = spawn_app(flavor).await;
+    let (manager, manager_id) = app.logged_in("manager@example.com", Role::Manager).await;
+    assert!(!app.me(&manager).await.unwrap().must_change_password, "the command line's password is kept");
+    let created: OperatorSummary =
+        app.call(&manager, "operators/create", form("agent@example.com", Role::Support, PASSWORD)).await.unwrap();
+
+    let agent = browser();
+    let me = app.login(&agent, "agent@example.com", PASSWORD).await.unwrap();
+    assert!(me.must_change_password);
+    let search = json!({"params": [["userId", "1"]]});
+    let refused = app.call::<Value>(&agent, "users/search", search.clone()).await.unwrap_err();
+    assert_eq!(refused, AppError::Forbidden(backend::auth::MUST_CHANGE_PASSWORD.into()));
+    // The password grant refuses it too.
+    let client =
+        app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "c", &shared::Scope::ALL).await.unwrap();
+    let grant = browser()
+        .post(format!("{}/oauth/token", app.base_url))
+        .form(&[
+            ("grant_type", "password"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+            ("username", "agent@example.com"),
+            ("password", PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(grant.status(), 403);
+
+    // Choosing one's own: the current password, a strong new one that differs.
+    let change = |current: &str, new: &str| json!({"current": current, "new": new});
+    for (args, field) in [
+        (change("wrong current password", "a brand new pass phrase"), "currentPassword"),
+        (change(PASSWORD, "short"), "newPassword"),
+        (change(PASSWORD, PASSWORD), "newPassword"),
+    ] {
+        match app.call::<Value>(&agent, "session/change-password", args).await {
+            Err(AppError::Invalid { field: f, .. }) => assert_eq!(f, field),
+            other => panic!("{field}: {other:?}"),
+        }
+    }
+    let second = browser();
+    app.login(&second, "agent@example.com", PASSWORD).await.unwrap();
+    let me: shared::dto::Me =
+        app.call(&agent, "session/change-password", change(PASSWORD, "a brand new pass phrase")).await.unwrap();
+    assert!(!me.must_change_password);
+    app.call::<Value>(&agent, "users/search", search.clone()).await.unwrap();
+    assert!(app.me(&second).await.is_none(), "the other session ended");
+    assert_eq!(app.backend.session_count(created.id).await.unwrap(), 1);
+
+    // A Manager setting it again makes it temporary again and ends every session at once.
+    let update = json!({"id": created.id, "form": {"username": "agent@example.com", "role": "Support", "password": "another pass phrase 2026", "saml_key": ""}});
+    app.call::<Value>(&manager, "operators/update", update).await.unwrap();
+    assert!(app.me(&agent).await.is_none());
+    let me = app.login(&agent, "agent@example.com", "another pass phrase 2026").await.unwrap();
+    assert!(me.must_change_password);
+    // Nobody sets their own password through Dashboard Users.
+    let own = json!({"id": manager_id, "form": {"username": "manager@example.com", "role": "Manager", "password": "my own new pass phrase", "saml_key": ""}});
+    match app.call::<Value>(&manager, "operators/update", own).await {
+        Err(AppError::Invalid { field, .. }) => assert_eq!(field, "password"),
+        other => panic!("{other:?}"),
+    }
+    assert!(app.audit_actions().await.iter().any(|a| a == "operator.password_changed"));
 }

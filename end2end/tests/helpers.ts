@@ -69,9 +69,9 @@ export async function waitForEmail(to: string, contains: string): Promise<string
   throw new Error(`no email to ${to} containing ${contains} in ${dir}`);
 }
 
-/** The path and query of the first link to `page` in an email (e.g. "/activate?token=..."). */
+/** The path and fragment of the first link to `page` in an email (e.g. "/activate#token=..."). */
 export function linkIn(email: string, page: string): string {
-  const match = email.match(new RegExp(`/${page}\\?token=[A-Za-z0-9_-]+`));
+  const match = email.match(new RegExp(`/${page}#token=[A-Za-z0-9_-]+`));
   if (!match) throw new Error(`no ${page} link in ${email}`);
   return match[0];
 }

@@ -69,9 +69,20 @@ fn SignUpPage() -> impl IntoView {
     }
 }
 
+/// The token of an emailed link: in the fragment (`#token=...`, never sent to any server),
+/// or in the query for links sent before tokens moved there.
 fn token_from_url() -> Memo<String> {
-    let query = use_location().query;
-    Memo::new(move |_| query.with(|q| q.get("token")).unwrap_or_default())
+    let location = use_location();
+    let (query, hash) = (location.query, location.hash);
+    Memo::new(move |_| {
+        let fragment = hash.get();
+        let from_fragment = fragment
+            .trim_start_matches('#')
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("token="))
+            .map(str::to_string);
+        from_fragment.or_else(|| query.with(|q| q.get("token"))).unwrap_or_default()
+    })
 }
 
 /// Activation waits for a click: a mail scanner that opens links does not spend the token.

@@ -25,15 +25,32 @@ pub const MAX_ATTEMPTS: i64 = 48;
 /// How often the worker looks at the outbox when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
 
+/// At most this many emails go to one address in an hour (a flood of sign-ups or reset
+/// requests must not turn the server against someone's mailbox).
+pub const MAX_EMAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
+
 /// Queues a message, due at once by `clock`; it leaves when the surrounding transaction
-/// commits.
+/// commits. Answers false, queuing nothing, when the address had its share this hour.
 pub(crate) async fn enqueue(
     tx: &mut Transaction<'_, Any>,
     clock: &Clock,
     to: &str,
     subject: &str,
     body: &str,
-) -> Result<()> {
+) -> Result<bool> {
+    let hour = clock.unix_now() / 3600;
+    let sent: i64 = sqlx::query_scalar(
+        "INSERT INTO mail_rate (address, hour, sent) VALUES ($1, $2, 1) \
+         ON CONFLICT (address, hour) DO UPDATE SET sent = mail_rate.sent + 1 RETURNING sent",
+    )
+    .bind(to.trim().to_lowercase())
+    .bind(hour)
+    .fetch_one(&mut **tx)
+    .await?;
+    if sent > MAX_EMAILS_PER_ADDRESS_PER_HOUR {
+        tracing::warn!(subject, "an email was not sent: this address had its share of emails this hour");
+        return Ok(false);
+    }
     sqlx::query(
         "INSERT INTO mail_outbox (to_address, subject, body, created_date, next_attempt_at) VALUES ($1, $2, $3, $4, $5)",
     )
@@ -44,7 +61,7 @@ pub(crate) async fn enqueue(
     .bind(clock.unix_now())
     .execute(&mut **tx)
     .await?;
-    Ok(())
+    Ok(true)
 }
 
 /// Delay before attempt `attempts + 1`: 30 s, 1 min, 2 min, ... up to an hour.

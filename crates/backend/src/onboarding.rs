@@ -142,8 +142,10 @@ async fn account_for_user(tx: &mut Transaction<'_, Any>, clock: &Clock, user_id:
 type OnboardingRow = (i64, String, String, Option<String>, Option<i64>);
 
 impl Backend {
+    /// An emailed link. The token travels in the fragment, which browsers never send to a
+    /// server: it stays out of access logs, proxies and Referer headers.
     fn link(&self, page: &str, token: &str) -> String {
-        format!("{}/{page}?token={token}", self.mail.public_url.trim_end_matches('/'))
+        format!("{}/{page}#token={token}", self.mail.public_url.trim_end_matches('/'))
     }
 
     /// The public sign-up. Whether or not the email is known, the answer is the same and an
@@ -179,8 +181,10 @@ impl Backend {
                 .await?;
             }
             _ => {
-                // The password travels with this sign-up's link: signing up again with the
-                // same address (maybe by someone else) never changes what an earlier link sets.
+                // The password travels with this sign-up's link, and only the latest link
+                // works: whoever signed up earlier with this address (maybe someone else,
+                // to pre-set the password of another's account) is overruled by the sign-up
+                // its owner makes.
                 let account_id = match existing {
                     Some((id, None)) => id,
                     _ => sqlx::query_scalar(
@@ -191,6 +195,15 @@ impl Backend {
                     .fetch_one(&mut *tx)
                     .await?,
                 };
+                sqlx::query(
+                    "UPDATE end_user_tokens SET used_date = $1 \
+                     WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL",
+                )
+                .bind(self.clock.now_rfc3339())
+                .bind(account_id)
+                .bind(ACTIVATION)
+                .execute(&mut *tx)
+                .await?;
                 let token =
                     issue_token(&mut tx, &self.clock, account_id, ACTIVATION, ACTIVATION_TTL_SECS, Some(&hash)).await?;
                 let body = format!(
@@ -198,6 +211,8 @@ impl Backend {
                      If you did not sign up, ignore this email.\n",
                     self.link("activate", &token)
                 );
+                // Over the address's hourly share the link is not sent; the answer stays the
+                // same (it says nothing about the address).
                 mail::enqueue(&mut tx, &self.clock, &email, "Activate your account", &body).await?;
                 let actor = Actor::EndUser { account_id, email: email.clone() };
                 audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingSignedUp, account_id)).await?;
@@ -286,7 +301,11 @@ impl Backend {
              The link works once. If you did not ask for it, ignore this email.\n",
             self.link("reset-password", &token)
         );
-        mail::enqueue(&mut tx, &self.clock, &email, "Reset your password", &body).await?;
+        if !mail::enqueue(&mut tx, &self.clock, &email, "Reset your password", &body).await? {
+            return Err(Error::Conflict(
+                "Too many emails went to this address in the last hour: try again later.".into(),
+            ));
+        }
         let record = Record::new(AuditAction::UserPasswordResetSent, user_id).after(&json!({ "to": email }))?;
         audit::write(&mut tx, actor, meta, record).await?;
         tx.commit().await?;

@@ -25,11 +25,13 @@ pub struct SweepReport {
     pub links: u64,
     /// Emails already sent (their outbox rows; unsent and retrying ones stay).
     pub sent_mail: u64,
+    /// Hourly counts of emails per address, of hours gone by.
+    pub mail_rates: u64,
 }
 
 impl SweepReport {
     pub fn total(&self) -> u64 {
-        self.sessions + self.access_tokens + self.links + self.sent_mail
+        self.sessions + self.access_tokens + self.links + self.sent_mail + self.mail_rates
     }
 }
 
@@ -48,6 +50,8 @@ const EXPIRED_ACCESS_TOKENS: Rule = Rule { table: "access_tokens", key: "token_d
 const EXPIRED_LINKS: Rule = Rule { table: "end_user_tokens", key: "id", dead: "expires_at <= $1" };
 const USED_LINKS: Rule = Rule { table: "end_user_tokens", key: "id", dead: "used_date IS NOT NULL" };
 const SENT_MAIL: Rule = Rule { table: "mail_outbox", key: "id", dead: "sent_date IS NOT NULL" };
+/// Hourly email counts of hours gone by (`$1` is the current hour).
+const PAST_MAIL_RATES: Rule = Rule { table: "mail_rate", key: "hour", dead: "hour < $1" };
 
 impl Backend {
     /// Deletes expired sessions and access tokens, used or expired links and sent mail, as
@@ -66,6 +70,7 @@ impl Backend {
             links: self.delete_dead(&EXPIRED_LINKS, Some(now), batch).await?
                 + self.delete_dead(&USED_LINKS, None, batch).await?,
             sent_mail: self.delete_dead(&SENT_MAIL, None, batch).await?,
+            mail_rates: self.delete_dead(&PAST_MAIL_RATES, Some(now / 3600), batch).await?,
         })
     }
 
@@ -109,6 +114,7 @@ impl Backend {
                     access_tokens = report.access_tokens,
                     links = report.links,
                     sent_mail = report.sent_mail,
+                    mail_rates = report.mail_rates,
                     "swept expired rows"
                 ),
                 Ok(_) => tracing::debug!("sweep: nothing expired"),

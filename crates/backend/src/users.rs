@@ -278,10 +278,27 @@ impl Backend {
                 .execute(&mut *change.tx)
                 .await
                 .map_err(on_unique_violation(duplicate_email))?;
+            // The old address hears of it: if the change was not the customer's wish, they
+            // can say so before the new address is used for their password resets.
+            let new_email = email.as_ref().and_then(FieldValue::as_str).unwrap_or_default();
+            if !before.email.is_empty() && !before.email.eq_ignore_ascii_case(new_email) {
+                crate::mail::enqueue(
+                    &mut change.tx,
+                    &self.clock,
+                    &before.email,
+                    "Your email address was changed",
+                    "The email address of your account was changed by your bank's back office.\n\
+                     If you did not ask for this, contact your adviser at once.\n",
+                )
+                .await?;
+            }
         }
         let after = fetch_user(&mut change.tx, id).await?;
         change.audit(Record::new(AuditAction::UserUpdated, id).before(&before)?.after(&after)?).await?;
         change.commit().await?;
+        if changed.iter().any(|(f, _)| f.name == "email") {
+            self.mail_was_queued();
+        }
         Ok(after)
     }
 

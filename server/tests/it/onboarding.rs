@@ -15,9 +15,11 @@ use crate::smtp_sink::{SmtpSink, link_token};
 
 crate::on_both_databases!(
     sign_up_activation_and_listing,
-    a_second_sign_up_cannot_choose_the_password_of_the_first,
+    a_later_sign_up_overrules_the_links_of_earlier_ones,
     forgot_password_sets_a_new_password_once,
     the_outbox_keeps_mail_until_smtp_answers,
+    emails_to_one_address_are_capped_per_hour,
+    changing_an_email_tells_the_old_address,
 );
 
 const STRONG: &str = "a long enough pass phrase";
@@ -55,9 +57,10 @@ async fn sign_up_activation_and_listing(flavor: Flavor) {
     assert!(matches!(bad, Err(AppError::Invalid { ref field, .. }) if field == "email"));
     app.call::<()>(&visitor, "public/sign-up", json!({"email": "New@Example.com", "password": STRONG})).await.unwrap();
 
-    let mail = sink.wait_for("New@Example.com", "/activate?token=").await;
+    let mail = sink.wait_for("New@Example.com", "/activate#token=").await;
     assert!(mail.data.contains("Subject: Activate your account"), "{}", mail.data);
-    assert!(mail.data.contains("https://backoffice.example.com/activate?token="), "links use the public URL");
+    assert!(mail.data.contains("https://backoffice.example.com/activate#token="), "links use the public URL");
+    assert!(!mail.data.contains("?token="), "tokens travel in the fragment, never in the query");
     assert!(mail.data.contains("Content-Transfer-Encoding: 7bit"), "links travel whole: {}", mail.data);
     let token = link_token(&mail.data, "activate");
 
@@ -123,7 +126,7 @@ async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     assert!(matches!(refused, Err(AppError::Forbidden(_))), "read-only operators may not send it");
     let to: String = app.call(&support, "users/forgot-password", json!({"id": id})).await.unwrap();
     assert_eq!(to, "ada@example.com");
-    let mail = sink.wait_for("ada@example.com", "/reset-password?token=").await;
+    let mail = sink.wait_for("ada@example.com", "/reset-password#token=").await;
     let token = link_token(&mail.data, "reset-password");
 
     let visitor = browser();
@@ -197,16 +200,18 @@ async fn the_outbox_keeps_mail_until_smtp_answers(flavor: Flavor) {
     assert_eq!(sink.count(), 1);
 }
 
-async fn a_second_sign_up_cannot_choose_the_password_of_the_first(flavor: Flavor) {
+/// Someone signs up first with another's address (to pre-set its password); the owner's own
+/// sign-up then makes the intruder's link dead: only the latest link works.
+async fn a_later_sign_up_overrules_the_links_of_earlier_ones(flavor: Flavor) {
     let (app, sink) = app_with_sink(flavor).await;
     let visitor = browser();
-    let owner_password = "my very first secret phrase";
     let intruder_password = "an intruding secret phrase";
-    app.call::<()>(&visitor, "public/sign-up", json!({"email": "owner@example.com", "password": owner_password}))
+    let owner_password = "my very own secret phrase";
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "OWNER@example.com", "password": intruder_password}))
         .await
         .unwrap();
-    let first = link_token(&sink.wait_for("owner@example.com", "activate").await.data, "activate");
-    app.call::<()>(&visitor, "public/sign-up", json!({"email": "OWNER@example.com", "password": intruder_password}))
+    let intruders = link_token(&sink.wait_for("owner@example.com", "activate").await.data, "activate");
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "owner@example.com", "password": owner_password}))
         .await
         .unwrap();
     for _ in 0..100 {
@@ -216,17 +221,68 @@ async fn a_second_sign_up_cannot_choose_the_password_of_the_first(flavor: Flavor
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     assert_eq!(sink.count(), 2, "each sign-up sends its own link to the address");
+    let owners = sink.all().iter().map(|m| link_token(&m.data, "activate")).find(|t| *t != intruders).unwrap();
 
-    // The owner follows the link of its own sign-up: its password is the one set.
-    app.call::<i64>(&visitor, "public/activate", json!({"token": first})).await.unwrap();
+    // The earlier link opens nothing any more; the owner's sets the owner's password.
+    let refused = app.call::<i64>(&visitor, "public/activate", json!({"token": intruders})).await;
+    assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "token"), "{refused:?}");
+    app.call::<i64>(&visitor, "public/activate", json!({"token": owners})).await.unwrap();
     assert!(app.backend.verify_end_user_password("owner@example.com", owner_password.into()).await.unwrap());
     assert!(!app.backend.verify_end_user_password("owner@example.com", intruder_password.into()).await.unwrap());
-    // The other link no longer opens anything.
-    let second = sink.all().iter().map(|m| link_token(&m.data, "activate")).find(|t| *t != first).unwrap();
-    let refused = app.call::<i64>(&visitor, "public/activate", json!({"token": second})).await;
-    assert!(matches!(refused, Err(AppError::Invalid { ref field, .. }) if field == "token"), "{refused:?}");
-    assert!(app.backend.verify_end_user_password("owner@example.com", owner_password.into()).await.unwrap());
     let accounts: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM end_user_accounts").fetch_one(&app.backend.db.pool).await.unwrap();
     assert_eq!(accounts, 1);
+}
+
+/// However many sign-ups name an address, it gets at most five emails an hour; the answer to
+/// the visitor does not change. The next hour it gets mail again.
+async fn emails_to_one_address_are_capped_per_hour(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let visitor = browser();
+    let queued = |address: &'static str| {
+        let pool = app.backend.db.pool.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM mail_outbox WHERE lower(to_address) = $1")
+                .bind(address)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    for _ in 0..8 {
+        app.call::<()>(&visitor, "public/sign-up", json!({"email": "Flooded@example.com", "password": STRONG}))
+            .await
+            .unwrap();
+    }
+    assert_eq!(queued("flooded@example.com").await, backend::mail::MAX_EMAILS_PER_ADDRESS_PER_HOUR);
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "other@example.com", "password": STRONG}))
+        .await
+        .unwrap();
+    assert_eq!(queued("other@example.com").await, 1, "other addresses are not concerned");
+    app.clock.advance(std::time::Duration::from_secs(3600));
+    app.call::<()>(&visitor, "public/sign-up", json!({"email": "flooded@example.com", "password": STRONG}))
+        .await
+        .unwrap();
+    assert_eq!(queued("flooded@example.com").await, backend::mail::MAX_EMAILS_PER_ADDRESS_PER_HOUR + 1);
+}
+
+/// A back-office change of an end user's email is told to the old address.
+async fn changing_an_email_tells_the_old_address(flavor: Flavor) {
+    let (app, sink) = app_with_sink(flavor).await;
+    let t = app.bearer(&shared::Scope::ALL).await;
+    let body = json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "old@example.com", "firstname": "Ada", "lastname": "L", "birthday": "1815-12-10", "country": "FR"});
+    let (_, created) = app.rest(reqwest::Method::POST, "/v1/users", &t, Some(body)).await;
+    let id = created["users"][0]["userId"].as_i64().unwrap();
+    let (status, _) =
+        app.rest(reqwest::Method::PUT, &format!("/v1/users/{id}"), &t, Some(json!({"email": "new@example.com"}))).await;
+    assert_eq!(status, 200);
+    let mail = sink.wait_for("old@example.com", "was changed").await;
+    assert!(mail.data.contains("Subject: Your email address was changed"), "{}", mail.data);
+    assert!(!mail.data.contains("new@example.com"), "the old address is not told the new one");
+    // Another field's change sends nothing.
+    let (status, _) =
+        app.rest(reqwest::Method::PUT, &format!("/v1/users/{id}"), &t, Some(json!({"city": "Paris"}))).await;
+    assert_eq!(status, 200);
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(sink.count(), 1);
 }

@@ -104,7 +104,7 @@ impl SmtpSink {
 
 /// The token of the first link to `page` in an email.
 pub fn link_token(data: &str, page: &str) -> String {
-    let marker = format!("/{page}?token=");
+    let marker = format!("/{page}#token=");
     let start = data.find(&marker).unwrap_or_else(|| panic!("no {page} link in {data}")) + marker.len();
     data[start..].chars().take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_').collect()
 }

@@ -32,8 +32,9 @@ async fn queued_link(app: &TestApp, to: &str, page: &str) -> String {
     link_token(&body, page)
 }
 
-async fn count(app: &TestApp, sql: &'static str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&app.backend.db.pool).await.unwrap()
+async fn count(app: &TestApp, sql: &str) -> i64 {
+    // Test SQL, with at most a number of ours in it.
+    sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_string())).fetch_one(&app.backend.db.pool).await.unwrap()
 }
 
 async fn link_digests(app: &TestApp) -> BTreeSet<String> {
@@ -120,8 +121,18 @@ async fn the_sweep_removes_exactly_the_dead_rows(flavor: Flavor) {
     assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox WHERE sent_date IS NOT NULL").await, 4);
     let audit_rows = count(&app, "SELECT COUNT(*) FROM audit_log").await;
 
+    let hour = app.clock.unix_now() / 3600;
+    let past_rates = count(&app, &format!("SELECT COUNT(*) FROM mail_rate WHERE hour < {hour}")).await;
+    assert!(past_rates > 0, "emails of the first hour were counted");
+
     let report = app.backend.sweep_expired().await.unwrap();
-    assert_eq!(report, SweepReport { sessions: 2, access_tokens: 1, links: 3, sent_mail: 4 });
+    assert_eq!(
+        report,
+        SweepReport { sessions: 2, access_tokens: 1, links: 3, sent_mail: 4, mail_rates: past_rates as u64 }
+    );
+    // Hourly email counts: past hours gone, this hour's kept.
+    assert_eq!(count(&app, &format!("SELECT COUNT(*) FROM mail_rate WHERE hour < {hour}")).await, 0);
+    assert!(count(&app, "SELECT COUNT(*) FROM mail_rate").await > 0);
 
     // Sessions: past absolute and past idle gone, the live one stays and still works.
     assert_eq!(app.backend.session_count(old_op).await.unwrap(), 0, "past its absolute timeout");
@@ -150,9 +161,10 @@ async fn the_sweep_removes_exactly_the_dead_rows(flavor: Flavor) {
     app.backend.reset_password(&meta, &live_reset, STRONG.into()).await.expect("a kept link still works");
 
     // A day later everything above has expired; the retrying and unsent mail still waits.
+    let rates = count(&app, "SELECT COUNT(*) FROM mail_rate").await as u64;
     app.clock.advance(Duration::from_secs(24 * 3600));
     let report = app.backend.sweep_expired().await.unwrap();
-    assert_eq!(report, SweepReport { sessions: 1, access_tokens: 1, links: 3, sent_mail: 0 });
+    assert_eq!(report, SweepReport { sessions: 1, access_tokens: 1, links: 3, sent_mail: 0, mail_rates: rates });
     assert!(link_digests(&app).await.is_empty(), "activation links expire after a day");
     assert_eq!(app.me(&live).await, None);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM mail_outbox").await, 2);

@@ -22,6 +22,7 @@ pub fn router(state: AppState) -> Router {
     let dist: &Path = state.dist.as_ref();
     let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
     let policy = Arc::new(security::HeaderPolicy { csp: CspForDist::new(dist), hsts: state.cookie.secure });
+    let public_host = Arc::new(state.public_host.clone());
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
@@ -34,6 +35,7 @@ pub fn router(state: AppState) -> Router {
         .fallback_service(spa)
         .with_state(state)
         .layer(axum::middleware::from_fn(security::limit_body))
+        .layer(axum::middleware::from_fn_with_state(public_host, security::check_host))
         .layer(axum::middleware::from_fn_with_state(policy, security::security_headers))
         .layer(axum::middleware::from_fn(security::request_id))
         .layer(TraceLayer::new_for_http())

@@ -21,4 +21,8 @@ pub struct AppState {
     pub backend: Backend,
     pub cookie: SessionCookie,
     pub dist: Arc<PathBuf>,
+    /// The `Host` every request must name (the public URL's), when set: a request for
+    /// another name reached this server by a DNS trick (rebinding) and is refused. `None`
+    /// accepts any (tests, and a server reached by several names).
+    pub public_host: Option<String>,
 }

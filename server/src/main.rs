@@ -82,6 +82,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         backend,
         cookie: SessionCookie { secure: public_url.starts_with("https://") },
         dist: Arc::new(args.dist.clone()),
+        // Only a public URL given explicitly pins the Host (the default one is just the
+        // listen address, which may be reached by several names).
+        public_host: args.public_url.as_deref().and_then(server::security::authority_of),
     };
     if !args.dist.join("index.html").exists() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");

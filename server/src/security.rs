@@ -117,6 +117,41 @@ pub async fn security_headers(
     response
 }
 
+/// The authority (`host[:port]`) of a URL, as a `Host` header names it.
+pub fn authority_of(url: &str) -> Option<String> {
+    let rest = url.split_once("://").map(|(_, rest)| rest)?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    (!authority.is_empty()).then(|| authority.to_lowercase())
+}
+
+/// Refuses a request for another host than the public URL's (when one is configured): a
+/// browser sent it here through a name pointed at this server (DNS rebinding), so every
+/// cookie and same-origin check would speak for the wrong site. `/healthz` answers anyone
+/// (load balancers call it by address).
+pub async fn check_host(
+    axum::extract::State(expected): axum::extract::State<std::sync::Arc<Option<String>>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    if let Some(expected) = expected.as_deref()
+        && req.uri().path() != "/healthz"
+    {
+        let named = req
+            .headers()
+            .get(header::HOST)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+            .or_else(|| req.uri().authority().map(|a| a.to_string()))
+            .unwrap_or_default();
+        if !named.eq_ignore_ascii_case(expected) {
+            tracing::warn!(host = %named, "refused a request for another host");
+            return (StatusCode::MISDIRECTED_REQUEST, format!("This server answers for {expected} only.\n"))
+                .into_response();
+        }
+    }
+    next.run(req).await
+}
+
 /// The largest request body, except a document's upload (`rest::documents::UPLOAD_BODY_LIMIT`).
 pub const BODY_LIMIT: usize = 1024 * 1024;
 /// Bulk Cards sends its CSV (up to `backend::bulk_cards::MAX_BYTES`) inside a JSON string.
@@ -191,6 +226,13 @@ mod tests {
             h.insert(*k, HeaderValue::from_str(v).unwrap());
         }
         h
+    }
+
+    #[test]
+    fn the_authority_of_a_url_is_its_host_and_port() {
+        assert_eq!(authority_of("https://Backoffice.Example.com/x?y").as_deref(), Some("backoffice.example.com"));
+        assert_eq!(authority_of("http://127.0.0.1:3000").as_deref(), Some("127.0.0.1:3000"));
+        assert_eq!(authority_of("no scheme"), None);
     }
 
     #[test]

@@ -98,6 +98,7 @@ async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
         backend: backend.clone(),
         cookie: app::ssr::SessionCookie { secure: false },
         dist: Arc::new(std::env::temp_dir()),
+        public_host: None,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);

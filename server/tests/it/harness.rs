@@ -123,8 +123,12 @@ pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail
         tokio::spawn(backend.clone().run_mail_worker());
     }
     let dist = std::env::temp_dir().join("backoffice-test-empty-dist");
-    let state =
-        server::AppState { backend: backend.clone(), cookie: SessionCookie { secure: false }, dist: Arc::new(dist) };
+    let state = server::AppState {
+        backend: backend.clone(),
+        cookie: SessionCookie { secure: false },
+        dist: Arc::new(dist),
+        public_host: None,
+    };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let router = server::http::router(state);

@@ -13,6 +13,7 @@ crate::on_both_databases!(
     unknown_api_paths_are_404_in_the_api_envelope,
     extreme_paging_and_long_terms_never_fail_the_server,
     bodies_over_the_limit_answer_413_on_every_route,
+    requests_for_another_host_are_refused,
     personal_data_is_never_cached,
 );
 
@@ -188,6 +189,7 @@ async fn https_deployments_send_hsts() {
         backend: app.backend.clone(),
         cookie: app::ssr::SessionCookie { secure: true },
         dist: std::sync::Arc::new(std::env::temp_dir().join("backoffice-test-empty-dist")),
+        public_host: None,
     };
     let request = axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap();
     let res = server::http::router(state).oneshot(request).await.unwrap();
@@ -216,4 +218,38 @@ async fn personal_data_is_never_cached(flavor: Flavor) {
     }
     let res = browser().get(format!("{}/healthz", app.base_url)).send().await.unwrap();
     assert!(res.headers().get("cache-control").is_none());
+}
+
+/// With a public URL configured, a request naming another host (DNS rebinding: a foreign
+/// name pointed at this server) is refused before anything runs; the public name passes,
+/// and `/healthz` answers whatever the name.
+async fn requests_for_another_host_are_refused(flavor: Flavor) {
+    use tower::ServiceExt;
+    let app = spawn_app(flavor).await;
+    let state = server::AppState {
+        backend: app.backend.clone(),
+        cookie: app::ssr::SessionCookie { secure: true },
+        dist: std::sync::Arc::new(std::env::temp_dir().join("backoffice-test-empty-dist")),
+        public_host: server::security::authority_of("https://backoffice.example.com"),
+    };
+    let router = server::http::router(state);
+    let call = |host: &str, path: &str, method: &str| {
+        let request = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", host)
+            .header("content-type", "application/json")
+            .header("x-backoffice-request", "1")
+            .header("origin", format!("https://{host}"))
+            .body(axum::body::Body::from("{}"))
+            .unwrap();
+        let router = router.clone();
+        async move { router.oneshot(request).await.unwrap().status().as_u16() }
+    };
+    assert_eq!(call("evil.example", "/api/session/me", "POST").await, 421);
+    assert_eq!(call("evil.example", "/v1/users/1", "GET").await, 421);
+    assert_eq!(call("evil.example", "/", "GET").await, 421);
+    assert_eq!(call("BackOffice.example.com", "/api/session/me", "POST").await, 200);
+    assert_eq!(call("backoffice.example.com", "/v1/users/1", "GET").await, 401, "through to the API");
+    assert_eq!(call("10.0.0.7:3000", "/healthz", "GET").await, 200);
 }

@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound,
     #[error("{0}")]
     Conflict(String),
+    /// Too much work at once: try again shortly.
+    #[error("The server is busy: try again in a moment.")]
+    Busy,
     /// Details are in the server log under this request id.
     #[error("Something went wrong on our side (reference {0}).")]
     Internal(String),
@@ -39,6 +42,7 @@ impl AppError {
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::NotFound => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
+            AppError::Busy => S::SERVICE_UNAVAILABLE,
             AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -82,6 +86,7 @@ impl AppError {
             E::Forbidden(message) => AppError::Forbidden(message.to_string()),
             E::NotFound => AppError::NotFound,
             E::Conflict(message) => AppError::Conflict(message),
+            E::Busy => AppError::Busy,
             internal => {
                 tracing::error!(request_id, error = %internal, "server function failed");
                 AppError::Internal(request_id.to_string())

@@ -25,6 +25,9 @@ pub enum Error {
     /// The request contradicts a business rule or existing data. The message is ours.
     #[error("{0}")]
     Conflict(String),
+    /// Too much work at once (every argon2 slot taken): try again shortly.
+    #[error("The server is busy: try again in a moment.")]
+    Busy,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]

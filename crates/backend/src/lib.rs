@@ -95,6 +95,8 @@ pub struct Backend {
     pub documents: documents::store::DocumentStore,
     /// The secret signing document links, read from the database once.
     link_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
+    /// The argon2 computations this service may run at once.
+    pub hash_slots: password::HashSlots,
 }
 
 impl Backend {
@@ -109,6 +111,7 @@ impl Backend {
             mail_queued: std::sync::Arc::new(tokio::sync::Notify::new()),
             documents: documents::store::DocumentStore::beside_database(database_url)?,
             link_secret: std::sync::Arc::default(),
+            hash_slots: password::HashSlots::for_this_machine(),
         })
     }
 

@@ -156,7 +156,7 @@ impl Backend {
             return Err(Error::invalid("email", "Enter a valid email address."));
         }
         check_password_strength(&new_password, &email)?;
-        let hash = password::hash(new_password).await?;
+        let hash = password::hash(&self.hash_slots, new_password).await?;
         let mut tx = self.db.begin_write().await?;
         let existing: Option<(i64, Option<String>)> =
             sqlx::query_as("SELECT id, activated_date FROM end_user_accounts WHERE lower(email) = lower($1)")
@@ -319,7 +319,7 @@ impl Backend {
         // Check and hash first: argon2 takes tens of milliseconds, the write lock should not.
         let (_, email) = peek_token(&self.db.pool, &self.clock, token, PASSWORD_RESET).await?;
         check_password_strength(&new_password, &email)?;
-        let hash = password::hash(new_password).await?;
+        let hash = password::hash(&self.hash_slots, new_password).await?;
         let mut tx = self.db.begin_write().await?;
         let Spent { account_id, email, .. } = spend_token(&mut tx, &self.clock, token, PASSWORD_RESET).await?;
         sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
@@ -349,7 +349,7 @@ impl Backend {
                 .fetch_optional(&self.db.pool)
                 .await?;
         match hash.flatten() {
-            Some(hash) => Ok(password::verify(candidate, hash).await),
+            Some(hash) => Ok(password::verify(self.hash_slots.permit()?, candidate, hash).await),
             None => Ok(false),
         }
     }

@@ -147,7 +147,7 @@ impl Backend {
         actor.require(Action::ManageDashboardUsers)?;
         let form = validate_form(form, true)?;
         actor.require_may_manage(form.role)?;
-        let hash = password::hash(form.password.map(Secret::into_inner).unwrap_or_default()).await?;
+        let hash = password::hash(&self.hash_slots, form.password.map(Secret::into_inner).unwrap_or_default()).await?;
 
         let mut change = self.open_change(actor, meta).await?;
         let now = clock::now_rfc3339();
@@ -207,7 +207,7 @@ impl Backend {
         // Hashed before the write transaction opens: argon2 takes a while, the lock must not.
         // (Its strength is checked with the merged form below.)
         let new_hash = match patch.password.clone() {
-            Some(p) => Some(password::hash(p.into_inner()).await?),
+            Some(p) => Some(password::hash(&self.hash_slots, p.into_inner()).await?),
             None => None,
         };
         let mut change = self.open_change(actor, meta).await?;
@@ -329,10 +329,10 @@ impl Backend {
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(Error::Unauthenticated)?;
-        if !password::verify(current.into_inner(), stored).await {
+        if !password::verify(self.hash_slots.permit()?, current.into_inner(), stored).await {
             return Err(Error::invalid("currentPassword", "The current password is not right."));
         }
-        let hash = password::hash(new.into_inner()).await?;
+        let hash = password::hash(&self.hash_slots, new.into_inner()).await?;
         let mut change = self.open_change(actor, meta).await?;
         sqlx::query("UPDATE operators SET password_hash = $1, password_temporary = 0, updated_at = $2 WHERE id = $3")
             .bind(hash)

@@ -23,14 +23,49 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
     }
 }
 
-pub async fn hash(password: String) -> Result<String> {
-    tokio::task::spawn_blocking(move || hash_blocking(&password))
-        .await
-        .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
+/// The argon2 computations a service runs at once: two per core. Beyond, a request is
+/// refused at once (503) rather than queued behind hundreds of 19 MiB hashes while the
+/// machine stops answering anything else (a burst of bad logins must not do that).
+#[derive(Clone)]
+pub struct HashSlots(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl HashSlots {
+    pub fn for_this_machine() -> HashSlots {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        HashSlots(std::sync::Arc::new(tokio::sync::Semaphore::new(2 * cores)))
+    }
+
+    /// A permit, or `Error::Busy` when every slot is taken.
+    pub fn permit(&self) -> Result<HashPermit> {
+        self.0.clone().try_acquire_owned().map(|slot| HashPermit { _slot: slot }).map_err(|_| Error::Busy)
+    }
 }
 
-pub async fn verify(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_blocking(&password, &hash)).await.unwrap_or(false)
+/// The right to run one argon2 computation.
+pub struct HashPermit {
+    _slot: tokio::sync::OwnedSemaphorePermit,
+}
+
+pub async fn hash(slots: &HashSlots, password: String) -> Result<String> {
+    let permit = slots.permit()?;
+    tokio::task::spawn_blocking(move || {
+        // Held until the hash is done, even if the request gave up meanwhile.
+        let _permit = permit;
+        hash_blocking(&password)
+    })
+    .await
+    .map_err(|e| Error::Internal(format!("hashing task failed: {e}")))?
+}
+
+/// Checks a password with a permit taken beforehand (so that a caller can take it before
+/// anything it would have to undo).
+pub async fn verify(permit: HashPermit, password: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        verify_blocking(&password, &hash)
+    })
+    .await
+    .unwrap_or(false)
 }
 
 /// A hash of a random password, verified against when the account does not exist or is
@@ -67,11 +102,21 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_and_verify_only_the_right_password() {
-        let h = hash("correct horse battery".into()).await.unwrap();
+        let slots = HashSlots::for_this_machine();
+        let h = hash(&slots, "correct horse battery".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$"), "{h}");
-        assert!(verify("correct horse battery".into(), h.clone()).await);
-        assert!(!verify("wrong horse battery".into(), h).await);
-        assert!(!verify("x".into(), "not a hash".into()).await);
+        assert!(verify(slots.permit().unwrap(), "correct horse battery".into(), h.clone()).await);
+        assert!(!verify(slots.permit().unwrap(), "wrong horse battery".into(), h).await);
+        assert!(!verify(slots.permit().unwrap(), "x".into(), "not a hash".into()).await);
+    }
+
+    #[test]
+    fn the_slots_are_refused_once_taken_and_free_again_when_dropped() {
+        let slots = HashSlots(std::sync::Arc::new(tokio::sync::Semaphore::new(2)));
+        let (a, _b) = (slots.permit().unwrap(), slots.permit().unwrap());
+        assert!(matches!(slots.permit(), Err(Error::Busy)));
+        drop(a);
+        assert!(slots.permit().is_ok());
     }
 
     #[test]

@@ -100,6 +100,8 @@ impl Backend {
         meta: &RequestMeta,
     ) -> Result<Operator> {
         let username = username.trim().to_lowercase();
+        // The argon2 slot first: a refusal for lack of one counts as no attempt at all.
+        let permit = self.hash_slots.permit()?;
         let attempt: Option<Attempt> = sqlx::query_as(
             "UPDATE operators SET failed_logins = failed_logins + 1 \
              WHERE username = $1 AND blocked_at IS NULL AND failed_logins < $2 \
@@ -112,7 +114,7 @@ impl Backend {
 
         let Some(attempt) = attempt else {
             // Unknown, blocked, or out of tries: spend the same time, say the same thing.
-            password::verify(password, password::dummy_hash()).await;
+            password::verify(permit, password, password::dummy_hash()).await;
             let known: Option<i64> = sqlx::query_scalar("SELECT id FROM operators WHERE username = $1")
                 .bind(&username)
                 .fetch_optional(&self.db.pool)
@@ -121,7 +123,7 @@ impl Backend {
             return Err(Error::InvalidCredentials);
         };
 
-        if !password::verify(password, attempt.password_hash.clone()).await {
+        if !password::verify(permit, password, attempt.password_hash.clone()).await {
             self.record_wrong_password(&attempt, meta).await?;
             return Err(Error::InvalidCredentials);
         }

@@ -46,6 +46,12 @@ impl ApiError {
                 "The resource was not found.",
             ),
             E::Conflict(message) => ApiError::new(StatusCode::CONFLICT, "invalid_request", "conflict_error", message),
+            E::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "service_unavailable",
+                "server_busy",
+                "The server is busy: try again in a moment.",
+            ),
             internal => {
                 tracing::error!(request_id, error = %internal, "REST request failed");
                 ApiError::new(

@@ -16,6 +16,7 @@ crate::on_both_databases!(
     unknown_wrong_and_blocked_look_the_same,
     unblock_lets_the_operator_back_in,
     idle_and_absolute_timeouts_end_sessions,
+    a_burst_of_logins_is_refused_at_once_not_queued,
 );
 
 async fn login_opens_a_session_and_logout_ends_it(flavor: Flavor) {
@@ -79,23 +80,26 @@ async fn parallel_wrong_attempts_check_at_most_three_passwords(flavor: Flavor) {
                 .send()
                 .await
                 .unwrap();
-            res.status().is_success()
+            res.status().as_u16()
         }
     });
     let results = futures_join_all(attempts).await;
-    assert!(results.iter().all(|ok| !ok));
+    // Each is refused: for its password (401), or at once when every argon2 slot is taken
+    // (503, and then it counts as no attempt at all).
+    assert!(results.iter().all(|s| *s == 401 || *s == 503), "{results:?}");
+    let busy = results.iter().filter(|s| **s == 503).count();
     let actions = app.audit_actions().await;
     assert_eq!(actions.iter().filter(|a| *a == "login.failed").count(), 3, "exactly three passwords were checked");
-    assert_eq!(actions.iter().filter(|a| *a == "login.refused").count(), 47);
+    assert_eq!(actions.iter().filter(|a| *a == "login.refused").count(), 47 - busy);
     assert_eq!(actions.iter().filter(|a| *a == "operator.blocked").count(), 1);
     let op = app.backend.list_operators(&backend::Actor::System).await.unwrap();
     assert!(op.iter().find(|o| o.id == id).unwrap().blocked);
     assert_eq!(app.login(&browser(), "carol@example.com", PASSWORD).await, Err(AppError::InvalidCredentials));
 }
 
-async fn futures_join_all<F: std::future::Future<Output = bool> + Send + 'static>(
+async fn futures_join_all<T: Send + 'static, F: std::future::Future<Output = T> + Send + 'static>(
     futures: impl Iterator<Item = F>,
-) -> Vec<bool> {
+) -> Vec<T> {
     let handles: Vec<_> = futures.map(tokio::spawn).collect();
     let mut out = Vec::new();
     for h in handles {
@@ -183,4 +187,38 @@ async fn idle_and_absolute_timeouts_end_sessions(flavor: Flavor) {
     }
     absolute.clock.advance(minutes(5));
     assert_eq!(absolute.me(&b).await, None, "session past its absolute lifetime ended");
+}
+
+/// A burst of logins larger than the argon2 slots: the surplus is answered 503 at once (no
+/// queue of hashes), never 500; the health check still answers meanwhile; afterwards a
+/// login works.
+async fn a_burst_of_logins_is_refused_at_once_not_queued(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    app.add_operator("dave@example.com", Role::Support).await;
+    let attempts = (0..60).map(|i| {
+        let app_url = app.base_url.clone();
+        async move {
+            let res = browser()
+                .post(format!("{app_url}/api/session/login"))
+                .header("x-backoffice-request", "1")
+                .json(&serde_json::json!({"username": format!("nobody{i}@example.com"), "password": "a wrong pass phrase"}))
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            (status, body)
+        }
+    });
+    let health = {
+        let url = format!("{}/healthz", app.base_url);
+        tokio::spawn(async move { browser().get(url).send().await.unwrap().status().as_u16() })
+    };
+    let results = futures_join_all(attempts).await;
+    assert_eq!(health.await.unwrap(), 200);
+    assert!(results.iter().all(|(s, _)| *s == 401 || *s == 503), "{results:?}");
+    let busy: Vec<_> = results.iter().filter(|(s, _)| *s == 503).collect();
+    assert!(!busy.is_empty(), "60 at once exceed the slots");
+    assert!(busy.iter().all(|(_, body)| body.contains("Busy")), "the app's error shape: {busy:?}");
+    app.login(&browser(), "dave@example.com", PASSWORD).await.expect("a login works afterwards");
 }

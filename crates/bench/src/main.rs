@@ -66,21 +66,24 @@ async fn main() -> anyhow::Result<()> {
         std::fs::create_dir_all(&scratch)?;
         format!("sqlite://{}", scratch.join("bench.db").display())
     };
-    let result = run(&args, &url).await;
+    let result = run(&args, &url, &scratch).await;
+    let _ = std::fs::remove_dir_all(&scratch);
     if args.postgres {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&args.postgres_admin_url).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!("DROP DATABASE IF EXISTS {pg_name} WITH (FORCE)")))
             .execute(&mut conn)
             .await?;
-    } else {
-        let _ = std::fs::remove_dir_all(&scratch);
     }
     result
 }
 
-async fn run(args: &Args, url: &str) -> anyhow::Result<()> {
-    let backend = backend::Backend::connect(url, Default::default()).await.context("connect")?;
+async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Result<()> {
+    // The documents' files go to the scratch folder on both databases (removed afterwards).
+    let documents = backend::documents::store::DocumentStore::local(&scratch.join("documents"))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let backend =
+        backend::Backend::connect(url, Default::default()).await.context("connect")?.with_documents(documents);
     println!("backend: {}", if args.postgres { "postgres" } else { "sqlite" });
     let seeded = backend.seed_demo(args.users, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
     println!(

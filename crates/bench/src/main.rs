@@ -61,7 +61,8 @@ async fn main() -> anyhow::Result<()> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&args.postgres_admin_url).await?;
         sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {pg_name}"))).execute(&mut conn).await?;
-        format!("{}/{pg_name}", args.postgres_admin_url.rsplit_once('/').unwrap().0)
+        let base = args.postgres_admin_url.rsplit_once('/').context("--postgres-admin-url ends with a database")?.0;
+        format!("{base}/{pg_name}")
     } else {
         std::fs::create_dir_all(&scratch)?;
         format!("sqlite://{}", scratch.join("bench.db").display())
@@ -107,7 +108,9 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
     let base = format!("http://{}", listener.local_addr()?);
     let router = server::http::router(state);
     tokio::spawn(async move {
-        axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await.unwrap();
+        if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
+            eprintln!("the benchmark's server stopped: {e}");
+        }
     });
     let http = reqwest::Client::new();
     let grant: Value = http

@@ -119,9 +119,16 @@ pub async fn security_headers(
 
 /// The authority (`host[:port]`) of a URL, as a `Host` header names it.
 pub fn authority_of(url: &str) -> Option<String> {
-    let rest = url.split_once("://").map(|(_, rest)| rest)?;
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-    (!authority.is_empty()).then(|| authority.to_lowercase())
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default().to_lowercase();
+    // A browser leaves the scheme's own port out of Host.
+    let default_port = match scheme.to_lowercase().as_str() {
+        "https" => ":443",
+        "http" => ":80",
+        _ => "",
+    };
+    let authority = authority.strip_suffix(default_port).filter(|_| !default_port.is_empty()).unwrap_or(&authority);
+    (!authority.is_empty()).then(|| authority.to_string())
 }
 
 /// Refuses a request for another host than the public URL's (when one is configured): a
@@ -154,8 +161,9 @@ pub async fn check_host(
 
 /// The largest request body, except a document's upload (`rest::documents::UPLOAD_BODY_LIMIT`).
 pub const BODY_LIMIT: usize = 1024 * 1024;
-/// Bulk Cards sends its CSV (up to `backend::bulk_cards::MAX_BYTES`) inside a JSON string.
-const BULK_CARDS_BODY_LIMIT: usize = 3 * backend::bulk_cards::MAX_BYTES;
+/// Bulk Cards sends its CSV (up to `backend::bulk_cards::MAX_BYTES`) inside a JSON string
+/// (escaping adds little); 2 MiB is also axum's own default for a body read whole.
+const BULK_CARDS_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
 /// The body limit of a request's route.
 fn body_limit(method: &Method, path: &str) -> usize {
@@ -169,6 +177,16 @@ fn body_limit(method: &Method, path: &str) -> usize {
     }
 }
 
+fn too_large(limit: usize) -> Response {
+    crate::rest::ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "invalid_request",
+        "payload_too_large",
+        format!("The request body is over {} KiB.", limit / 1024),
+    )
+    .into_response()
+}
+
 /// Refuses a body over its route's limit with 413 on every route: at once when the
 /// Content-Length says so, and while reading otherwise (the body is cut at the limit).
 pub async fn limit_body(req: Request, next: Next) -> Response {
@@ -176,16 +194,19 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
     let declared =
         req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
     if declared.is_some_and(|length| length > limit as u64) {
-        return crate::rest::ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "invalid_request",
-            "payload_too_large",
-            format!("The request body is over {} KiB.", limit / 1024),
-        )
-        .into_response();
+        return too_large(limit);
     }
     let (parts, body) = req.into_parts();
-    let body = Body::new(http_body_util::Limited::new(body, limit));
+    let body = if declared.is_some() {
+        Body::new(http_body_util::Limited::new(body, limit))
+    } else {
+        // No length given (chunked): read it here, up to the limit, so that every route,
+        // server functions included, answers the same 413.
+        match axum::body::to_bytes(body, limit).await {
+            Ok(bytes) => Body::from(bytes),
+            Err(_) => return too_large(limit),
+        }
+    };
     next.run(Request::from_parts(parts, body)).await
 }
 
@@ -232,6 +253,8 @@ mod tests {
     fn the_authority_of_a_url_is_its_host_and_port() {
         assert_eq!(authority_of("https://Backoffice.Example.com/x?y").as_deref(), Some("backoffice.example.com"));
         assert_eq!(authority_of("http://127.0.0.1:3000").as_deref(), Some("127.0.0.1:3000"));
+        assert_eq!(authority_of("https://bank.example:443/").as_deref(), Some("bank.example"));
+        assert_eq!(authority_of("https://bank.example:8443").as_deref(), Some("bank.example:8443"));
         assert_eq!(authority_of("no scheme"), None);
     }
 

@@ -29,6 +29,16 @@ const POLL: Duration = Duration::from_secs(5);
 /// requests must not turn the server against someone's mailbox).
 pub const MAX_EMAILS_PER_ADDRESS_PER_HOUR: i64 = 5;
 
+/// Whether `to` already had its share of emails this hour (nothing is counted).
+pub(crate) async fn hourly_share_used(tx: &mut Transaction<'_, Any>, clock: &Clock, to: &str) -> Result<bool> {
+    let sent: Option<i64> = sqlx::query_scalar("SELECT sent FROM mail_rate WHERE address = $1 AND hour = $2")
+        .bind(to.trim().to_lowercase())
+        .bind(clock.unix_now() / 3600)
+        .fetch_optional(&mut **tx)
+        .await?;
+    Ok(sent.unwrap_or(0) >= MAX_EMAILS_PER_ADDRESS_PER_HOUR)
+}
+
 /// Queues a message, due at once by `clock`; it leaves when the surrounding transaction
 /// commits. Answers false, queuing nothing, when the address had its share this hour.
 pub(crate) async fn enqueue(

@@ -195,6 +195,12 @@ impl Backend {
                     .fetch_one(&mut *tx)
                     .await?,
                 };
+                // Over the address's hourly share of emails, nothing changes: the earlier
+                // link keeps working (a flood of sign-ups cannot kill it).
+                if mail::hourly_share_used(&mut tx, &self.clock, &email).await? {
+                    tx.commit().await?;
+                    return Ok(());
+                }
                 sqlx::query(
                     "UPDATE end_user_tokens SET used_date = $1 \
                      WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL",

@@ -329,17 +329,28 @@ impl Backend {
             .fetch_optional(&self.db.pool)
             .await?
             .ok_or(Error::Unauthenticated)?;
-        if !password::verify(self.hash_slots.permit()?, current.into_inner(), stored).await {
+        if !password::verify(self.hash_slots.permit()?, current.into_inner(), stored.clone()).await {
+            // Counted as a failed login: a stolen session cannot guess the password for ever.
+            self.count_wrong_password(op.id, meta).await?;
             return Err(Error::invalid("currentPassword", "The current password is not right."));
         }
         let hash = password::hash(&self.hash_slots, new.into_inner()).await?;
         let mut change = self.open_change(actor, meta).await?;
-        sqlx::query("UPDATE operators SET password_hash = $1, password_temporary = 0, updated_at = $2 WHERE id = $3")
-            .bind(hash)
-            .bind(self.clock.now_rfc3339())
-            .bind(op.id)
-            .execute(&mut *change.tx)
-            .await?;
+        // Conditional on the password checked: a reset made meanwhile by an Administrator
+        // is not overwritten (nor its temporary mark cleared).
+        let changed = sqlx::query(
+            "UPDATE operators SET password_hash = $1, password_temporary = 0, failed_logins = 0, updated_at = $2 \
+             WHERE id = $3 AND password_hash = $4",
+        )
+        .bind(hash)
+        .bind(self.clock.now_rfc3339())
+        .bind(op.id)
+        .bind(&stored)
+        .execute(&mut *change.tx)
+        .await?;
+        if changed.rows_affected() != 1 {
+            return Err(Error::Conflict("Your password was changed meanwhile: log in again.".into()));
+        }
         sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1 AND token_digest <> $2")
             .bind(op.id)
             .bind(keep_session.map(password::token_digest).unwrap_or_default())
@@ -366,6 +377,11 @@ impl Backend {
             saml_key: String::new(),
         };
         let created = self.create_operator(&Actor::System, &RequestMeta::local(), form).await?;
+        // Printed on a terminal (and so maybe kept in a log): good for one login only.
+        sqlx::query("UPDATE operators SET password_temporary = 1 WHERE id = $1")
+            .bind(created.id)
+            .execute(&self.db.pool)
+            .await?;
         Ok(Some((created.username, password)))
     }
 }

@@ -157,6 +157,22 @@ impl Backend {
         Ok(operator)
     }
 
+    /// A wrong password given by a logged-in operator (changing their own): it counts as a
+    /// failed login, with the same lockout.
+    pub(crate) async fn count_wrong_password(&self, operator_id: i64, meta: &RequestMeta) -> Result<()> {
+        let attempt: Option<Attempt> = sqlx::query_as(
+            "UPDATE operators SET failed_logins = failed_logins + 1 WHERE id = $1 AND blocked_at IS NULL \
+             RETURNING id, username, role, password_hash, failed_logins, password_temporary",
+        )
+        .bind(operator_id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        match attempt {
+            Some(attempt) => self.record_wrong_password(&attempt, meta).await,
+            None => Ok(()),
+        }
+    }
+
     async fn record_wrong_password(&self, attempt: &Attempt, meta: &RequestMeta) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
         audit::write(&mut tx, &Actor::Anonymous, meta, Record::new(AuditAction::LoginFailed, attempt.id)).await?;

@@ -16,6 +16,7 @@ crate::on_both_databases!(
     delete_and_role_change_end_sessions,
     two_administrators_removing_each_other_leave_one,
     a_password_set_by_someone_else_is_temporary,
+    guessing_the_current_password_locks_out,
 );
 
 async fn only_operator_managers_reach_the_operator_functions(flavor: Flavor) {
@@ -294,4 +295,20 @@ async fn a_password_set_by_someone_else_is_temporary(flavor: Flavor) {
         other => panic!("{other:?}"),
     }
     assert!(app.audit_actions().await.iter().any(|a| a == "operator.password_changed"));
+}
+
+/// Wrong current passwords in Change password count as failed logins: the third blocks the
+/// operator and ends the session that guessed.
+async fn guessing_the_current_password_locks_out(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let (b, id) = app.logged_in("guesser@example.com", Role::Support).await;
+    for i in 0..3 {
+        let args = json!({"current": format!("guess {i} of the password"), "new": "a brand new pass phrase"});
+        let refused = app.call::<Value>(&b, "session/change-password", args).await.unwrap_err();
+        assert!(matches!(refused, AppError::Invalid { ref field, .. } if field == "currentPassword"), "{refused:?}");
+    }
+    assert!(app.me(&b).await.is_none(), "the session ended with the block");
+    let operators = app.backend.list_operators(&backend::Actor::System).await.unwrap();
+    assert!(operators.iter().find(|o| o.id == id).unwrap().blocked);
+    assert_eq!(app.login(&browser(), "guesser@example.com", PASSWORD).await, Err(AppError::InvalidCredentials));
 }

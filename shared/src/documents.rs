@@ -4,6 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::Action;
 use crate::user_states::UserType;
 
 /// The largest file accepted (after base64 decoding).
@@ -127,18 +128,27 @@ impl ContentKind {
     }
 }
 
-/// Why a file is refused, before anything is stored. The same rule runs in the browser (on
-/// the first bytes of the chosen file) and on the server (on all of it).
-pub fn content_refusal(bytes: &[u8]) -> Result<ContentKind, String> {
-    if bytes.is_empty() {
+/// Why a file is refused, before anything is stored: its size, then its first bytes. The
+/// browser calls it with the chosen file's size and first bytes, the server with all of it
+/// (`content_refusal`), so both say the same.
+pub fn file_refusal(size: usize, head: &[u8]) -> Result<ContentKind, String> {
+    if size == 0 {
         return Err("The file is empty.".into());
     }
-    if bytes.len() > MAX_DOCUMENT_BYTES {
+    if size > MAX_DOCUMENT_BYTES {
         return Err(format!("The file is larger than {} MB.", MAX_DOCUMENT_BYTES / (1024 * 1024)));
     }
-    ContentKind::sniff(bytes)
+    ContentKind::sniff(head)
         .ok_or_else(|| "The file is not a PDF, JPEG or PNG (its content is checked, not its name).".to_string())
 }
+
+/// `file_refusal` of the whole file.
+pub fn content_refusal(bytes: &[u8]) -> Result<ContentKind, String> {
+    file_refusal(bytes.len(), bytes)
+}
+
+/// What a pre-review refusal lacks without a comment.
+pub const REFUSAL_NEEDS_COMMENT: &str = "A refusal needs a comment: say what is wrong with the document.";
 
 /// The provider's own pre-review (`status` of the core-connect endpoints: 0, 1, 2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -266,6 +276,18 @@ impl Document {
         } else {
             self.pre_review.label()
         }
+    }
+
+    /// The action that opens or downloads this document's bytes: Review document before the
+    /// KYC decision, View/Download processed documents after it (both legal in the role
+    /// table).
+    pub fn read_action(&self) -> Action {
+        if self.is_processed() { Action::DownloadProcessedKycDocuments } else { Action::ReviewKycDocument }
+    }
+
+    /// The action that deletes it: a processed document needs `admin`.
+    pub fn delete_action(&self) -> Action {
+        if self.is_processed() { Action::DeleteProcessedKycDocuments } else { Action::DeleteKycDocument }
     }
 
     /// Why a pre-review decision is refused, if it is.

@@ -377,4 +377,7 @@ pub struct PreReviewSearch {
     pub to: Option<String>,
     pub at: Keyset,
     pub page_size: i64,
+    /// No total wanted (the API's need-review list has none): the capped count is skipped.
+    #[serde(default)]
+    pub skip_total: bool,
 }

@@ -81,7 +81,7 @@ pub fn ReviewDocumentDialog(
     let decide = move |accept: bool| {
         let text = comment.get_untracked();
         if !accept && text.trim().is_empty() {
-            error.set(Some("A refusal needs a comment: say what is wrong with the document.".into()));
+            error.set(Some(shared::documents::REFUSAL_NEEDS_COMMENT.into()));
             return;
         }
         pending.set(true);
@@ -137,6 +137,7 @@ pub fn DocsPendingReviewPage() -> impl IntoView {
         to: Some(param("to")).filter(|v| !v.is_empty()),
         at: keyset_from_url(param),
         page_size: PAGE_SIZE,
+        skip_total: false,
     });
     let reload = RwSignal::new(0u32);
     let queue = LocalResource::new(move || {

@@ -150,24 +150,44 @@ pub(crate) async fn fetch(tx: &mut Transaction<'_, Any>, which: &DocumentRef) ->
     row.ok_or(Error::NotFound)?.typed()
 }
 
-/// Every document of a user (deleted ones included), oldest first.
+/// The live (not deleted) documents of a user, oldest first: at most
+/// `MAX_DOCUMENTS_PER_USER`, so the KYC rules read a bounded list.
 pub(crate) async fn of_user(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<Vec<Document>> {
-    let rows: Vec<Row> =
-        sqlx::query_as(AssertSqlSafe(format!("SELECT {COLUMNS} FROM documents d WHERE d.user_id = $1 ORDER BY d.id")))
-            .bind(user_id)
-            .fetch_all(&mut **tx)
-            .await?;
+    let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM documents d WHERE d.user_id = $1 AND d.deleted_date IS NULL ORDER BY d.id"
+    )))
+    .bind(user_id)
+    .fetch_all(&mut **tx)
+    .await?;
     rows.into_iter().map(Row::typed).collect()
 }
 
-/// Who reads a document's bytes: operators need the role table's action (pre-review
-/// documents: Review document; processed ones: View/Download processed), API clients the
-/// spec's read_only. Read-only and Support operators see that documents exist, never what
-/// they hold.
+/// The most documents the KYC tab lists (newest first, deleted ones included).
+pub const TAB_LIST_MAX: i64 = 500;
+
+/// Who reads a document's bytes: operators need the role table's action for its state
+/// (`Document::read_action`), API clients the spec's read_only. Read-only and Support
+/// operators see that documents exist, never what they hold.
 pub(crate) fn require_may_read_content(actor: &Actor, document: &Document) -> Result<()> {
-    let action =
-        if document.is_processed() { Action::DownloadProcessedKycDocuments } else { Action::ReviewKycDocument };
-    actor.require_at_endpoint(action, Scope::ReadOnly)
+    actor.require_at_endpoint(document.read_action(), Scope::ReadOnly)
+}
+
+/// Who uploads (base64, form, rename): operators Add KYC document (legal), API clients the
+/// spec's read_write. The REST handlers call it before parsing a body, so that a caller
+/// without the scope learns nothing about its input.
+pub fn require_may_upload(actor: &Actor) -> Result<()> {
+    actor.require_at_endpoint(Action::AddKycDocument, Scope::ReadWrite)
+}
+
+/// Who pre-reviews: operators Review document (legal), API clients the spec's legal.
+pub fn require_may_pre_review(actor: &Actor) -> Result<()> {
+    actor.require_at_endpoint(Action::ReviewKycDocument, Scope::Legal)
+}
+
+/// Who may delete a document that is not processed, through a door whose spec scope is
+/// `api_scope` (a processed one also needs `Document::delete_action`).
+pub fn require_may_delete(actor: &Actor, api_scope: Scope) -> Result<()> {
+    actor.require_at_endpoint(Action::DeleteKycDocument, api_scope)
 }
 
 /// The name, tag and metadata of a new document, cleaned.
@@ -237,7 +257,7 @@ impl Backend {
         new: NewDocument,
         form: Option<&str>,
     ) -> Result<Document> {
-        actor.require_at_endpoint(Action::AddKycDocument, Scope::ReadWrite)?;
+        require_may_upload(actor)?;
         let user_id = new.user_id.ok_or_else(|| Error::invalid("userId", "userId is required."))?;
         let (name, tag, metadata) = clean_labels(&new)?;
         if new.type_id.is_none() {
@@ -354,14 +374,19 @@ impl Backend {
         fetch(&mut tx, which).await
     }
 
-    /// The documents of a user, newest first, deleted ones included (the KYC tab).
+    /// The documents of a user, newest first, deleted ones included (the KYC tab), at
+    /// most `TAB_LIST_MAX`.
     pub async fn user_documents(&self, actor: &Actor, user_id: i64) -> Result<Vec<Document>> {
         actor.require(Action::ReadUsers)?;
         let mut tx = self.db.pool.begin().await?;
         crate::users::fetch_user(&mut tx, user_id).await?;
-        let mut all = of_user(&mut tx, user_id).await?;
-        all.reverse();
-        Ok(all)
+        let rows: Vec<Row> = sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT {COLUMNS} FROM documents d WHERE d.user_id = $1 ORDER BY d.id DESC LIMIT {TAB_LIST_MAX}"
+        )))
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        rows.into_iter().map(Row::typed).collect()
     }
 
     /// `GET /v1/documents`: filtered, one page; deep pages are refused rather than read.
@@ -446,7 +471,7 @@ impl Backend {
         which: &DocumentRef,
         name: Option<String>,
     ) -> Result<Document> {
-        actor.require_at_endpoint(Action::AddKycDocument, Scope::ReadWrite)?;
+        require_may_upload(actor)?;
         let name = clean_text("name", name.as_deref(), NAME_MAX_LEN)?
             .ok_or_else(|| Error::invalid("name", "name is required."))?;
         let mut change = self.open_change(actor, meta).await?;
@@ -480,7 +505,7 @@ impl Backend {
         which: &DocumentRef,
         api_scope: Scope,
     ) -> Result<Document> {
-        actor.require_at_endpoint(Action::DeleteKycDocument, api_scope)?;
+        require_may_delete(actor, api_scope)?;
         let mut change = self.open_change(actor, meta).await?;
         let before = fetch(&mut change.tx, which).await?;
         if before.is_processed() {
@@ -528,14 +553,14 @@ impl Backend {
         decision: Option<i64>,
         comment: Option<String>,
     ) -> Result<Document> {
-        actor.require_at_endpoint(Action::ReviewKycDocument, Scope::Legal)?;
+        require_may_pre_review(actor)?;
         let decision = match decision.and_then(PreReview::from_code) {
             Some(d @ (PreReview::Accepted | PreReview::Refused)) => d,
             _ => return Err(Error::invalid("status", "status is 1 (accept) or 2 (refuse).")),
         };
         let comment = clean_text("comment", comment.as_deref(), COMMENT_MAX_LEN)?;
         if decision == PreReview::Refused && comment.is_none() {
-            return Err(Error::invalid("comment", "A refusal needs a comment: say what is wrong with the document."));
+            return Err(Error::invalid("comment", shared::documents::REFUSAL_NEEDS_COMMENT));
         }
         let mut change = self.open_change(actor, meta).await?;
         let before = fetch(&mut change.tx, which).await?;
@@ -605,12 +630,16 @@ impl Backend {
         if let Some(to) = search.to.as_deref().filter(|v| !v.is_empty()) {
             c.text("d.created_date <= ?", crate::listing::date_bound("to", to, true)?);
         }
-        let counted: i64 = bind_all!(
-            sqlx::query_scalar(AssertSqlSafe(capped_count_sql(&format!("FROM documents d {}", c.where_clause())))),
-            &c.binds
-        )
-        .fetch_one(&self.db.pool)
-        .await?;
+        let counted: i64 = if search.skip_total {
+            0
+        } else {
+            bind_all!(
+                sqlx::query_scalar(AssertSqlSafe(capped_count_sql(&format!("FROM documents d {}", c.where_clause())))),
+                &c.binds
+            )
+            .fetch_one(&self.db.pool)
+            .await?
+        };
         let size = search.page_size.clamp(1, MAX_PAGE_SIZE);
         let order_by = keyset_in(&mut c, Some("d.created_date"), "d.id", &search.at, Order::OldestFirst)?;
         let sql = format!(

@@ -241,6 +241,51 @@ fn rss_kib() -> u64 {
         .unwrap_or(0)
 }
 
+/// Connections at once, and how long each measure under load lasts.
+const CONNECTIONS: usize = 32;
+const LOAD_SECONDS: u64 = 10;
+
+/// `CONNECTIONS` clients sending `path(i)` back to back for `LOAD_SECONDS`: requests per
+/// second and latency p50 / p99.
+async fn under_load(
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+    label: &str,
+    path: Arc<dyn Fn(u64) -> String + Send + Sync>,
+) -> anyhow::Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let mut workers = Vec::new();
+    for c in 0..CONNECTIONS as u64 {
+        let (http, base, token, path) = (http.clone(), base.to_string(), token.to_string(), path.clone());
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut i = c * 1_000_000;
+            while Instant::now() < deadline {
+                let started = Instant::now();
+                let res = http.get(format!("{base}{}", path(i))).bearer_auth(&token).send().await?;
+                anyhow::ensure!(res.status().is_success(), "{}", res.status());
+                res.bytes().await?;
+                times.push(started.elapsed());
+                i += 1;
+            }
+            Ok::<_, anyhow::Error>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for worker in workers {
+        times.extend(worker.await??);
+    }
+    times.sort();
+    println!(
+        "under load ({CONNECTIONS} conns) {label:<26} {:>7.0} req/s  p50 {:.1} ms  p99 {:.1} ms",
+        times.len() as f64 / LOAD_SECONDS as f64,
+        percentile(&times, 0.50),
+        percentile(&times, 0.99)
+    );
+    Ok(())
+}
+
 /// Runs a request while sampling this process's resident memory every 2 ms: its status, its
 /// time and how far the memory rose above where it was (MB).
 async fn with_memory_sampled(
@@ -364,6 +409,33 @@ async fn document_measures(
         "fileContentBase64": base64::Engine::encode(&base64::engine::general_purpose::STANDARD, &file),
     })
     .to_string();
+    // Under load: 32 connections at once for 10 s each, through the real router.
+    let max_user: i64 = sqlx::query_scalar("SELECT MAX(id) FROM end_users").fetch_one(&backend.db.pool).await?;
+    under_load(
+        http,
+        base,
+        token,
+        "need-review (oldest 100)",
+        Arc::new(|_| "/core-connect/kyc/documents/need-review".to_string()),
+    )
+    .await?;
+    under_load(
+        http,
+        base,
+        token,
+        "documents of a user",
+        Arc::new(move |i| format!("/v1/documents?userId={}", 1 + (mix(i) % max_user as u64))),
+    )
+    .await?;
+    under_load(
+        http,
+        base,
+        token,
+        "documents by type, page 1",
+        Arc::new(|i| format!("/v1/documents?documentTypeId={}&pageCount=20", if i % 2 == 0 { 17 } else { 9 })),
+    )
+    .await?;
+
     // Through a pre-signed form first (multipart, as the dashboard sends it), then as
     // base64 JSON: resident memory seldom shrinks, so the lighter path is measured first.
     let form: Value = http

@@ -63,7 +63,7 @@ struct Create {
 /// `POST /v1/documents`.
 pub async fn create(State(state): State<AppState>, caller: Caller, body: Bytes) -> Result<Json<Value>, ApiError> {
     // The caller first: an unauthorised request learns nothing about its input.
-    caller.actor.require_at_endpoint(shared::Action::AddKycDocument, Scope::ReadWrite)?;
+    backend::documents::require_may_upload(&caller.actor)?;
     let input: Create = parse_json(&body)?;
     drop(body);
     let encoded = input.file_content_base64.ok_or_else(|| bad("fileContentBase64: fileContentBase64 is required."))?;
@@ -162,7 +162,7 @@ pub async fn rename(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let which = document_id(&id)?;
-    caller.actor.require_at_endpoint(shared::Action::AddKycDocument, Scope::ReadWrite)?;
+    backend::documents::require_may_upload(&caller.actor)?;
     let input: Rename = parse_json(&body)?;
     let document = state.backend.rename_document(&caller.actor, &caller.meta, &which, input.name).await?;
     Ok(Json(json::documents([&document])))
@@ -218,7 +218,7 @@ pub async fn upload_form(
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
     let user_id = positive_id("userId", &user_id)?;
-    caller.actor.require_at_endpoint(shared::Action::AddKycDocument, Scope::ReadWrite)?;
+    backend::documents::require_may_upload(&caller.actor)?;
     let input: FormRequest = parse_json(&body)?;
     let form = state.backend.create_upload_form(&caller.actor, user_id, input.document_type, input.metadata).await?;
     let fields: serde_json::Map<String, Value> = form.fields.iter().map(|(k, v)| (k.clone(), json!(v))).collect();
@@ -248,7 +248,7 @@ pub async fn pre_review(
     Path(uuid): Path<String>,
     body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    caller.actor.require_at_endpoint(shared::Action::ReviewKycDocument, Scope::Legal)?;
+    backend::documents::require_may_pre_review(&caller.actor)?;
     let which = document_uuid(&uuid)?;
     let input: PreReview = parse_json(&body)?;
     let document =
@@ -262,7 +262,7 @@ pub async fn pre_review_delete(
     caller: Caller,
     Path(uuid): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    caller.actor.require_at_endpoint(shared::Action::DeleteKycDocument, Scope::Legal)?;
+    backend::documents::require_may_delete(&caller.actor, Scope::Legal)?;
     let document =
         state.backend.delete_document(&caller.actor, &caller.meta, &document_uuid(&uuid)?, Scope::Legal).await?;
     Ok(Json(json::pre_review_document(&document)))
@@ -270,7 +270,7 @@ pub async fn pre_review_delete(
 
 /// `GET /core-connect/kyc/documents/need-review`: the 100 that waited longest.
 pub async fn need_review(State(state): State<AppState>, caller: Caller) -> Result<Json<Value>, ApiError> {
-    let search = PreReviewSearch { page_size: 100, ..Default::default() };
+    let search = PreReviewSearch { page_size: 100, skip_total: true, ..Default::default() };
     let page = state.backend.pre_review_queue(&caller.actor, &search, Scope::Legal).await?;
     Ok(Json(Value::Array(page.items.iter().map(|q| json::pre_review_document(&q.document)).collect())))
 }

@@ -25,6 +25,7 @@ crate::on_both_databases!(
     two_reviewers_at_once_decide_once,
     two_uploads_through_one_form_keep_the_winners_bytes,
     lists_stay_bounded,
+    every_search_filter_narrows_the_list,
 );
 
 pub fn pdf(text: &str) -> Vec<u8> {
@@ -593,4 +594,66 @@ async fn lists_stay_bounded(flavor: Flavor) {
     assert_eq!(status, 200);
     let (status, _) = upload(&app, &t, user, 17, &pdf("fits again")).await;
     assert_eq!(status, 200);
+}
+
+/// `GET /v1/documents`: each filter of the contract keeps exactly the documents it names;
+/// a bad value is a 400 naming it.
+async fn every_search_filter_narrows_the_list(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let t = app.bearer(&Scope::ALL).await;
+    let ada = new_user(&app, &t, "ada@example.com").await;
+    let bob = new_user(&app, &t, "bob@example.com").await;
+    let post = |user: i64, type_id: i64, name: &str, tag: Option<&str>| {
+        let mut body =
+            json!({"userId": user, "documentTypeId": type_id, "name": name, "fileContentBase64": b64(&pdf(name))});
+        if let Some(tag) = tag {
+            body["documentTag"] = json!(tag);
+        }
+        let (app, t) = (&app, &t);
+        async move {
+            let (status, answer) = app.rest(Method::POST, "/v1/documents", t, Some(body)).await;
+            assert_eq!(status, 200, "{answer}");
+            answer["documents"][0]["documentId"].as_i64().unwrap()
+        }
+    };
+    let passport = post(ada, 17, "passport.pdf", Some("front")).await;
+    let bill = post(ada, 12, "bill.pdf", None).await;
+    let other = post(bob, 17, "bob-passport.pdf", None).await;
+    let found = |query: &str| {
+        let (app, t) = (&app, &t);
+        let query = query.to_string();
+        async move {
+            let (status, body) = app.rest(Method::GET, &format!("/v1/documents?{query}&sortOrder=ASC"), t, None).await;
+            assert_eq!(status, 200, "{query}: {body}");
+            body["documents"].as_array().unwrap().iter().map(|d| d["documentId"].as_i64().unwrap()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(found("pageCount=10").await, vec![passport, bill, other]);
+    assert_eq!(found(&format!("documentId={bill}")).await, vec![bill]);
+    assert_eq!(found("documentTag=front").await, vec![passport]);
+    assert_eq!(found("documentTypeId=17").await, vec![passport, other]);
+    assert_eq!(found("documentType=Passport").await, vec![passport, other]);
+    assert_eq!(found(&format!("userId={ada}")).await, vec![passport, bill]);
+    assert_eq!(found("userEmail=BOB@example.com").await, vec![other]);
+    assert_eq!(found("fileName=bill.pdf").await, vec![bill]);
+    assert_eq!(found("documentStatus=PENDING").await, vec![passport, bill, other]);
+    assert_eq!(found("documentStatus=VALIDATED").await, Vec::<i64>::new());
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert_eq!(found(&format!("createdDateFrom={today}&createdDateTo={today}")).await.len(), 3);
+    assert_eq!(found("createdDateFrom=2999-01-01").await, Vec::<i64>::new());
+    assert_eq!(found(&format!("userId={ada}&updatedDateFrom={today} 00:00:00")).await, vec![passport, bill]);
+    assert_eq!(found("pageCount=2&pageNumber=2").await, vec![other]);
+    assert_eq!(found("accessTag=anything").await.len(), 3, "accessTag filters nothing");
+    for (query, field) in [
+        ("documentStatus=DONE", "documentStatus"),
+        ("documentType=Unicorn", "documentType"),
+        ("documentTypeId=x", "documentTypeId"),
+        ("createdDateFrom=yesterday", "createdDateFrom"),
+        ("sortBy=name", "sortBy"),
+        ("sortOrder=UP", "sortOrder"),
+    ] {
+        let (status, body) = app.rest(Method::GET, &format!("/v1/documents?{query}"), &t, None).await;
+        assert_eq!(status, 400, "{query}: {body}");
+        assert!(body["errors"][0]["message"].as_str().unwrap().starts_with(field), "{query}: {body}");
+    }
 }

@@ -168,7 +168,7 @@ impl Backend {
         type_id: Option<i64>,
         metadata: Vec<String>,
     ) -> Result<UploadForm> {
-        actor.require_at_endpoint(Action::AddKycDocument, Scope::ReadWrite)?;
+        super::require_may_upload(actor)?;
         let type_id = type_id.ok_or_else(|| Error::invalid("documentType", "documentType is required."))?;
         let kind = shared::documents::DocumentType::from_id(type_id)
             .ok_or_else(|| Error::invalid("documentType", format!("documentType {type_id} is not a document type.")))?;

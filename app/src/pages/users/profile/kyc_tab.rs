@@ -3,7 +3,7 @@
 //! is still missing shown first) and the review history.
 
 use leptos::prelude::*;
-use shared::documents::{ContentKind, Document, PreReview};
+use shared::documents::{ContentKind, Document};
 use shared::domain::EndUser;
 use shared::{Action, Role};
 
@@ -14,15 +14,14 @@ use crate::components::{ConfirmDialog, Loading, error_view, short_time, use_noti
 use crate::pages::documents::{DocumentPreview, ReviewDocumentDialog};
 use crate::shell::handle_session_end;
 
-/// What an operator may do with one document (the server decides again).
+/// What an operator may do with one document: the rules of `shared::documents::Document`
+/// (the server decides again).
 fn may_open(role: Role, d: &Document) -> bool {
-    let action = if d.is_processed() { Action::ViewProcessedKycDocuments } else { Action::ReviewKycDocument };
-    role.may(action) && !d.is_deleted()
+    role.may(d.read_action()) && !d.is_deleted()
 }
 
 fn may_delete(role: Role, d: &Document) -> bool {
-    let action = if d.is_processed() { Action::DeleteProcessedKycDocuments } else { Action::DeleteKycDocument };
-    role.may(action) && d.delete_refusal().is_none()
+    role.may(d.delete_action()) && d.delete_refusal().is_none()
 }
 
 /// The file's kind as a small badge (PDF, JPG, PNG): no picture of the bytes, which only
@@ -78,8 +77,7 @@ pub fn KycTab(user: EndUser, role: Role, refresh: Callback<()>) -> impl IntoView
                     <tbody>
                         {list.into_iter().map(|d| {
                             let (review, open, delete) = (d.clone(), d.clone(), d.clone());
-                            let reviewable = role.may(Action::ReviewKycDocument) && d.pre_review_refusal().is_none()
-                                && d.pre_review == PreReview::Pending;
+                            let reviewable = role.may(Action::ReviewKycDocument) && d.pre_review_refusal().is_none();
                             view! {
                                 <tr data-document-id=d.id>
                                     <td>{kind_badge(d.content)}</td>

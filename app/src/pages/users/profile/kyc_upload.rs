@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::documents::{ContentKind, DocumentType, MAX_DOCUMENT_BYTES, UploadForm};
+use shared::documents::{DocumentType, UploadForm};
 use wasm_bindgen::JsCast;
 use wasm_bindgen::closure::Closure;
 
@@ -12,22 +12,13 @@ use crate::api;
 use crate::components::{Modal, use_notices};
 use crate::shell::handle_session_end;
 
-/// What is wrong with a chosen file, before anything is sent.
+/// What is wrong with a chosen file, before anything is sent: `shared::documents::file_refusal`
+/// on its size and first bytes (the server applies it to all of them).
 async fn file_refusal(file: &web_sys::File) -> Option<String> {
-    let size = file.size() as usize;
-    if size == 0 {
-        return Some("The file is empty.".into());
-    }
-    if size > MAX_DOCUMENT_BYTES {
-        return Some(format!("The file is larger than {} MB.", MAX_DOCUMENT_BYTES / (1024 * 1024)));
-    }
     let head = file.slice_with_i32_and_i32(0, 16).ok()?;
     let buffer = wasm_bindgen_futures::JsFuture::from(head.array_buffer()).await.ok()?;
     let bytes = js_sys::Uint8Array::new(&buffer).to_vec();
-    match ContentKind::sniff(&bytes) {
-        Some(_) => None,
-        None => Some("The file is not a PDF, JPEG or PNG (its content is checked, not its name).".into()),
-    }
+    shared::documents::file_refusal(file.size() as usize, &bytes).err()
 }
 
 /// The message of a REST error envelope, if the body is one.

@@ -41,7 +41,8 @@ smtp_port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0
 export E2E_MAIL_DIR="$e2e_dir/mail"
 python3 end2end/smtp_sink.py "$smtp_port" "$E2E_MAIL_DIR" &
 sink_pid=$!
-DASHBOARD_SMTP_URL="smtp://127.0.0.1:$smtp_port" DASHBOARD_PUBLIC_URL="$E2E_BASE_URL" \
+# Payouts are sent a second after they are made (the money spec waits for it).
+PAYOUT_CANCEL_WINDOW_SECONDS=1 DASHBOARD_SMTP_URL="smtp://127.0.0.1:$smtp_port" DASHBOARD_PUBLIC_URL="$E2E_BASE_URL" \
   "$target_dir/debug/server" serve --addr "127.0.0.1:$port" --dist dist > "$logs/server.log" 2>&1 &
 server_pid=$!
 trap 'kill $server_pid $sink_pid 2>/dev/null || true; rm -rf "$e2e_dir"' EXIT

@@ -235,6 +235,9 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             Some(View::BulkCards) => view! { <pages::bulk_cards::BulkCardsPage/> }.into_any(),
             Some(View::UserDocsPendingPreReview) => view! { <pages::documents::DocsPendingReviewPage/> }.into_any(),
             Some(View::KycReviews) => view! { <pages::documents::KycReviewsPage me_id=me_id/> }.into_any(),
+            Some(View::PayoutApprovals) => {
+                view! { <pages::payout_approvals::PayoutApprovalsPage me_id=me_id/> }.into_any()
+            }
             Some(View::PredefRestrictionGroups) => {
                 view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
             }

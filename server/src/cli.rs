@@ -114,6 +114,9 @@ pub struct ServeArgs {
     /// Username of the Administrator created on first start (when there is no operator).
     #[arg(long, env = "DASHBOARD_INITIAL_ADMIN", default_value = "admin@backoffice.local")]
     pub initial_admin: String,
+    /// Seconds a payout stays cancelable before it is sent (the executor runs every few seconds).
+    #[arg(long, env = "PAYOUT_CANCEL_WINDOW_SECONDS", default_value_t = 60)]
+    pub payout_cancel_window_seconds: u64,
     /// Minutes between two sweeps of expired sessions, tokens, links and sent mail.
     #[arg(long, env = "DASHBOARD_SWEEP_MINUTES", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
     pub sweep_minutes: u64,

@@ -69,6 +69,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let backend = open_backend(&args.db, sessions).await.context("cannot open the database")?.with_mail(mail);
     tokio::spawn(backend.clone().run_mail_worker());
     tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
+    let window = backend::money::payouts::PayoutWindow(Duration::from_secs(args.payout_cancel_window_seconds));
+    tokio::spawn(backend.clone().run_payout_executor(window));
     // Bulk Cards jobs cut short by a stop go on where they were.
     backend.resume_bulk_jobs().await?;
     if let Some((username, password)) = backend.ensure_initial_administrator(&args.initial_admin).await? {

@@ -256,7 +256,50 @@ pub struct Wallet {
     pub user_id: i64,
     pub wallet_type_id: i64,
     pub status: WalletStatus,
+    /// What can be spent: the sum of the wallet's ledger entries (`authorizedBalance`).
     pub balance: Money,
+    /// Pending payouts: already off `balance`, still in the account until executed.
+    pub held: Money,
+    /// `eventName`: the wallet's name.
+    pub name: String,
+    pub tag: String,
+    /// `eventMessage`: a description.
+    pub description: String,
+    pub event_alias: String,
+    pub tariff_id: i64,
+    pub bic: String,
+    pub iban: String,
+    pub created_date: String,
+    pub modified_date: String,
+}
+
+impl Wallet {
+    /// The booked balance (`solde`, `currentBalance`): spendable money plus pending payouts.
+    pub fn current_balance(&self) -> Money {
+        Money::new(self.balance.minor.saturating_add(self.held.minor), self.balance.currency.clone())
+    }
+
+    pub fn is_active(&self) -> bool {
+        self.status == WalletStatus::Validated
+    }
+
+    /// Why this wallet cannot be deactivated now, if it cannot.
+    pub fn deactivation_refusal(&self) -> Option<crate::banking::MoneyRefusal> {
+        use crate::banking::MoneyRefusal;
+        if self.status == WalletStatus::Canceled {
+            Some(MoneyRefusal::AlreadyDeactivated)
+        } else if !self.current_balance().is_zero() {
+            Some(MoneyRefusal::BalanceNotZero)
+        } else {
+            None
+        }
+    }
+
+    /// "#12 Main account (EUR)", for pickers and confirmations.
+    pub fn title(&self) -> String {
+        let name = if self.name.is_empty() { "Wallet" } else { self.name.as_str() };
+        format!("#{} {} ({})", self.id, name, self.balance.currency.code())
+    }
 }
 
 /// A card's `statusCode`.
@@ -370,6 +413,13 @@ pub struct Beneficiary {
     pub bic: String,
     /// How many payouts used it (lists show the most used first).
     pub usage_count: i64,
+    pub tag: String,
+    pub nick_name: String,
+    pub address: String,
+    pub is_active: bool,
+    pub usable_for_sct: bool,
+    pub created_date: String,
+    pub modified_date: String,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -451,14 +501,35 @@ mod tests {
 
     #[test]
     fn wallets_carry_typed_money() {
-        let w = Wallet {
+        let jpy = Currency::parse("JPY").unwrap();
+        let mut w = Wallet {
             id: 1,
             user_id: 7,
             wallet_type_id: 9,
             status: WalletStatus::Validated,
-            balance: Money::new(1500, Currency::parse("JPY").unwrap()),
+            balance: Money::new(1500, jpy.clone()),
+            held: Money::new(0, jpy.clone()),
+            name: String::new(),
+            tag: String::new(),
+            description: String::new(),
+            event_alias: String::new(),
+            tariff_id: 1,
+            bic: "TRZOFR21XXX".into(),
+            iban: crate::banking::Iban::of_wallet(1).as_str().into(),
+            created_date: String::new(),
+            modified_date: String::new(),
         };
         assert_eq!(w.balance.major(), 1500.0);
         assert_eq!(CardStatus::parse("UNLOCK").map(CardStatus::label), Some("Active"));
+        use crate::banking::MoneyRefusal;
+        assert_eq!(w.deactivation_refusal(), Some(MoneyRefusal::BalanceNotZero));
+        w.balance = Money::new(0, jpy.clone());
+        w.held = Money::new(10, jpy);
+        assert_eq!(w.deactivation_refusal(), Some(MoneyRefusal::BalanceNotZero), "a pending payout holds money");
+        w.held.minor = 0;
+        assert_eq!(w.deactivation_refusal(), None);
+        w.status = WalletStatus::Canceled;
+        assert_eq!(w.deactivation_refusal(), Some(MoneyRefusal::AlreadyDeactivated));
+        assert_eq!(w.title(), "#1 Wallet (JPY)");
     }
 }

@@ -170,6 +170,18 @@ pub struct SystemSettings {
     pub send_forgot_password: bool,
     /// The SCA devices section is shown on user profiles.
     pub sca_devices_section: bool,
+    /// Four-eyes on payouts: a payout above the threshold waits for a second operator.
+    pub payout_approval_enabled: bool,
+    /// In whole units of the payout's currency (1000 = 1,000 EUR or 1,000 JPY).
+    pub payout_approval_threshold: i64,
+}
+
+impl SystemSettings {
+    /// Whether a payout of `amount` waits for a second operator.
+    pub fn payout_needs_approval(&self, amount: &crate::money::Money) -> bool {
+        let scale = 10i64.saturating_pow(amount.currency.exponent());
+        self.payout_approval_enabled && amount.minor > self.payout_approval_threshold.saturating_mul(scale)
+    }
 }
 
 /// One row of Onboarding Users.

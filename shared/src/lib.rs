@@ -3,6 +3,7 @@
 //! One place per rule: the permission table, the validation of fields the browser must also
 //! check, and the shapes that cross the wire. No I/O here.
 
+pub mod banking;
 pub mod cards;
 pub mod codes;
 pub mod documents;

@@ -94,6 +94,8 @@ impl Money {
     pub fn parse_decimal(text: &str, currency: Currency) -> Option<Money> {
         let text = text.trim();
         let (units, fraction) = text.split_once('.').unwrap_or((text, ""));
+        // Zeros past the last digit change nothing: `1.0` JPY is 1 JPY, `12.500` EUR 12.50.
+        let fraction = fraction.trim_end_matches('0');
         let exponent = currency.exponent() as usize;
         if units.is_empty() || !units.bytes().all(|b| b.is_ascii_digit()) || fraction.len() > exponent {
             return None;
@@ -154,7 +156,9 @@ mod tests {
         assert_eq!(Money::parse_decimal("12.5", eur.clone()).map(|m| m.minor), Some(1250));
         assert_eq!(Money::parse_decimal("12", eur.clone()).map(|m| m.minor), Some(1200));
         assert_eq!(Money::parse_decimal("12.345", eur.clone()), None, "EUR has two decimals");
-        assert_eq!(Money::parse_decimal("1.5", jpy), None, "JPY has none");
+        assert_eq!(Money::parse_decimal("1.5", jpy.clone()), None, "JPY has none");
+        assert_eq!(Money::parse_decimal("1.0", jpy).map(|m| m.minor), Some(1), "a JSON float of whole yen");
+        assert_eq!(Money::parse_decimal("12.500", eur.clone()).map(|m| m.minor), Some(1250));
         assert_eq!(Money::parse_decimal("0.001", kwd).map(|m| m.minor), Some(1));
         for bad in ["", "-1", "1,5", "1e3", ".5", "99999999999999999999"] {
             assert_eq!(Money::parse_decimal(bad, eur.clone()), None, "{bad:?}");

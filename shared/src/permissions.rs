@@ -138,6 +138,8 @@ pub enum View {
     OnboardingUsers,
     UserDocsPendingPreReview,
     KycReviews,
+    /// Four-eyes: payouts above the threshold, waiting for a second operator.
+    PayoutApprovals,
     CreateUser,
     DashboardUsers,
     AuditLog,
@@ -158,7 +160,7 @@ pub enum Section {
 }
 
 impl View {
-    pub const ALL: [View; 18] = [
+    pub const ALL: [View; 19] = [
         View::SearchUsers,
         View::ProfilesBoard,
         View::AllUsers,
@@ -167,6 +169,7 @@ impl View {
         View::OnboardingUsers,
         View::UserDocsPendingPreReview,
         View::KycReviews,
+        View::PayoutApprovals,
         View::CreateUser,
         View::BulkCards,
         View::DashboardUsers,
@@ -185,6 +188,7 @@ impl View {
             SearchUsers | ProfilesBoard | AllUsers | AllCards | AllCardTransactions | OnboardingUsers => {
                 Scope::ReadOnly
             }
+            PayoutApprovals => Scope::ReadWrite,
             UserDocsPendingPreReview | KycReviews | CreateUser => Scope::Legal,
             DashboardUsers | AuditLog => Scope::SupportUserManagement,
             BulkCards
@@ -208,6 +212,7 @@ impl View {
             OnboardingUsers => "Onboarding Users",
             UserDocsPendingPreReview => "User docs pending pre-review",
             KycReviews => "KYC reviews",
+            PayoutApprovals => "Payout approvals",
             CreateUser => "Create a new user",
             DashboardUsers => "Dashboard Users",
             AuditLog => "Audit log",
@@ -233,6 +238,7 @@ impl View {
             OnboardingUsers => "/onboarding-users",
             UserDocsPendingPreReview => "/docs-pending-review",
             KycReviews => "/kyc-reviews",
+            PayoutApprovals => "/payout-approvals",
             CreateUser => "/users/new",
             DashboardUsers => "/dashboard-users",
             AuditLog => "/audit-log",
@@ -265,6 +271,7 @@ impl View {
                 | OnboardingUsers
                 | UserDocsPendingPreReview
                 | KycReviews
+                | PayoutApprovals
                 | CreateUser
                 | DashboardUsers
                 | AuditLog
@@ -308,6 +315,8 @@ pub enum Action {
     GenerateAccountDetails,
     MakePayout,
     CreateWalletToWalletTransfer,
+    /// Four-eyes: a second operator approves a payout above the threshold.
+    ApprovePayout,
     /// Create a virtual card (REST, and Bulk Cards for administrators).
     CreateCard,
     ActivateCard,
@@ -398,6 +407,7 @@ impl Action {
             | GenerateAccountDetails
             | MakePayout
             | CreateWalletToWalletTransfer
+            | ApprovePayout
             | CreateCard
             | ActivateCard
             | BlockCard

@@ -6,6 +6,7 @@ pub mod dashboard_users;
 pub mod documents;
 pub mod onboarding;
 pub mod password;
+pub mod payout_approvals;
 pub mod public;
 pub mod restriction_groups;
 pub mod system_configuration;

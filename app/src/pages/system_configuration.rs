@@ -14,18 +14,30 @@ pub fn SystemConfigurationPage() -> impl IntoView {
     let current = LocalResource::new(api::load_system_settings);
     let forgot = RwSignal::new(true);
     let sca = RwSignal::new(true);
+    let four_eyes = RwSignal::new(false);
+    let threshold = RwSignal::new(String::from("1000"));
     let pending = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(s)) = current.get() {
             forgot.set(s.send_forgot_password);
             sca.set(s.sca_devices_section);
+            four_eyes.set(s.payout_approval_enabled);
+            threshold.set(s.payout_approval_threshold.to_string());
         }
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let Ok(limit) = threshold.get_untracked().trim().parse::<i64>() else {
+            notices.failure_text("The payout approval threshold is a whole amount (e.g. 1000).");
+            return;
+        };
         pending.set(true);
-        let settings =
-            SystemSettings { send_forgot_password: forgot.get_untracked(), sca_devices_section: sca.get_untracked() };
+        let settings = SystemSettings {
+            send_forgot_password: forgot.get_untracked(),
+            sca_devices_section: sca.get_untracked(),
+            payout_approval_enabled: four_eyes.get_untracked(),
+            payout_approval_threshold: limit,
+        };
         spawn_local(async move {
             let result = api::update_system_settings(settings).await;
             pending.set(false);
@@ -50,6 +62,11 @@ pub fn SystemConfigurationPage() -> impl IntoView {
                             " Send forgot password enabled"</label>
                         <label class="toggle"><input type="checkbox" bind:checked=sca/>
                             " SCA devices section enabled"</label>
+                        <label class="toggle"><input type="checkbox" bind:checked=four_eyes/>
+                            " Payouts above the threshold need a second operator's approval"</label>
+                        <label for="payout-threshold">"Payout approval threshold (whole units of the payout's currency)"</label>
+                        <input id="payout-threshold" type="number" min="0" step="1" inputmode="numeric"
+                            bind:value=threshold disabled=move || !four_eyes.get()/>
                         <div class="form-actions">
                             <button type="submit" class="primary" disabled=move || pending.get()>
                                 {move || if pending.get() { "Saving…" } else { "Save" }}

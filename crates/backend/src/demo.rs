@@ -234,10 +234,12 @@ impl Backend {
         }
 
         let mut tx = self.db.begin_write().await?;
-        // Every user gets a wallet; two in three hold money (minor units).
+        // Every user gets a wallet (closed with the user if the user is canceled); two in
+        // three receive money, by a demo pay-in on the ledger (`fund_demo_wallets`).
         sqlx::query(
-            "INSERT INTO wallets (user_id, currency, balance, created_date) \
-             SELECT id, 'EUR', CASE WHEN id % 3 = 0 THEN 0 ELSE (id * 7919) % 500000 END, created_date \
+            "INSERT INTO wallets (user_id, currency, balance, created_date, modified_date, event_name, wallet_status) \
+             SELECT id, 'EUR', 0, created_date, created_date, 'Main account', \
+                    CASE WHEN user_status = 'CANCELED' THEN 'CANCELED' ELSE 'VALIDATED' END \
              FROM end_users WHERE id >= $1",
         )
         .bind(first_id)
@@ -289,16 +291,19 @@ impl Backend {
         // A few funded users also hold yen or dinars, so that amounts show with their own
         // currency's exponent (JPY 0 decimals, KWD 3). Added after the cards: one card each.
         sqlx::query(
-            "INSERT INTO wallets (user_id, currency, balance, created_date) \
-             SELECT id, CASE WHEN id % 50 = 7 THEN 'JPY' ELSE 'KWD' END, (id * 7919) % 5000000, created_date \
+            "INSERT INTO wallets (user_id, currency, balance, created_date, modified_date, event_name, wallet_status) \
+             SELECT id, CASE WHEN id % 50 = 7 THEN 'JPY' ELSE 'KWD' END, 0, created_date, created_date, \
+                    CASE WHEN id % 50 = 7 THEN 'Yen account' ELSE 'Dinar account' END, \
+                    CASE WHEN user_status = 'CANCELED' THEN 'CANCELED' ELSE 'VALIDATED' END \
              FROM end_users WHERE id >= $1 AND id % 3 <> 0 AND (id % 50 = 7 OR id % 50 = 22)",
         )
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
-            "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date) \
-             SELECT id, 'Landlord ' || CAST(id AS TEXT), 'FR7630006000011234567890189', 'AGRIFRPPXXX', id % 13, created_date \
+            "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date, modified_date) \
+             SELECT id, 'Landlord ' || CAST(id AS TEXT), 'FR7630006000011234567890189', 'AGRIFRPPXXX', id % 13, \
+                    created_date, created_date \
              FROM end_users WHERE id >= $1 AND id % 5 = 0",
         )
         .bind(first_id)
@@ -362,6 +367,7 @@ impl Backend {
         .bind(first_id)
         .execute(&mut *tx)
         .await?;
+        fund_demo_wallets(&mut tx, first_id).await?;
         let record = Record::new(AuditAction::DemoSeeded, first_id)
             .after(&serde_json::json!({ "users": count, "firstUserId": first_id }))?;
         audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;
@@ -377,6 +383,58 @@ impl Backend {
         sqlx::query(maintenance).execute(&self.db.pool).await?;
         Ok(SeedReport { users: count, seconds: started.elapsed().as_secs_f64() })
     }
+}
+
+/// Demo money arrives as pay-ins on the ledger, set-based: two in three active EUR wallets
+/// of the run and every yen or dinar wallet get one pay-in (a movement from `payins`, its two
+/// legs), and each wallet's running balance is raised by it in the same transaction, so that
+/// every balance is the sum of its entries (`Backend::verify_ledger`).
+async fn fund_demo_wallets(tx: &mut sqlx::Transaction<'_, sqlx::Any>, first_user: i64) -> Result<()> {
+    let first_payin: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM payins").fetch_one(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO payins (wallet_id, amount, currency, label, created_date) \
+         SELECT id, CASE WHEN currency = 'EUR' THEN 1 + (user_id * 7919) % 500000 \
+                         ELSE 1 + (user_id * 7919) % 5000000 END, currency, 'Demo pay-in', created_date \
+         FROM wallets WHERE user_id >= $1 AND wallet_status = 'VALIDATED' \
+               AND (currency <> 'EUR' OR user_id % 3 <> 0)",
+    )
+    .bind(first_user)
+    .execute(&mut **tx)
+    .await?;
+    let first_movement: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_movements").fetch_one(&mut **tx).await?;
+    sqlx::query(
+        "INSERT INTO ledger_movements (flow, object_id, amount, currency, created_at) \
+         SELECT 'payin', id, amount, currency, created_date FROM payins WHERE id >= $1 ORDER BY id",
+    )
+    .bind(first_payin)
+    .execute(&mut **tx)
+    .await?;
+    for (system, wallet, direction, balance_after) in
+        [("'payins'", "NULL", "'DEBIT'", "NULL"), ("NULL", "p.wallet_id", "'CREDIT'", "m.amount")]
+    {
+        // Our own SQL fragments; the only value is bound.
+        sqlx::query(AssertSqlSafe(format!(
+            "INSERT INTO ledger_entries (movement_id, wallet_id, system_account, direction, amount, currency, \
+             balance_after, operation_type, flow, object_id, label, created_at) \
+             SELECT m.id, {wallet}, {system}, {direction}, m.amount, m.currency, {balance_after}, 'bankTransfer', \
+                    'payin', m.object_id, 'Demo pay-in', m.created_at \
+             FROM ledger_movements m JOIN payins p ON p.id = m.object_id \
+             WHERE m.id >= $1 AND m.flow = 'payin' ORDER BY m.id"
+        )))
+        .bind(first_movement)
+        .execute(&mut **tx)
+        .await?;
+    }
+    sqlx::query(
+        "UPDATE wallets SET balance = balance + (SELECT p.amount FROM payins p WHERE p.wallet_id = wallets.id \
+         AND p.id >= $1) WHERE id IN (SELECT wallet_id FROM payins WHERE id >= $1)",
+    )
+    .bind(first_payin)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
 }
 
 #[cfg(test)]

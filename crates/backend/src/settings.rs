@@ -9,10 +9,14 @@ use crate::Backend;
 use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::clock;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 const SEND_FORGOT_PASSWORD: &str = "send_forgot_password";
 const SCA_DEVICES_SECTION: &str = "sca_devices_section";
+const PAYOUT_APPROVAL_ENABLED: &str = "payout_approval_enabled";
+const PAYOUT_APPROVAL_THRESHOLD: &str = "payout_approval_threshold";
+/// The largest threshold System Configuration takes (whole units).
+pub const PAYOUT_THRESHOLD_MAX: i64 = 1_000_000_000;
 
 pub(crate) async fn read<'e>(db: impl Executor<'e, Database = Any>) -> Result<SystemSettings> {
     let rows: Vec<(String, String)> = sqlx::query_as("SELECT key, value FROM settings").fetch_all(db).await?;
@@ -20,6 +24,12 @@ pub(crate) async fn read<'e>(db: impl Executor<'e, Database = Any>) -> Result<Sy
     Ok(SystemSettings {
         send_forgot_password: flag(SEND_FORGOT_PASSWORD),
         sca_devices_section: flag(SCA_DEVICES_SECTION),
+        payout_approval_enabled: flag(PAYOUT_APPROVAL_ENABLED),
+        payout_approval_threshold: rows
+            .iter()
+            .find(|(k, _)| k == PAYOUT_APPROVAL_THRESHOLD)
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(1000),
     })
 }
 
@@ -36,14 +46,24 @@ impl Backend {
         meta: &RequestMeta,
         new: SystemSettings,
     ) -> Result<SystemSettings> {
+        if !(0..=PAYOUT_THRESHOLD_MAX).contains(&new.payout_approval_threshold) {
+            return Err(Error::invalid(
+                "payoutApprovalThreshold",
+                format!("The threshold is a whole amount from 0 to {PAYOUT_THRESHOLD_MAX}."),
+            ));
+        }
         let mut change = self.begin_change(actor, meta, Action::ManageSystemConfiguration).await?;
         let before = read(&mut *change.tx).await?;
         let now = clock::now_rfc3339();
-        for (key, on) in
-            [(SEND_FORGOT_PASSWORD, new.send_forgot_password), (SCA_DEVICES_SECTION, new.sca_devices_section)]
-        {
+        let flag = |on: bool| if on { "true".to_string() } else { "false".to_string() };
+        for (key, value) in [
+            (SEND_FORGOT_PASSWORD, flag(new.send_forgot_password)),
+            (SCA_DEVICES_SECTION, flag(new.sca_devices_section)),
+            (PAYOUT_APPROVAL_ENABLED, flag(new.payout_approval_enabled)),
+            (PAYOUT_APPROVAL_THRESHOLD, new.payout_approval_threshold.to_string()),
+        ] {
             sqlx::query("UPDATE settings SET value = $1, modified_date = $2 WHERE key = $3")
-                .bind(if on { "true" } else { "false" })
+                .bind(value)
                 .bind(&now)
                 .bind(key)
                 .execute(&mut *change.tx)

@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use shared::Action;
 use shared::domain::{EndUser, FieldValue};
 use shared::user_fields::{FIELDS, Field, Kind, Mode, user_input_errors, user_type_errors};
@@ -313,13 +313,26 @@ impl Backend {
     ) -> Result<EndUser> {
         let mut change = self.begin_change(actor, meta, Action::DeactivateUser).await?;
         let before = fetch_user_for(&mut change.tx, id, Action::DeactivateUser).await?;
-        let funded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE user_id = $1 AND balance <> 0")
-            .bind(id)
-            .fetch_one(&mut *change.tx)
-            .await?;
+        crate::money::ledger::lock_user_wallets(&mut change.tx, self.db.kind, id).await?;
+        let funded: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM wallets WHERE user_id = $1 AND (balance <> 0 OR held <> 0)")
+                .bind(id)
+                .fetch_one(&mut *change.tx)
+                .await?;
         if funded > 0 {
-            return Err(Error::Conflict("This user cannot be deactivated: a wallet balance is not 0.".into()));
+            return Err(Error::Conflict(
+                "This user cannot be deactivated: a wallet balance is not 0, or a payout is pending.".into(),
+            ));
         }
+        // Its wallets close with it (all at 0): no money can enter them any more.
+        sqlx::query(
+            "UPDATE wallets SET wallet_status = 'CANCELED', modified_date = $1 \
+             WHERE user_id = $2 AND wallet_status <> 'CANCELED'",
+        )
+        .bind(clock::now_rfc3339())
+        .bind(id)
+        .execute(&mut *change.tx)
+        .await?;
         let code = match origin {
             DeactivationOrigin::Operator => CODE_CANCELED_BY_OPERATOR,
             DeactivationOrigin::User => CODE_CANCELED_BY_USER,
@@ -357,7 +370,8 @@ impl Backend {
         Ok(after)
     }
 
-    /// Adds a wallet (minimal, until wallets get their own management).
+    /// A new wallet of `user_id` holding `balance` minor units, paid in through the ledger
+    /// (tests and the command line; only the server itself may credit a pay-in).
     pub async fn add_wallet(
         &self,
         actor: &Actor,
@@ -366,22 +380,17 @@ impl Backend {
         currency: &str,
         balance: i64,
     ) -> Result<i64> {
-        let currency = shared::money::Currency::parse(currency)
-            .ok_or_else(|| Error::invalid("currency", "currency must be an ISO 4217 code."))?;
-        let mut change = self.begin_change(actor, meta, Action::AddWallet).await?;
-        fetch_user_for(&mut change.tx, user_id, Action::AddWallet).await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO wallets (user_id, currency, balance, created_date) VALUES ($1, $2, $3, $4) RETURNING id",
-        )
-        .bind(user_id)
-        .bind(currency.code())
-        .bind(balance)
-        .bind(clock::now_rfc3339())
-        .fetch_one(&mut *change.tx)
-        .await?;
-        let after = json!({ "userId": user_id, "currency": currency.code(), "balance": balance });
-        change.audit(Record::new(AuditAction::WalletCreated, id).after(&after)?).await?;
-        change.commit().await?;
-        Ok(id)
+        let new = crate::money::wallets::NewWallet {
+            user_id: Some(user_id),
+            currency: Some(currency.to_string()),
+            name: Some("Main account".into()),
+            ..Default::default()
+        };
+        let wallet = self.create_wallet(actor, meta, new).await?;
+        if balance > 0 {
+            let amount = shared::money::Money::new(balance, wallet.balance.currency.clone());
+            self.credit_payin(actor, meta, wallet.id, amount, "Opening pay-in").await?;
+        }
+        Ok(wallet.id)
     }
 }

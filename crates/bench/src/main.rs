@@ -26,6 +26,9 @@ struct Args {
     postgres: bool,
     #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
     postgres_admin_url: String,
+    /// Ledger entries written for the operations-list measure.
+    #[arg(long, default_value_t = 10_000_000)]
+    ledger_entries: u64,
 }
 
 fn mix(i: u64) -> u64 {
@@ -185,6 +188,7 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
     }
     card_measures(args, &backend).await?;
     document_measures(args, &backend, &http, &base, &token).await?;
+    money_measures(args, &backend, &http, &base, &token).await?;
     backend.db.close().await;
     Ok(())
 }
@@ -473,5 +477,152 @@ async fn document_measures(
         elapsed.as_secs_f64() * 1000.0,
         growth
     );
+    Ok(())
+}
+
+/// Transfers per second from 16 concurrent clients through `POST /v1/transfers`, then the
+/// operations list of one wallet, filtered by a month, over `--ledger-entries` entries.
+async fn money_measures(
+    args: &Args,
+    backend: &backend::Backend,
+    http: &reqwest::Client,
+    base: &str,
+    token: &str,
+) -> anyhow::Result<()> {
+    const WALLETS: i64 = 200;
+    const CLIENTS: u64 = 16;
+    let system = backend::Actor::System;
+    let meta = backend::RequestMeta::local();
+    let mut wallets = Vec::new();
+    for n in 0..WALLETS {
+        let id =
+            backend.add_wallet(&system, &meta, 1 + n, "EUR", 10_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        wallets.push(id);
+    }
+    let wallets = Arc::new(wallets);
+    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
+    let mut workers = Vec::new();
+    for c in 0..CLIENTS {
+        let (http, base, token, wallets) = (http.clone(), base.to_string(), token.to_string(), wallets.clone());
+        workers.push(tokio::spawn(async move {
+            let mut times = Vec::new();
+            let mut i = c * 1_000_000;
+            while Instant::now() < deadline {
+                let from = wallets[(mix(i) % WALLETS as u64) as usize];
+                let to = wallets[(mix(i + 7) % WALLETS as u64) as usize];
+                i += 1;
+                if from == to {
+                    continue;
+                }
+                let body = serde_json::json!({"walletId": from, "beneficiaryWalletId": to, "amount": 1.25,
+                                              "currency": "EUR", "accessTag": format!("bench-{i}")});
+                let started = Instant::now();
+                let res = http.post(format!("{base}/v1/transfers")).bearer_auth(&token).json(&body).send().await?;
+                anyhow::ensure!(res.status().is_success(), "transfer: {}", res.status());
+                res.bytes().await?;
+                times.push(started.elapsed());
+            }
+            Ok::<_, anyhow::Error>(times)
+        }));
+    }
+    let mut times = Vec::new();
+    for worker in workers {
+        times.extend(worker.await??);
+    }
+    times.sort();
+    println!(
+        "transfers ({CLIENTS} clients, {WALLETS} wallets)   {:>7.0} transfers/s  p50 {:.1} ms  p99 {:.1} ms",
+        times.len() as f64 / LOAD_SECONDS as f64,
+        percentile(&times, 0.50),
+        percentile(&times, 0.99)
+    );
+    let report = backend.verify_ledger().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    anyhow::ensure!(report.is_sound(), "the ledger does not hold after the load: {report:?}");
+
+    // Bulk entries: movements of 2 legs between the bench wallets, one every few minutes
+    // over two years, so each wallet holds entries/200 of them. Not reconciled (timing only).
+    let movements = (args.ledger_entries / 2) as i64;
+    let started = Instant::now();
+    let (first, last) = (wallets[0], wallets[wallets.len() - 1]);
+    let numbers = match backend.db.kind {
+        backend::DbKind::Sqlite => {
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) SELECT i FROM n"
+        }
+        backend::DbKind::Postgres => "SELECT i FROM generate_series(1, $1::bigint) AS g(i)",
+    };
+    let first_movement: i64 =
+        sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM ledger_movements").fetch_one(&backend.db.pool).await?;
+    let span = first - 1;
+    let mut tx = backend.db.pool.begin().await?;
+    // The instants: from 2024-01-01, every 12.6 s on average, written as the ledger writes them.
+    let instant = match backend.db.kind {
+        backend::DbKind::Sqlite => "strftime('%Y-%m-%dT%H:%M:%S.000Z', 1704067200 + i * 12, 'unixepoch')",
+        backend::DbKind::Postgres => {
+            "to_char(to_timestamp(1704067200 + i * 12) AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.000\"Z\"')"
+        }
+    };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "INSERT INTO ledger_movements (flow, object_id, amount, currency, created_at) \
+         SELECT 'transfer', i, 125, 'EUR', {instant} FROM ({numbers}) AS numbers"
+    )))
+    .bind(movements)
+    .execute(&mut *tx)
+    .await?;
+    for (direction, wallet) in [
+        ("DEBIT", format!("{span} + 1 + (i * 7) % {WALLETS}")),
+        ("CREDIT", format!("{span} + 1 + (i * 7 + 1) % {WALLETS}")),
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "INSERT INTO ledger_entries (movement_id, wallet_id, direction, amount, currency, balance_after, \
+             operation_type, flow, object_id, label, created_at) \
+             SELECT {first_movement} - 1 + i, {wallet}, '{direction}', 125, 'EUR', 0, 'walletTransfer', 'transfer', i, \
+                    'bench', {instant} FROM ({numbers}) AS numbers"
+        )))
+        .bind(movements)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    let maintenance = match backend.db.kind {
+        backend::DbKind::Sqlite => "ANALYZE",
+        backend::DbKind::Postgres => "VACUUM (ANALYZE) ledger_entries, ledger_movements",
+    };
+    sqlx::query(maintenance).execute(&backend.db.pool).await?;
+    let total: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM ledger_entries").fetch_one(&backend.db.pool).await?;
+    println!(
+        "ledger: {total} entries ({} per bench wallet), written in {:.1} s",
+        total / WALLETS,
+        started.elapsed().as_secs_f64()
+    );
+    anyhow::ensure!(last - first + 1 == WALLETS, "the bench wallets are consecutive");
+
+    let mut times = Vec::with_capacity(args.requests);
+    let mut rows = 0usize;
+    for i in 0..args.requests as u64 {
+        let wallet = wallets[(mix(i) % WALLETS as u64) as usize];
+        let month = 1 + mix(i + 3) % 12;
+        let path = format!(
+            "/core-connect/operations?walletId={wallet}&dateFrom=2025-{month:02}-01&dateTo=2025-{month:02}-28&pageSize=50"
+        );
+        let started = Instant::now();
+        let res = http.get(format!("{base}{path}")).bearer_auth(token).send().await?;
+        let status = res.status();
+        let body: Value = res.json().await?;
+        times.push(started.elapsed());
+        anyhow::ensure!(status.is_success(), "operations: {status} {body}");
+        rows += body["data"].as_array().map_or(0, Vec::len);
+    }
+    print_row("operations of a wallet, month", times, rows);
+    under_load(
+        http,
+        base,
+        token,
+        "operations, month",
+        Arc::new(move |i| {
+            let wallet = first + (mix(i) % WALLETS as u64) as i64;
+            format!("/core-connect/operations?walletId={wallet}&dateFrom=2025-03-01&dateTo=2025-03-31&pageSize=50")
+        }),
+    )
+    .await?;
     Ok(())
 }

@@ -2,8 +2,9 @@
 //! major-unit numbers (`solde`) and states become the API's strings and codes.
 
 use serde_json::{Map, Value, json};
+use shared::banking::{MovementStatus, Operation, Payout, Transfer};
 use shared::cards::CardTransaction;
-use shared::domain::{Beneficiary, Card, EndUser, FieldValue, TaxResidence, Wallet};
+use shared::domain::{Beneficiary, Card, EndUser, FieldValue, TaxResidence, Wallet, WalletStatus};
 use shared::sca::{DeviceKind, ScaDevice};
 use shared::user_fields::FIELDS;
 
@@ -43,17 +44,132 @@ pub fn users<'a>(users: impl IntoIterator<Item = &'a EndUser>) -> Value {
     json!({ "users": users.into_iter().map(user).collect::<Vec<_>>() })
 }
 
+/// Treezor's `wallets[]` item. `solde` is the booked balance (spendable plus pending
+/// payouts), `authorizedBalance` what can be spent; both in major units, and in minor units
+/// beside them (`balanceMinorUnits`, `authorizedBalanceMinorUnits`, ours).
 pub fn wallet(w: &Wallet) -> Value {
-    let major = w.balance.major();
+    let current = w.current_balance();
     json!({
         "walletId": w.id,
         "userId": w.user_id,
         "walletTypeId": w.wallet_type_id,
         "walletStatus": w.status.name(),
+        "codeStatus": match w.status {
+            WalletStatus::Pending => 120001,
+            WalletStatus::Validated => 120005,
+            WalletStatus::Canceled => 120004,
+        },
+        "walletTag": w.tag,
+        "eventName": w.name,
+        "eventAlias": w.event_alias,
+        "eventMessage": w.description,
+        "tariffId": w.tariff_id,
+        "bic": w.bic,
+        "iban": w.iban,
         "currency": w.balance.currency.code(),
-        "solde": major,
-        "authorizedBalance": major,
-        "balanceMinorUnits": w.balance.minor,
+        "createdDate": w.created_date,
+        "modifiedDate": w.modified_date,
+        "solde": current.major(),
+        "authorizedBalance": w.balance.major(),
+        "balanceMinorUnits": current.minor,
+        "authorizedBalanceMinorUnits": w.balance.minor,
+    })
+}
+
+/// `{"wallets": [...]}`.
+pub fn wallets<'a>(items: impl IntoIterator<Item = &'a Wallet>) -> Value {
+    json!({ "wallets": items.into_iter().map(wallet).collect::<Vec<_>>() })
+}
+
+/// Treezor's `balances[]` item.
+pub fn balance(w: &Wallet, calculated_at: &str) -> Value {
+    let current = w.current_balance();
+    json!({
+        "walletId": w.id,
+        "currentBalance": current.major(),
+        "authorizations": w.held.major(),
+        "authorizedBalance": w.balance.major(),
+        "currency": w.balance.currency.code(),
+        "calculationDate": calculated_at,
+    })
+}
+
+/// Treezor's `transfers[]` item (amounts as decimal text, as the spec has them).
+pub fn transfer(t: &Transfer) -> Value {
+    json!({
+        "transferId": t.id,
+        "transferStatus": t.status.name(),
+        "transferTag": t.tag,
+        "walletId": t.wallet_id,
+        "beneficiaryWalletId": t.beneficiary_wallet_id,
+        "amount": t.amount.decimal(),
+        "currency": t.amount.currency.code(),
+        "label": t.label,
+        "transferTypeId": t.transfer_type_id,
+        "createdDate": t.created_date,
+        "modifiedDate": t.modified_date,
+        "codeStatus": "150005",
+        "informationStatus": "",
+    })
+}
+
+pub fn transfers<'a>(items: impl IntoIterator<Item = &'a Transfer>) -> Value {
+    json!({ "transfers": items.into_iter().map(transfer).collect::<Vec<_>>() })
+}
+
+/// Treezor's `payouts[]` item; `approval` (ours) tells the four-eyes state.
+pub fn payout(p: &Payout) -> Value {
+    json!({
+        "payoutId": p.id,
+        "payoutTag": p.tag,
+        "payoutStatus": p.status.name(),
+        "payoutTypeId": 1,
+        "payoutType": "Credit Transfer",
+        "walletId": p.wallet_id,
+        "userId": p.user_id,
+        "beneficiaryId": p.beneficiary_id,
+        "bankaccountIBAN": p.iban,
+        "label": p.label,
+        "endToEndId": p.end_to_end_id,
+        "amount": p.amount.decimal(),
+        "currency": p.amount.currency.code(),
+        "payoutDate": &p.created_date[..p.created_date.len().min(10)],
+        "createdDate": p.created_date,
+        "modifiedDate": p.modified_date,
+        "codeStatus": match p.status {
+            MovementStatus::Pending => "140001",
+            MovementStatus::Validated => "140005",
+            MovementStatus::Canceled => "140004",
+        },
+        "informationStatus": if p.awaits_approval() { "Waiting for a second operator's approval" } else { "" },
+        "approval": p.approval.name(),
+    })
+}
+
+pub fn payouts<'a>(items: impl IntoIterator<Item = &'a Payout>) -> Value {
+    json!({ "payouts": items.into_iter().map(payout).collect::<Vec<_>>() })
+}
+
+/// `/core-connect/operations`' `data[]` item: the amount in minor units, as the spec's
+/// integer `amount.amount`.
+pub fn operation(o: &Operation) -> Value {
+    json!({
+        "operationType": o.operation_type,
+        "amount": { "amount": o.amount.minor, "currency": o.amount.currency.code() },
+        "status": o.status,
+        "walletId": o.wallet_id,
+        "direction": o.direction.name(),
+        "objectId": o.object_id,
+        "label": o.label,
+        // Ours: the ledger entry (the cursor's position) and the wallet's balance after it,
+        // in minor units. (Treezor's `metadata` is one of seven untyped shapes: left out.)
+        "entryId": o.entry_id,
+        "balanceAfter": o.balance_after.minor,
+        "date": {
+            "creation": o.created_at,
+            "settlement": if o.status == "SETTLED" { Value::from(o.created_at.clone()) } else { Value::Null },
+        },
+        "initialFlow": o.flow,
     })
 }
 
@@ -103,12 +219,22 @@ pub fn beneficiary(b: &Beneficiary) -> Value {
     json!({
         "id": b.id,
         "userId": b.user_id,
+        "tag": b.tag,
+        "nickName": b.nick_name,
         "name": b.name,
+        "address": b.address,
         "iban": b.iban,
         "bic": b.bic,
-        "usableForSct": true,
+        "usableForSct": b.usable_for_sct,
+        "isActive": b.is_active,
         "usageCount": b.usage_count,
+        "createdDate": b.created_date,
+        "modifiedDate": b.modified_date,
     })
+}
+
+pub fn beneficiaries<'a>(items: impl IntoIterator<Item = &'a Beneficiary>) -> Value {
+    json!({ "beneficiaries": items.into_iter().map(beneficiary).collect::<Vec<_>>() })
 }
 
 /// Treezor's `taxResidences[]` item.

@@ -5,6 +5,7 @@ mod cards;
 mod documents;
 mod error;
 mod json;
+mod money;
 mod oauth;
 pub mod openapi;
 mod products;
@@ -62,6 +63,8 @@ pub enum Answer {
     Json(&'static str),
     /// 204, no body.
     NoContent,
+    /// 200 with a CSV body.
+    Csv,
 }
 
 /// One REST operation: the router is built from these, and so is `/openapi.json`, so the
@@ -102,7 +105,16 @@ const DEACTIVATE_PARAMS: &[Param] = &[
     },
 ];
 const TAX_LIST_PARAMS: &[Param] = &[BY_USER, query("taxResidenceId", "integer", "One tax residence.")];
-const WALLET_LIST_PARAMS: &[Param] = &[BY_USER, query("walletId", "integer", "One wallet.")];
+const WALLET_LIST_PARAMS: &[Param] = &[
+    BY_USER,
+    query("walletId", "integer", "One wallet."),
+    query("walletTypeId", "integer", "9 or 10."),
+    query("walletStatus", "string", "PENDING, VALIDATED or CANCELED."),
+    query("walletTag", "string", "Exact tag."),
+    query("pageNumber", "integer", "1-based page; pages end at the 10,000th wallet."),
+    query("pageCount", "integer", "1 to 200 (default 50)."),
+    query("sortOrder", "string", "ASC or DESC (default; creation order)."),
+];
 const WALLET_PARAMS: &[Param] = &[path("walletId", "The wallet's id.")];
 const CARD_LIST_PARAMS: &[Param] = &[
     BY_USER,
@@ -180,7 +192,46 @@ const DOCUMENT_SEARCH: &[Param] = &[
 ];
 const DOCUMENT_EXAMPLE: &str =
     r#"{"userId": 1, "documentTypeId": 9, "name": "identity-card.pdf", "fileContentBase64": "JVBERi0xLjQKJeLjz9MK"}"#;
-const BENEFICIARY_PARAMS: &[Param] = &[Param { required: true, ..BY_USER }];
+const BENEFICIARY_PARAMS: &[Param] = &[
+    BY_USER,
+    query("id", "integer", "One beneficiary."),
+    query("filter", "string", "userId==N (the only filter taken)."),
+];
+const BENEFICIARY_ID: &[Param] = &[path("beneficiaryId", "The beneficiary's id.")];
+const BALANCE_PARAMS: &[Param] = &[BY_USER, query("walletId", "integer", "One wallet.")];
+const TRANSFER_ID: &[Param] = &[path("transferId", "The transfer's id.")];
+const TRANSFER_SEARCH_PARAMS: &[Param] = &[
+    query("transferId", "integer", "One transfer."),
+    query("walletId", "integer", "Transfers out of this wallet."),
+    query("beneficiaryWalletId", "integer", "Transfers into this wallet."),
+    query("userId", "integer", "Transfers out of this user's wallets."),
+    query("transferStatus", "string", "PENDING, VALIDATED or CANCELED."),
+    query("pageNumber", "integer", "1-based page; pages end at the 10,000th transfer."),
+    query("pageCount", "integer", "1 to 200 (default 50)."),
+];
+const PAYOUT_ID: &[Param] = &[path("payoutId", "The payout's id.")];
+const PAYOUT_SEARCH_PARAMS: &[Param] = &[
+    query("walletId", "integer", "A wallet's payouts."),
+    query("userId", "integer", "A user's payouts."),
+    query("cursor", "integer", "The last payoutId of the page before."),
+];
+const OPERATION_PARAMS: &[Param] = &[
+    Param { required: true, ..query("walletId", "integer", "The wallet.") },
+    Param { required: true, ..query("dateFrom", "string", "From this instant (RFC 3339) or day (YYYY-MM-DD).") },
+    Param { required: true, ..query("dateTo", "string", "Before this instant, or up to this day included.") },
+    query("pageSize", "integer", "1 to 200 (default 50)."),
+    query("cursor", "string", "cursor.next of an earlier answer."),
+];
+const OPERATION_REPORT_PARAMS: &[Param] = &[
+    path("walletId", "The wallet's id."),
+    Param { required: true, ..query("dateFrom", "string", "From this instant (RFC 3339) or day (YYYY-MM-DD).") },
+    Param { required: true, ..query("dateTo", "string", "Before this instant, or up to this day included.") },
+];
+const STATEMENT_PARAMS: &[Param] = &[
+    path("walletId", "The wallet's id."),
+    Param { required: true, ..query("month", "integer", "1 to 12.") },
+    Param { required: true, ..query("year", "integer", "2000 to 2100.") },
+];
 
 const USER_EXAMPLE: &str = r#"{"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "title": "MME", "firstname": "Ada", "lastname": "Lovelace", "birthday": "1815-12-10", "country": "GB"}"#;
 const TAX_RESIDENCE_EXAMPLE: &str =
@@ -589,11 +640,26 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/v1/wallets",
             "getWallets",
             "Wallets",
-            "A user's wallets (or one by walletId)",
+            "Search wallets (by walletId, userId or walletTypeId), newest first",
             Some(ReadOnly),
             WALLET_LIST_PARAMS,
             Answer::Json("Wallets"),
-            get(products::wallets),
+            get(money::wallets),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/wallets",
+                "postWallets",
+                "Wallets",
+                "Create an empty, active wallet for a user",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Wallets"),
+                post(money::create_wallet),
+            ),
+            "WalletCreate",
+            r#"{"userId": 1, "walletTypeId": 9, "currency": "EUR", "eventName": "Savings", "tariffId": 1}"#,
         ),
         e(
             Method::GET,
@@ -604,7 +670,203 @@ pub fn endpoints() -> Vec<Endpoint> {
             Some(ReadOnly),
             WALLET_PARAMS,
             Answer::Json("Wallets"),
-            get(products::wallet),
+            get(money::wallet),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/wallets/{walletId}",
+                "putWallet",
+                "Wallets",
+                "Change a wallet's name, tag or description",
+                Some(ReadWrite),
+                WALLET_PARAMS,
+                Answer::Json("Wallets"),
+                put(money::update_wallet),
+            ),
+            "WalletUpdate",
+            r#"{"eventName": "Renamed"}"#,
+        ),
+        with_body(
+            e(
+                Method::DELETE,
+                "/v1/wallets/{walletId}",
+                "deleteWallet",
+                "Wallets",
+                "Deactivate a wallet (irreversible; its balance must be 0 with no payout pending)",
+                Some(ReadWrite),
+                WALLET_PARAMS,
+                Answer::Json("Wallets"),
+                delete(money::delete_wallet),
+            ),
+            "WalletDelete",
+            r#"{"origin": "OPERATOR"}"#,
+        ),
+        e(
+            Method::GET,
+            "/v1/balances",
+            "getBalances",
+            "Wallets",
+            "Balances of a wallet or of a user's wallets",
+            Some(ReadOnly),
+            BALANCE_PARAMS,
+            Answer::Json("Balances"),
+            get(money::balances),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/transfers",
+                "postTransfers",
+                "Transfers",
+                "Move money between two active wallets of the same currency (idempotent by accessTag)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Transfers"),
+                post(money::create_transfer),
+            ),
+            "TransferCreate",
+            r#"{"walletId": 1, "beneficiaryWalletId": 2, "amount": 12.5, "currency": "EUR", "accessTag": "t-1"}"#,
+        ),
+        e(
+            Method::GET,
+            "/v1/transfers",
+            "getTransfers",
+            "Transfers",
+            "Search transfers, newest first",
+            Some(ReadOnly),
+            TRANSFER_SEARCH_PARAMS,
+            Answer::Json("Transfers"),
+            get(money::transfers),
+        ),
+        e(
+            Method::GET,
+            "/v1/transfers/{transferId}",
+            "getTransfer",
+            "Transfers",
+            "Retrieve a transfer",
+            Some(ReadOnly),
+            TRANSFER_ID,
+            Answer::Json("Transfers"),
+            get(money::transfer),
+        ),
+        e(
+            Method::DELETE,
+            "/v1/transfers/{transferId}",
+            "deleteTransfer",
+            "Transfers",
+            "Cancel a transfer: refused (409), a wallet-to-wallet transfer is instant",
+            Some(ReadWrite),
+            TRANSFER_ID,
+            Answer::Json("Transfers"),
+            delete(money::cancel_transfer),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/payouts",
+                "postPayout",
+                "Payouts",
+                "Pay money out to a beneficiary of the wallet's owner (PENDING, cancelable until sent)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Payouts"),
+                post(money::create_payout),
+            ),
+            "PayoutCreate",
+            r#"{"walletId": 1, "beneficiaryId": 1, "amount": 10, "currency": "EUR", "accessTag": "p-1"}"#,
+        ),
+        e(
+            Method::GET,
+            "/v1/payouts",
+            "getPayouts",
+            "Payouts",
+            "A wallet's or a user's payouts, newest first (50 a page; cursor: the last payoutId)",
+            Some(ReadOnly),
+            PAYOUT_SEARCH_PARAMS,
+            Answer::Json("Payouts"),
+            get(money::payouts),
+        ),
+        e(
+            Method::GET,
+            "/v1/payouts/{payoutId}",
+            "getPayout",
+            "Payouts",
+            "Retrieve a payout",
+            Some(ReadOnly),
+            PAYOUT_ID,
+            Answer::Json("Payouts"),
+            get(money::payout),
+        ),
+        e(
+            Method::DELETE,
+            "/v1/payouts/{payoutId}",
+            "deletePayout",
+            "Payouts",
+            "Cancel a pending payout: its money goes back to the wallet",
+            Some(ReadWrite),
+            PAYOUT_ID,
+            Answer::Json("Payouts"),
+            delete(money::cancel_payout),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/operations",
+            "getOperations",
+            "Operations",
+            "A wallet's operations (ledger entries) in a date range, newest first, by cursor",
+            Some(ReadOnly),
+            OPERATION_PARAMS,
+            Answer::Json("Operations"),
+            get(money::operations),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/operations/{walletId}/report",
+            "getOperationsReport",
+            "Operations",
+            "The operations of a date range as CSV (streamed)",
+            Some(ReadOnly),
+            OPERATION_REPORT_PARAMS,
+            Answer::Csv,
+            get(money::operations_report),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/core-connect/operations/{walletId}/report",
+                "postOperationsReport",
+                "Operations",
+                "Ask for the operations CSV of a date range: answers its url",
+                Some(ReadOnly),
+                WALLET_PARAMS,
+                Answer::Json("OperationsReport"),
+                post(money::request_operations_report),
+            ),
+            "OperationsReportRequest",
+            r#"{"dateFrom": "2026-01-01", "dateTo": "2026-12-31"}"#,
+        ),
+        e(
+            Method::GET,
+            "/core-connect/account-details/{walletId}/computed",
+            "getComputedWalletAccountDetail",
+            "Operations",
+            "A link to the wallet's account details (PDF: holder, IBAN, BIC)",
+            Some(ReadOnly),
+            WALLET_PARAMS,
+            Answer::Json("ReportLink"),
+            get(money::account_details),
+        ),
+        e(
+            Method::GET,
+            "/core-connect/statements/{walletId}/computed",
+            "getPdfAccountStatement",
+            "Operations",
+            "A link to a month's statement (PDF: opening balance, operations, closing balance)",
+            Some(ReadOnly),
+            STATEMENT_PARAMS,
+            Answer::Json("ReportLink"),
+            get(money::statement),
         ),
         e(
             Method::GET,
@@ -771,7 +1033,48 @@ pub fn endpoints() -> Vec<Endpoint> {
             Some(ReadOnly),
             BENEFICIARY_PARAMS,
             Answer::Json("Beneficiaries"),
-            get(products::beneficiaries),
+            get(money::beneficiaries),
+        ),
+        with_body(
+            e(
+                Method::POST,
+                "/v1/beneficiaries",
+                "postBeneficiary",
+                "Beneficiaries",
+                "Add a beneficiary (IBAN and BIC checked)",
+                Some(ReadWrite),
+                &[],
+                Answer::Json("Beneficiaries"),
+                post(money::create_beneficiary),
+            ),
+            "BeneficiaryCreate",
+            r#"{"userId": 1, "name": "Ada Lovelace", "iban": "DE89370400440532013000", "bic": "COBADEFFXXX"}"#,
+        ),
+        e(
+            Method::GET,
+            "/v1/beneficiaries/{beneficiaryId}",
+            "getBeneficiary",
+            "Beneficiaries",
+            "Retrieve a beneficiary",
+            Some(ReadOnly),
+            BENEFICIARY_ID,
+            Answer::Json("Beneficiaries"),
+            get(money::beneficiary),
+        ),
+        with_body(
+            e(
+                Method::PUT,
+                "/v1/beneficiaries/{beneficiaryId}",
+                "putBeneficiary",
+                "Beneficiaries",
+                "Change a beneficiary's name, nickname, address, tag or active flag (the usage count is kept)",
+                Some(ReadWrite),
+                BENEFICIARY_ID,
+                Answer::Json("Beneficiaries"),
+                put(money::update_beneficiary),
+            ),
+            "BeneficiaryUpdate",
+            r#"{"name": "Renamed"}"#,
         ),
         e(
             Method::GET,
@@ -1024,7 +1327,8 @@ pub fn router() -> Router<AppState> {
         // The two routes that move a document's bytes: a pre-signed form's target, and a
         // signed link (both outside the contract, which names them only through URLs).
         .route("/documents/upload", post(documents::upload).layer(DefaultBodyLimit::max(documents::UPLOAD_BODY_LIMIT)))
-        .route("/documents/{uuid}/{purpose}", get(documents::content));
+        .route("/documents/{uuid}/{purpose}", get(documents::content))
+        .route("/reports/{walletId}/{kind}", get(money::report));
     for endpoint in endpoints() {
         // Routes of one path merge into one method router.
         router = router.route(endpoint.path, endpoint.route);

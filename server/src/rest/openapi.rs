@@ -11,9 +11,10 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::{Html, IntoResponse};
 use serde_json::{Map, Value, json};
 use shared::Scope;
+use shared::banking::{MovementStatus, WALLET_BICS};
 use shared::cards::{CardLimits, GROUP_ITEMS_MAX, GroupStatus, PaymentStatus};
 use shared::documents::DocumentType;
-use shared::domain::CardStatus;
+use shared::domain::{CardStatus, WalletStatus};
 use shared::sca::{LockReason, PasscodeStatus, ScaStatus};
 use shared::user_fields::{FIELDS, Field, Kind, Settable};
 use shared::user_states::{KycReview, UserStatus};
@@ -62,6 +63,12 @@ fn build() -> Value {
             }
             Answer::NoContent => {
                 responses.insert("204".into(), json!({ "description": "Done" }));
+            }
+            Answer::Csv => {
+                responses.insert(
+                    "200".into(),
+                    json!({ "description": "CSV, streamed", "content": { "text/csv": { "schema": { "type": "string" } } } }),
+                );
             }
         }
         for (status, meaning) in [
@@ -367,10 +374,94 @@ fn schemas() -> Value {
             "country": string, "taxPayerId": string, "liabilityWaiver": { "type": "boolean" },
         }), &[]),
         "Wallet": object(json!({
-            "walletId": int, "userId": int, "walletTypeId": int, "walletStatus": string, "currency": string,
-            "solde": major, "authorizedBalance": major,
-            "balanceMinorUnits": { "type": "integer", "description": "The balance in minor units (cents)." },
-        }), &["walletId", "userId", "currency", "balanceMinorUnits"]),
+            "walletId": int, "userId": int, "walletTypeId": int,
+            "walletStatus": { "type": "string", "enum": WalletStatus::ALL.map(WalletStatus::name) },
+            "codeStatus": { "type": "integer", "enum": [120001, 120004, 120005] },
+            "walletTag": string, "eventName": string, "eventAlias": string, "eventMessage": string, "tariffId": int,
+            "bic": { "type": "string", "enum": WALLET_BICS }, "iban": string, "currency": string,
+            "createdDate": string, "modifiedDate": string,
+            "solde": described("The booked balance: spendable money plus pending payouts, in major units.", major.clone()),
+            "authorizedBalance": described("What can be spent, in major units.", major.clone()),
+            "balanceMinorUnits": { "type": "integer", "description": "solde in minor units (cents)." },
+            "authorizedBalanceMinorUnits": { "type": "integer", "description": "authorizedBalance in minor units." },
+        }), &["walletId", "userId", "currency", "walletStatus", "balanceMinorUnits", "iban", "bic"]),
+        "WalletCreate": object(json!({
+            "userId": int, "walletTypeId": { "type": "integer", "enum": [9, 10] },
+            "currency": string, "eventName": { "type": "string", "maxLength": 140 },
+            "walletTag": { "type": "string", "maxLength": 250 }, "eventMessage": { "type": "string", "maxLength": 250 },
+            "eventAlias": string, "tariffId": int, "bic": { "type": "string", "enum": WALLET_BICS },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["userId", "walletTypeId", "currency", "eventName"]),
+        "WalletUpdate": object(json!({
+            "eventName": { "type": "string", "maxLength": 140 }, "walletTag": { "type": "string", "maxLength": 250 },
+            "eventMessage": { "type": "string", "maxLength": 250 }, "accessTag": { "type": "string", "maxLength": 250 },
+        }), &[]),
+        "WalletDelete": object(json!({
+            "origin": { "type": "string", "enum": ["OPERATOR", "USER"] }, "originId": string,
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &[]),
+        "Balance": object(json!({
+            "walletId": int, "currentBalance": major, "authorizations": major, "authorizedBalance": major,
+            "currency": string, "calculationDate": date_time,
+        }), &["walletId", "currentBalance", "authorizedBalance", "currency"]),
+        "Balances": envelope("balances", "Balance"),
+        "Transfer": object(json!({
+            "transferId": int,
+            "transferStatus": { "type": "string", "enum": MovementStatus::ALL.map(MovementStatus::name) },
+            "transferTag": string, "walletId": int, "beneficiaryWalletId": int,
+            "amount": described("Major units, as decimal text.", string.clone()), "currency": string,
+            "label": string, "transferTypeId": int, "createdDate": string, "modifiedDate": string,
+            "codeStatus": string, "informationStatus": string,
+        }), &["transferId", "transferStatus", "walletId", "beneficiaryWalletId", "amount", "currency"]),
+        "Transfers": envelope("transfers", "Transfer"),
+        "TransferCreate": object(json!({
+            "walletId": int, "beneficiaryWalletId": int,
+            "amount": { "type": "number", "exclusiveMinimum": 0, "description": "Major units (12.5)." },
+            "currency": string, "label": { "type": "string", "maxLength": 140 },
+            "transferTag": { "type": "string", "maxLength": 250 }, "transferTypeId": { "type": "integer", "enum": [1, 3, 4] },
+            "accessTag": { "type": "string", "maxLength": 250, "description": "The same tag from the same client answers the first transfer and moves money once." },
+        }), &["walletId", "beneficiaryWalletId", "amount", "currency"]),
+        "Payout": object(json!({
+            "payoutId": int, "payoutTag": string,
+            "payoutStatus": { "type": "string", "enum": MovementStatus::ALL.map(MovementStatus::name) },
+            "payoutTypeId": int, "payoutType": string, "walletId": int, "userId": int, "beneficiaryId": int,
+            "bankaccountIBAN": string, "label": string, "endToEndId": string,
+            "amount": described("Major units, as decimal text.", string.clone()), "currency": string,
+            "payoutDate": string, "createdDate": string, "modifiedDate": string, "codeStatus": string,
+            "informationStatus": string,
+            "approval": { "type": "string", "enum": ["NONE", "REQUIRED", "APPROVED"], "description": "Four-eyes: REQUIRED waits for a second operator." },
+        }), &["payoutId", "payoutStatus", "walletId", "beneficiaryId", "amount", "currency"]),
+        "Payouts": envelope("payouts", "Payout"),
+        "PayoutCreate": object(json!({
+            "walletId": int, "beneficiaryId": int,
+            "amount": { "type": "number", "exclusiveMinimum": 0, "description": "Major units (12.5)." },
+            "currency": string, "label": { "type": "string", "maxLength": 140 }, "payoutTag": string,
+            "payoutTypeId": { "type": "integer", "enum": [1] }, "endToEndId": { "type": "string", "maxLength": 35 },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["walletId", "beneficiaryId", "amount", "currency"]),
+        "Operation": object(json!({
+            "operationType": string,
+            "amount": object(json!({ "amount": described("Minor units.", int.clone()), "currency": string }), &["amount", "currency"]),
+            "status": { "type": "string", "enum": ["AUTHORIZED", "SETTLED"] },
+            "walletId": int, "direction": { "type": "string", "enum": ["CREDIT", "DEBIT"] }, "objectId": int,
+            "label": string,
+            "entryId": described("The ledger entry (ours).", int.clone()),
+            "balanceAfter": described("The wallet's balance after this entry, in minor units (ours).", int.clone()),
+            "date": object(json!({ "creation": string, "settlement": { "type": ["string", "null"] } }), &["creation"]),
+            "initialFlow": { "type": "string", "enum": ["payin", "transfer", "payout", "payoutRefund"] },
+        }), &["operationType", "amount", "status", "walletId", "direction", "objectId", "date", "initialFlow"]),
+        "Operations": object(json!({
+            "data": { "type": "array", "items": { "$ref": "#/components/schemas/Operation" } },
+            "cursor": object(json!({ "prev": { "type": ["string", "null"] }, "current": string, "next": { "type": ["string", "null"] } }), &["next"]),
+        }), &["data", "cursor"]),
+        "OperationsReportRequest": object(json!({ "dateFrom": string, "dateTo": string }), &["dateFrom", "dateTo"]),
+        "OperationsReport": object(json!({
+            "status": { "type": "string", "enum": ["COMPLETED", "CREATED"] }, "url": string,
+        }), &["status", "url"]),
+        "ReportLink": object(json!({
+            "link": described("A signed link to the PDF, relative to this server; it works for expireIn seconds.", string.clone()),
+            "expireIn": int,
+        }), &["link", "expireIn"]),
         "Wallets": envelope("wallets", "Wallet"),
         "Card": object(card.into(), &["cardId", "userId", "publicToken", "maskedPan", "statusCode", "isLive"]),
         "Cards": envelope("cards", "Card"),
@@ -391,9 +482,25 @@ fn schemas() -> Value {
             "accessTag": { "type": "string", "maxLength": 250 },
         }), &["atm", "foreign", "online", "nfc"]),
         "Beneficiary": object(json!({
-            "id": int, "userId": int, "name": string, "iban": string, "bic": string,
-            "usableForSct": { "type": "boolean" }, "usageCount": int,
-        }), &["id", "userId", "name", "iban"]),
+            "id": int, "userId": int, "tag": string, "nickName": string, "name": string, "address": string,
+            "iban": string, "bic": string, "usableForSct": { "type": "boolean" }, "isActive": { "type": "boolean" },
+            "usageCount": int, "createdDate": string, "modifiedDate": string,
+        }), &["id", "userId", "name", "iban", "bic", "isActive"]),
+        "BeneficiaryCreate": object(json!({
+            "userId": int, "name": { "type": "string", "maxLength": 70 }, "nickName": string, "address": string,
+            "iban": described("ISO 13616, check digits verified (mod 97).", string.clone()),
+            "bic": described("ISO 9362: 8 or 11 characters.", string.clone()),
+            "tag": { "type": "string", "maxLength": 250 }, "usableForSct": { "type": "boolean" },
+            "accessTag": { "type": "string", "maxLength": 250 },
+        }), &["userId", "name", "iban", "bic"]),
+        "BeneficiaryUpdate": described(
+            "The IBAN and BIC cannot change: another account is another beneficiary.",
+            object(json!({
+                "name": { "type": "string", "maxLength": 70 }, "nickName": string, "address": string,
+                "tag": { "type": "string", "maxLength": 250 }, "isActive": { "type": "boolean" },
+                "accessTag": { "type": "string", "maxLength": 250 },
+            }), &[]),
+        ),
         "Beneficiaries": envelope("beneficiaries", "Beneficiary"),
         "ScaWallet": object(json!({
             "id": string, "userId": string,
@@ -592,6 +699,7 @@ fn render_reference(doc: &Value) -> String {
         html.push_str(&match e.answer {
             Answer::Json(schema) => format!("<h4>200: <a href=\"#schema-{schema}\">{schema}</a></h4>"),
             Answer::NoContent => "<h4>204: no content</h4>".to_string(),
+            Answer::Csv => "<h4>200: CSV (text/csv), streamed</h4>".to_string(),
         });
         html.push_str("</section>");
         match by_tag.iter_mut().find(|(tag, _)| tag == e.tag) {

@@ -13,6 +13,7 @@ mod cards;
 mod cli;
 mod documents;
 mod login;
+mod money;
 mod oauth;
 mod onboarding;
 mod openapi;

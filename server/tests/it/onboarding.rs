@@ -140,7 +140,7 @@ async fn forgot_password_sets_a_new_password_once(flavor: Flavor) {
     assert!(matches!(reused, Err(AppError::Invalid { .. })), "a reset link works once");
 
     // System Configuration turns the feature off at once; only admins change it.
-    let off = json!({"settings": SystemSettings { send_forgot_password: false, sca_devices_section: true }});
+    let off = json!({"settings": SystemSettings { send_forgot_password: false, sca_devices_section: true, ..SystemSettings::default() }});
     assert!(matches!(
         app.call::<SystemSettings>(&support, "settings/update", off.clone()).await,
         Err(AppError::Forbidden(_))

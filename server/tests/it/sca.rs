@@ -226,7 +226,8 @@ async fn operators_act_on_devices_per_their_role(flavor: Flavor) {
     assert_eq!(profile.sca_devices.iter().map(|d| d.id).collect::<Vec<_>>(), [phone]);
 
     // With the section turned off in System Configuration, the dashboard's commands are off too.
-    let off = shared::dto::SystemSettings { sca_devices_section: false, send_forgot_password: true };
+    let off =
+        shared::dto::SystemSettings { sca_devices_section: false, send_forgot_password: true, ..Default::default() };
     app.backend.update_system_settings(&backend::Actor::System, &backend::RequestMeta::local(), off).await.unwrap();
     let refused: Result<ScaDevice, AppError> = app.call(&legal, "sca/command", command(phone, "Delete")).await;
     assert!(matches!(&refused, Err(AppError::Forbidden(m)) if m.contains("System Configuration")), "{refused:?}");

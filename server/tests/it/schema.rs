@@ -29,6 +29,8 @@ const POSTGRES_ONLY_INDEXES: &[(&str, &str)] =
 const SQLITE_ONLY_TRIGGERS: &[(&str, &str)] = &[
     ("end_users_name_fts_insert", "keeps the FTS5 name-search table in step (Postgres indexes the expression)"),
     ("end_users_name_fts_update", "keeps the FTS5 name-search table in step (Postgres indexes the expression)"),
+    ("wallets_no_overdraft_insert", "SQLite cannot add a CHECK to a table (Postgres: the wallets_no_overdraft CHECK)"),
+    ("wallets_no_overdraft_update", "SQLite cannot add a CHECK to a table (Postgres: the wallets_no_overdraft CHECK)"),
 ];
 
 /// Triggers only Postgres has.
@@ -36,6 +38,8 @@ const POSTGRES_ONLY_TRIGGERS: &[(&str, &str)] = &[
     ("audit_log_refuse_truncate", "SQLite has no TRUNCATE"),
     ("sca_devices_refuse_truncate", "SQLite has no TRUNCATE"),
     ("documents_refuse_truncate", "SQLite has no TRUNCATE"),
+    ("ledger_movements_refuse_truncate", "SQLite has no TRUNCATE"),
+    ("ledger_entries_refuse_truncate", "SQLite has no TRUNCATE"),
 ];
 
 /// Never compared: the engines' own bookkeeping. `sqlite_%` covers `sqlite_sequence` and

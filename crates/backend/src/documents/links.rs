@@ -98,11 +98,11 @@ impl Backend {
         Ok(mac)
     }
 
-    async fn sign(&self, message: &str) -> Result<String> {
+    pub(crate) async fn sign(&self, message: &str) -> Result<String> {
         Ok(hex::encode(self.mac(message).await?.finalize().into_bytes()))
     }
 
-    async fn signature_holds(&self, message: &str, signature: &str) -> Result<bool> {
+    pub(crate) async fn signature_holds(&self, message: &str, signature: &str) -> Result<bool> {
         let Ok(given) = hex::decode(signature) else { return Ok(false) };
         // verify_slice compares in constant time.
         Ok(self.mac(message).await?.verify_slice(&given).is_ok())

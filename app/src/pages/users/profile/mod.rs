@@ -7,13 +7,14 @@ mod children_tab;
 mod dialogs;
 mod kyc_tab;
 mod kyc_upload;
-mod products_tabs;
+mod money_dialogs;
 mod profile_tab;
 mod sca_section;
+mod wallets_tab;
 
 use leptos::prelude::*;
 use leptos_router::hooks::use_location;
-use shared::domain::{Card, EndUser, TaxResidence};
+use shared::domain::{Beneficiary, Card, EndUser, TaxResidence, Wallet};
 use shared::dto::UserProfile;
 use shared::sca::{ScaCommand, ScaDevice};
 use shared::{Action, Role};
@@ -25,6 +26,10 @@ use crate::api;
 use crate::components::{Loading, error_view};
 use cards_tab::{BlockCardDialog, CardConfirmDialog, CardDetailsDialog, CardSettingsDialog};
 use dialogs::{DeactivateDialog, ForgotPasswordDialog};
+use money_dialogs::{
+    BeneficiaryDialog, DeactivateWalletDialog, OperationsDialog, PayoutDialog, StatementDialog, TransferDialog,
+    WalletDetailsDialog, WalletFormDialog,
+};
 use sca_section::{DeletedDevicesDialog, ScaConfirmDialog, SecureDialog};
 
 #[component]
@@ -113,6 +118,18 @@ pub(super) enum Dialog {
     CardBlock(Card),
     CardSettings(Card),
     CardDetails(Card),
+    /// "Add Wallet" for this user.
+    WalletAdd(i64),
+    WalletEdit(Wallet),
+    WalletDeactivate(Wallet),
+    WalletDetails(Wallet),
+    /// A transfer from one of these (the user's active wallets).
+    WalletTransfer(Vec<Wallet>),
+    WalletPayout(Wallet, Vec<Beneficiary>),
+    WalletStatement(Wallet),
+    WalletOperations(Wallet),
+    /// Create (None) or edit a beneficiary of this user.
+    BeneficiaryEdit(i64, Option<Beneficiary>),
 }
 
 /// One user's board. Reloads after each action.
@@ -174,6 +191,27 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
                 Dialog::CardBlock(card) => view! { <BlockCardDialog card=card on_close=close on_done=refresh/> }.into_any(),
                 Dialog::CardSettings(card) => view! { <CardSettingsDialog card=card on_close=close on_done=refresh/> }.into_any(),
                 Dialog::CardDetails(card) => view! { <CardDetailsDialog card=card on_close=close/> }.into_any(),
+                Dialog::WalletAdd(user_id) => view! {
+                    <WalletFormDialog user_id=user_id wallet=None on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::WalletEdit(wallet) => view! {
+                    <WalletFormDialog user_id=wallet.user_id wallet=Some(wallet) on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::WalletDeactivate(wallet) => view! {
+                    <DeactivateWalletDialog wallet=wallet on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::WalletDetails(wallet) => view! {
+                    <WalletDetailsDialog wallet=wallet role=role on_close=close on_done=Callback::new(move |_| reload.update(|n| *n += 1))/>
+                }.into_any(),
+                Dialog::WalletTransfer(wallets) => view! { <TransferDialog wallets=wallets on_close=close on_done=refresh/> }.into_any(),
+                Dialog::WalletPayout(wallet, beneficiaries) => view! {
+                    <PayoutDialog wallet=wallet beneficiaries=beneficiaries on_close=close on_done=refresh/>
+                }.into_any(),
+                Dialog::WalletStatement(wallet) => view! { <StatementDialog wallet=wallet on_close=close/> }.into_any(),
+                Dialog::WalletOperations(wallet) => view! { <OperationsDialog wallet=wallet on_close=close/> }.into_any(),
+                Dialog::BeneficiaryEdit(user_id, existing) => view! {
+                    <BeneficiaryDialog user_id=user_id existing=existing on_close=close on_done=refresh/>
+                }.into_any(),
             }
         })}
     }
@@ -214,12 +252,20 @@ fn UserBoardContent(
                 .into_any()
         }
         Tab::Kyc => view! { <kyc_tab::KycTab user=profile.user.clone() role=role refresh=refresh/> }.into_any(),
-        Tab::Wallets => products_tabs::wallets_tab(&profile.wallets),
+        Tab::Wallets => view! {
+            <wallets_tab::WalletsTab wallets=profile.wallets.clone() beneficiaries=profile.beneficiaries.clone()
+                user=profile.user.clone() role=role dialog=dialog/>
+        }
+        .into_any(),
         Tab::Cards => view! {
             <cards_tab::CardsTab cards=profile.cards.clone() user=profile.user.clone() role=role dialog=dialog/>
         }
         .into_any(),
-        Tab::Beneficiaries => products_tabs::beneficiaries_tab(&profile.beneficiaries),
+        Tab::Beneficiaries => view! {
+            <wallets_tab::BeneficiariesTab beneficiaries=profile.beneficiaries.clone() user=profile.user.clone()
+                role=role dialog=dialog/>
+        }
+        .into_any(),
         Tab::Children => view! {
             <children_tab::ChildrenTab parent=profile.user.clone() children=profile.children.clone() role=role/>
         }

@@ -2,7 +2,7 @@ import { expect, test, type Page } from "@playwright/test";
 import * as fs from "node:fs";
 import { admin, logIn, operator, search, uniqueEmail } from "./helpers";
 
-// Money through the real flow: a Support operator adds a wallet to a new customer, moves
+// Money through the real flow: an operator adds a wallet to a new customer, moves
 // money into it from a funded demo wallet (after a confirmation that shows both sides),
 // downloads the operations CSV and a statement PDF, adds a beneficiary (a bad IBAN is
 // refused with a message), pays the whole balance out, then deactivates the wallet and the
@@ -40,7 +40,8 @@ test("money: add a wallet, fund it, CSV and statement, beneficiary, pay out, dea
   test.setTimeout(180_000);
   await page.goto("/profiles");
   await logIn(page, admin.username, admin.password);
-  const support = await operator(page, browser, "money", "Support User");
+  // Support & legal: creating the customer needs legal; every money action needs read_write.
+  const support = await operator(page, browser, "money", "Support & legal User");
 
   // A new customer, with no wallet yet.
   await support.goto("/users/new");
@@ -123,12 +124,12 @@ test("money: add a wallet, fund it, CSV and statement, beneficiary, pay out, dea
   await expect(board(support).getByText("No beneficiary yet.")).toBeVisible();
   await board(support).getByRole("button", { name: "Create Beneficiary" }).click();
   dialog = support.getByRole("dialog", { name: "Create Beneficiary" });
-  await dialog.getByLabel("Name").fill("Landlord");
+  await dialog.getByLabel("Name", { exact: true }).fill("Landlord");
   await dialog.getByLabel("IBAN").fill("FR76 3000 6000 0112 3456 7890 188");
   await dialog.getByLabel("BIC").fill("AGRIFRPPXXX");
   await dialog.getByRole("button", { name: "Save beneficiary" }).click();
   await expect(dialog.getByRole("alert")).toContainText("check digits are wrong");
-  await expect(dialog.getByLabel("Name")).toHaveValue("Landlord");
+  await expect(dialog.getByLabel("Name", { exact: true })).toHaveValue("Landlord");
   await dialog.getByLabel("IBAN").fill("FR76 3000 6000 0112 3456 7890 189");
   await dialog.getByRole("button", { name: "Save beneficiary" }).click();
   await expect(dialog).toBeHidden();

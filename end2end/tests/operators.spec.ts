@@ -39,14 +39,15 @@ test("an Administrator creates a Support operator who sees only its views", asyn
   await logIn(supportPage, support, PASSWORD);
   await expect(supportPage.getByTestId("operator-role")).toHaveText("Support User");
   const supportNav = supportPage.getByRole("navigation", { name: "Main" });
-  for (const view of ["Search Users", "Profiles Board", "All Users", "All Cards", "All Card Transactions", "Onboarding Users"]) {
+  // Payout approvals needs read_write (a Support User approves another operator's payout).
+  for (const view of ["Search Users", "Profiles Board", "All Users", "All Cards", "All Card Transactions", "Onboarding Users", "Payout approvals"]) {
     await expect(supportNav.getByRole("link", { name: view, exact: true })).toBeVisible();
   }
   // Not the views of other roles, nor views that are not built yet (no "coming soon" pages).
   for (const view of ["Dashboard Users", "Create a new user", "Audit log", "System Configuration", "Bulk Cards", "Predef Restriction Groups"]) {
     await expect(supportNav.getByRole("link", { name: view, exact: true })).toHaveCount(0);
   }
-  await expect(supportNav.getByRole("link")).toHaveCount(6);
+  await expect(supportNav.getByRole("link")).toHaveCount(7);
   // Typing the address of a forbidden view shows a refusal, not the view.
   await supportPage.goto("/dashboard-users");
   await expect(supportPage.getByRole("heading", { name: "Access denied" })).toBeVisible();

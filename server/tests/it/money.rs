@@ -160,15 +160,23 @@ async fn wallets_transfers_and_their_refusals(flavor: Flavor) {
     assert_eq!((status, closed["wallets"][0]["walletStatus"].as_str()), (StatusCode::OK, Some("CANCELED")));
     let (status, _) = app.rest(Method::DELETE, &format!("/v1/wallets/{yen}"), &t, None).await;
     assert_eq!(status, 409);
-    let (_, body) = app
-        .rest(
-            Method::POST,
-            "/v1/transfers",
-            &t,
-            Some(json!({"walletId": a, "beneficiaryWalletId": yen, "amount": 1, "currency": "JPY"})),
-        )
-        .await;
-    assert!(message(&body).contains("Currency mismatch") || message(&body).contains("not active"), "{body}");
+    // Neither into nor out of a deactivated wallet, and it cannot be changed any more.
+    let closed_eur = new_wallet(&app, &t, 3, "EUR").await;
+    let (status, _) = app.rest(Method::DELETE, &format!("/v1/wallets/{closed_eur}"), &t, None).await;
+    assert_eq!(status, 200);
+    let (status, body) =
+        app.rest(Method::POST, "/v1/transfers", &t, Some(transfer(a, closed_eur, 1.0, "EUR", "in1"))).await;
+    assert_eq!(
+        (status, message(&body).contains("receiving wallet is not active")),
+        (StatusCode::CONFLICT, true),
+        "{body}"
+    );
+    let (status, body) =
+        app.rest(Method::POST, "/v1/transfers", &t, Some(transfer(closed_eur, a, 1.0, "EUR", "out1"))).await;
+    assert_eq!((status, message(&body).contains("not active")), (StatusCode::CONFLICT, true), "{body}");
+    let (status, _) =
+        app.rest(Method::PUT, &format!("/v1/wallets/{closed_eur}"), &t, Some(json!({"eventName": "x"}))).await;
+    assert_eq!(status, 409, "a deactivated wallet can no longer be changed");
     let (_, listed) = app.rest(Method::GET, "/v1/wallets?userId=2", &reader, None).await;
     assert_eq!(listed["wallets"].as_array().unwrap().len(), 3, "a deactivated wallet is kept and listed");
 

@@ -57,11 +57,13 @@ pub fn ProfileTab(
         None => String::new(),
     };
     let mut totals: BTreeMap<String, Money> = BTreeMap::new();
+    // The booked balances (pending payouts included): the money the user still holds.
     for w in &profile.wallets {
+        let booked = w.current_balance();
         totals
-            .entry(w.balance.currency.code().to_string())
-            .and_modify(|m| m.minor += w.balance.minor)
-            .or_insert_with(|| w.balance.clone());
+            .entry(booked.currency.code().to_string())
+            .and_modify(|m| m.minor = m.minor.saturating_add(booked.minor))
+            .or_insert(booked);
     }
     let balance = totals.values().map(Money::to_string).collect::<Vec<_>>().join(", ");
     let l = |name: &str| -> &'static str { label(name) };

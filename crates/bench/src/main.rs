@@ -493,10 +493,17 @@ async fn money_measures(
     const CLIENTS: u64 = 16;
     let system = backend::Actor::System;
     let meta = backend::RequestMeta::local();
+    // Owners who can receive money (a canceled user's wallets are closed).
+    let owners: Vec<i64> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT id FROM end_users WHERE user_status <> 'CANCELED' ORDER BY id LIMIT {WALLETS}"
+    )))
+    .fetch_all(&backend.db.pool)
+    .await?;
     let mut wallets = Vec::new();
-    for n in 0..WALLETS {
+    for n in 0..WALLETS as usize {
+        let owner = owners[n % owners.len()];
         let id =
-            backend.add_wallet(&system, &meta, 1 + n, "EUR", 10_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            backend.add_wallet(&system, &meta, owner, "EUR", 10_000_000).await.map_err(|e| anyhow::anyhow!("{e}"))?;
         wallets.push(id);
     }
     let wallets = Arc::new(wallets);

@@ -151,6 +151,17 @@ pub(crate) async fn post(tx: &mut Transaction<'_, Any>, m: Movement<'_>) -> Resu
     Ok(movement)
 }
 
+/// Changes a wallet's `held` (its pending payouts) by `delta` minor units, in the payout's
+/// transaction: + when a payout is made, − when it is sent or canceled.
+pub(crate) async fn hold(tx: &mut Transaction<'_, Any>, wallet_id: i64, delta: i64) -> Result<()> {
+    sqlx::query("UPDATE wallets SET held = held + $1 WHERE id = $2")
+        .bind(delta)
+        .bind(wallet_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
 /// What `verify` found wrong; empty when the ledger holds.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct LedgerReport {

@@ -187,11 +187,7 @@ impl Backend {
             },
         )
         .await?;
-        sqlx::query("UPDATE wallets SET held = held + $1 WHERE id = $2")
-            .bind(amount.minor)
-            .bind(wallet_id)
-            .execute(&mut *change.tx)
-            .await?;
+        ledger::hold(&mut change.tx, wallet_id, amount.minor).await?;
         sqlx::query("UPDATE beneficiaries SET usage_count = usage_count + 1 WHERE id = $1")
             .bind(beneficiary_id)
             .execute(&mut *change.tx)
@@ -298,11 +294,7 @@ impl Backend {
         if moved.rows_affected() != 1 {
             return Err(Error::Conflict(MoneyRefusal::NotPending.message().into()));
         }
-        sqlx::query("UPDATE wallets SET held = held - $1 WHERE id = $2")
-            .bind(before.amount.minor)
-            .bind(before.wallet_id)
-            .execute(&mut *change.tx)
-            .await?;
+        ledger::hold(&mut change.tx, before.wallet_id, -before.amount.minor).await?;
         ledger::post(
             &mut change.tx,
             Movement {
@@ -387,11 +379,7 @@ impl Backend {
             if executed.rows_affected() != 1 {
                 continue; // canceled meanwhile
             }
-            sqlx::query("UPDATE wallets SET held = held - $1 WHERE id = $2")
-                .bind(before.amount.minor)
-                .bind(before.wallet_id)
-                .execute(&mut *change.tx)
-                .await?;
+            ledger::hold(&mut change.tx, before.wallet_id, -before.amount.minor).await?;
             ledger::post(
                 &mut change.tx,
                 Movement {

@@ -236,6 +236,7 @@ pub enum MoneyRefusal {
     AlreadyDeactivated,
     RequesterCannotApprove,
     ApprovalNotRequired,
+    OwnerFrozen,
 }
 
 impl MoneyRefusal {
@@ -257,6 +258,7 @@ impl MoneyRefusal {
             MoneyRefusal::AlreadyDeactivated => "This wallet is deactivated: it can no longer be changed.",
             MoneyRefusal::RequesterCannotApprove => "Another operator must approve this payout: you requested it.",
             MoneyRefusal::ApprovalNotRequired => "This payout does not wait for an approval.",
+            MoneyRefusal::OwnerFrozen => "This wallet's owner is frozen: money cannot leave their wallets.",
         }
     }
 }
@@ -459,6 +461,31 @@ pub struct BeneficiaryForm {
     pub is_active: bool,
 }
 
+/// The checks a payout meets, for the form and the server: the wallet's currency, an active
+/// wallet, a beneficiary of the wallet's own user that is active, and no overdraft.
+pub fn payout_refusal(
+    wallet: &crate::domain::Wallet,
+    beneficiary_user_id: i64,
+    beneficiary_active: bool,
+    amount: &Money,
+) -> Option<MoneyRefusal> {
+    if amount.minor <= 0 {
+        Some(MoneyRefusal::AmountNotPositive)
+    } else if amount.currency != wallet.balance.currency {
+        Some(MoneyRefusal::CurrencyMismatch)
+    } else if !wallet.is_active() {
+        Some(MoneyRefusal::InactiveWallet)
+    } else if beneficiary_user_id != wallet.user_id {
+        Some(MoneyRefusal::ForeignWallet)
+    } else if !beneficiary_active {
+        Some(MoneyRefusal::InactiveBeneficiary)
+    } else if amount.minor > wallet.balance.minor {
+        Some(MoneyRefusal::InsufficientBalance)
+    } else {
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -511,6 +538,38 @@ mod tests {
         for bad in ["BNPAFRP", "BNP1FRPPXXX", "BNPAFRPPXX", "BNPAFRPP XXX"] {
             assert!(check_bic(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn payout_rules_in_order() {
+        let eur = crate::money::Currency::parse("EUR").unwrap();
+        let money = |m| Money::new(m, eur.clone());
+        let mut wallet = crate::domain::Wallet {
+            id: 1,
+            user_id: 7,
+            wallet_type_id: 9,
+            status: crate::domain::WalletStatus::Validated,
+            balance: money(100),
+            held: money(0),
+            name: String::new(),
+            tag: String::new(),
+            description: String::new(),
+            event_alias: String::new(),
+            tariff_id: 1,
+            bic: WALLET_BICS[0].into(),
+            iban: Iban::of_wallet(1).as_str().into(),
+            created_date: String::new(),
+            modified_date: String::new(),
+        };
+        assert_eq!(payout_refusal(&wallet, 7, true, &money(100)), None);
+        assert_eq!(payout_refusal(&wallet, 7, true, &money(101)), Some(MoneyRefusal::InsufficientBalance));
+        assert_eq!(payout_refusal(&wallet, 8, true, &money(1)), Some(MoneyRefusal::ForeignWallet));
+        assert_eq!(payout_refusal(&wallet, 7, false, &money(1)), Some(MoneyRefusal::InactiveBeneficiary));
+        assert_eq!(payout_refusal(&wallet, 7, true, &money(0)), Some(MoneyRefusal::AmountNotPositive));
+        let yen = Money::new(1, crate::money::Currency::parse("JPY").unwrap());
+        assert_eq!(payout_refusal(&wallet, 7, true, &yen), Some(MoneyRefusal::CurrencyMismatch));
+        wallet.status = crate::domain::WalletStatus::Canceled;
+        assert_eq!(payout_refusal(&wallet, 7, true, &money(1)), Some(MoneyRefusal::InactiveWallet));
     }
 
     #[test]

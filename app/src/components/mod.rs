@@ -67,6 +67,27 @@ pub fn NoticeBar() -> impl IntoView {
     }
 }
 
+/// Follows a signed link once it is had: the server answers it as an attachment, so the
+/// browser downloads the file and stays on the page. A refusal goes to the notices.
+pub fn follow_signed_link(
+    link: impl Future<Output = Result<shared::documents::SignedLink, AppError>> + 'static,
+    notices: Notices,
+) {
+    spawn_local(async move {
+        match link.await {
+            Ok(link) => {
+                if let Some(window) = web_sys::window() {
+                    let _ = window.location().assign(&link.path);
+                }
+            }
+            Err(e) => {
+                handle_session_end(&e);
+                notices.failure(&e);
+            }
+        }
+    });
+}
+
 #[component]
 pub fn Loading(#[prop(default = "Loading…")] label: &'static str) -> impl IntoView {
     view! { <p class="loading" role="status" aria-live="polite">{label}</p> }

@@ -124,6 +124,18 @@ async fn wallets_transfers_and_their_refusals(flavor: Flavor) {
     let (status, _) = app.rest(Method::POST, "/v1/transfers", &t, Some(transfer(a, b, 1.0, "EUR", "x1"))).await;
     assert_eq!(status, 200);
 
+    // A frozen owner's money cannot leave, but a retry of what went through still answers it.
+    let admin = app.bearer(&[Scope::Admin]).await;
+    let freeze = |on: i64| json!({ "isFrozen": on });
+    let (status, _) = app.rest(Method::PUT, "/v1/users/1/FreezeAssets", &admin, Some(freeze(1))).await;
+    assert_eq!(status, 200);
+    let (status, body) = app.rest(Method::POST, "/v1/transfers", &t, Some(transfer(a, b, 1.0, "EUR", "f1"))).await;
+    assert_eq!((status, message(&body).contains("frozen")), (StatusCode::CONFLICT, true), "{body}");
+    let (status, replay) = app.rest(Method::POST, "/v1/transfers", &t, Some(transfer(a, b, 25.5, "EUR", "t1"))).await;
+    assert_eq!((status, &replay["transfers"][0]["transferId"]), (StatusCode::OK, &first["transfers"][0]["transferId"]));
+    let (status, _) = app.rest(Method::PUT, "/v1/users/1/FreezeAssets", &admin, Some(freeze(0))).await;
+    assert_eq!(status, 200);
+
     // A read-only client reads but cannot move money; a transfer cannot be canceled.
     let reader = app.bearer(&[Scope::ReadOnly]).await;
     let (status, _) = app.rest(Method::POST, "/v1/transfers", &reader, Some(transfer(a, b, 1.0, "EUR", "r1"))).await;
@@ -504,6 +516,20 @@ async fn statements_and_operations_reconcile_to_the_ledger(flavor: Flavor) {
         })
         .sum();
     assert_eq!(sum, balance(&app, a).await, "the CSV adds up to the balance");
+    // POST .../report answers where the same CSV is.
+    let (status, asked) = app
+        .rest(Method::POST, &format!("/core-connect/operations/{a}/report"), &t, Some(json!({"dateFrom": "2000-01-01", "dateTo": (now + chrono::TimeDelta::days(1)).format("%Y-%m-%d").to_string()})))
+        .await;
+    assert_eq!(status, 200, "{asked}");
+    assert_matches_schema("getOperationsReport_200_response", &asked, false);
+    assert_matches_schema_of(&doc, "OperationsReport", &asked, false);
+    let again = browser()
+        .get(format!("{}{}", app.base_url, asked["url"].as_str().unwrap()))
+        .bearer_auth(&t)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.text().await.unwrap().lines().count(), 9, "the header and the 8 operations");
     let reader_token = app.bearer(&[Scope::Legal]).await;
     let refused = browser()
         .get(format!("{}/core-connect/operations/{a}/report?{range}", app.base_url))

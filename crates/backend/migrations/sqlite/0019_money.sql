@@ -14,6 +14,8 @@ ALTER TABLE wallets ADD COLUMN modified_date TEXT   NOT NULL DEFAULT '';
 UPDATE wallets SET modified_date = created_date;
 CREATE INDEX wallets_by_tag ON wallets (wallet_tag, id);
 CREATE INDEX wallets_by_type ON wallets (wallet_type_id, id);
+-- GET /v1/wallets by type and status reads only matching rows.
+CREATE INDEX wallets_by_type_status ON wallets (wallet_type_id, wallet_status, id);
 -- A canceled user's wallets are closed with it (their balances were 0: the deactivation rule).
 UPDATE wallets SET wallet_status = 'CANCELED' WHERE user_id IN (SELECT id FROM end_users WHERE user_status = 'CANCELED');
 

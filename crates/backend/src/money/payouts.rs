@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use shared::banking::{Approval, LABEL_MAX, MoneyRefusal, MovementStatus, Payout, TAG_MAX};
+use shared::banking::{Approval, LABEL_MAX, MoneyRefusal, MovementStatus, Payout, TAG_MAX, payout_refusal};
 use shared::money::{Currency, Money};
 use shared::validation::clean_text;
 use shared::{Action, Scope};
@@ -14,7 +14,7 @@ use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::ledger::{self, Account, Movement};
 use super::transfers::{access_tag, parse_amount};
-use super::wallets::{fetch_wallet, requester_key};
+use super::wallets::{fetch_wallet, refuse_frozen_owner, requester_key};
 use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::error::{Error, Result};
@@ -121,23 +121,7 @@ impl Backend {
         let Some((beneficiary_owner, iban, beneficiary_active)) = beneficiary else {
             return Err(Error::invalid("beneficiaryId", "beneficiaryId names no beneficiary."));
         };
-        let frozen: i64 = sqlx::query_scalar("SELECT is_frozen FROM end_users WHERE id = $1")
-            .bind(wallet.user_id)
-            .fetch_one(&mut *change.tx)
-            .await?;
-        let refusal = if amount.currency != wallet.balance.currency {
-            Some(MoneyRefusal::CurrencyMismatch)
-        } else if !wallet.is_active() {
-            Some(MoneyRefusal::InactiveWallet)
-        } else if beneficiary_owner != wallet.user_id {
-            Some(MoneyRefusal::ForeignWallet)
-        } else if beneficiary_active == 0 {
-            Some(MoneyRefusal::InactiveBeneficiary)
-        } else if amount.minor > wallet.balance.minor {
-            Some(MoneyRefusal::InsufficientBalance)
-        } else {
-            None
-        };
+        let refusal = payout_refusal(&wallet, beneficiary_owner, beneficiary_active != 0, &amount);
         let settings = settings::read(&mut *change.tx).await?;
         let approval = if settings.payout_needs_approval(&amount) { Approval::Required } else { Approval::NotNeeded };
         let now = clock::now_rfc3339();
@@ -167,9 +151,7 @@ impl Backend {
             drop(change);
             return self.replay_payout(&requester, access_tag.as_deref(), wallet_id, beneficiary_id, &amount).await;
         };
-        if frozen != 0 {
-            return Err(Error::Conflict("This wallet's owner is frozen: money cannot leave their wallets.".into()));
-        }
+        refuse_frozen_owner(&mut change.tx, wallet.user_id).await?;
         if let Some(refusal) = refusal {
             return Err(Error::Conflict(refusal.message().into()));
         }

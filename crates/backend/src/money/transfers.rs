@@ -9,7 +9,7 @@ use shared::{Action, Scope};
 use sqlx::{Any, AssertSqlSafe, Transaction};
 
 use super::ledger::{self, Account, Movement};
-use super::wallets::{fetch_wallet, requester_key};
+use super::wallets::{fetch_wallet, refuse_frozen_owner, requester_key};
 use crate::audit::{AuditAction, Record};
 use crate::auth::{Actor, RequestMeta};
 use crate::error::{Error, Result};
@@ -141,13 +141,6 @@ impl Backend {
             }
             other => other?,
         };
-        let frozen: i64 = sqlx::query_scalar("SELECT is_frozen FROM end_users WHERE id = $1")
-            .bind(source.user_id)
-            .fetch_one(&mut *change.tx)
-            .await?;
-        if frozen != 0 {
-            return Err(Error::Conflict("This wallet's owner is frozen: money cannot leave their wallets.".into()));
-        }
         // The first transfer of this accessTag, inserted now; a retry finds it instead.
         let now = clock::now_rfc3339();
         let inserted: Option<i64> = sqlx::query_scalar(
@@ -172,6 +165,7 @@ impl Backend {
             drop(change);
             return self.replay_transfer(&requester, access_tag.as_deref(), from, to, &amount).await;
         };
+        refuse_frozen_owner(&mut change.tx, source.user_id).await?;
         if let Some(refusal) = transfer_refusal(
             &source.balance,
             source.is_active(),

@@ -73,6 +73,17 @@ pub(crate) async fn fetch_wallet(tx: &mut Transaction<'_, Any>, id: i64) -> Resu
     row.ok_or(Error::NotFound)?.typed()
 }
 
+/// Money cannot leave a frozen user's wallets (admin's Freeze). Checked after the
+/// accessTag's row is written, so that a retry of what went through still answers it.
+pub(crate) async fn refuse_frozen_owner(tx: &mut Transaction<'_, Any>, user_id: i64) -> Result<()> {
+    let frozen: i64 =
+        sqlx::query_scalar("SELECT is_frozen FROM end_users WHERE id = $1").bind(user_id).fetch_one(&mut **tx).await?;
+    if frozen != 0 {
+        return Err(Error::Conflict(MoneyRefusal::OwnerFrozen.message().into()));
+    }
+    Ok(())
+}
+
 /// A new wallet, as `POST /v1/wallets` and "Add Wallet" give it.
 #[derive(Clone, Debug, Default)]
 pub struct NewWallet {

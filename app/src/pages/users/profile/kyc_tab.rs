@@ -12,7 +12,6 @@ use super::kyc_upload::UploadDialog;
 use crate::api;
 use crate::components::{ConfirmDialog, Loading, error_view, short_time, use_notices};
 use crate::pages::documents::{DocumentPreview, ReviewDocumentDialog};
-use crate::shell::handle_session_end;
 
 /// What an operator may do with one document: the rules of `shared::documents::Document`
 /// (the server decides again).
@@ -130,21 +129,8 @@ pub fn KycTab(user: EndUser, role: Role, refresh: Callback<()>) -> impl IntoView
             Dialog::Review(document) => view! { <ReviewDocumentDialog document=document on_close=close on_done=done/> }.into_any(),
             Dialog::Open(document) => {
                 let download_id = document.id;
-                let download = move |_| {
-                    leptos::task::spawn_local(async move {
-                        match api::document_link(download_id, false).await {
-                            Ok(link) => {
-                                if let Some(window) = web_sys::window() {
-                                    let _ = window.location().assign(&link.path);
-                                }
-                            }
-                            Err(e) => {
-                                handle_session_end(&e);
-                                notices.failure(&e);
-                            }
-                        }
-                    });
-                };
+                let download =
+                    move |_| crate::components::follow_signed_link(api::document_link(download_id, false), notices);
                 view! {
                     <crate::components::Modal title=format!("{} ({})", document.type_label(), document.name) on_close=close>
                         <DocumentPreview document=document.clone()/>

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use shared::banking::{
     BeneficiaryForm, Direction, Iban, MovementStatus, ReportKind, WALLET_TYPES, WalletForm, WalletSummary, check_bic,
-    grouped, transfer_refusal,
+    grouped, payout_refusal, transfer_refusal,
 };
 use shared::domain::{Beneficiary, Wallet};
 use shared::money::{Currency, Money};
@@ -459,8 +459,8 @@ pub fn PayoutDialog(
             )));
             return;
         };
-        if money.minor > w.balance.minor {
-            error.set(Some(("amount".into(), shared::banking::MoneyRefusal::InsufficientBalance.message().into())));
+        if let Some(refused) = payout_refusal(&w, payee.user_id, payee.is_active, &money) {
+            error.set(Some(("amount".into(), refused.message().into())));
             return;
         }
         error.set(None);

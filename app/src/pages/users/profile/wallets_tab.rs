@@ -3,7 +3,6 @@
 //! `EndUser::allows`, `Wallet::deactivation_refusal`: the server's own rules).
 
 use leptos::prelude::*;
-use leptos::task::spawn_local;
 use shared::banking::{ReportKind, wallet_type_label};
 use shared::domain::{Beneficiary, EndUser, Wallet, WalletStatus};
 use shared::{Action, Role};
@@ -11,23 +10,10 @@ use shared::{Action, Role};
 use super::Dialog;
 use crate::api;
 use crate::components::use_notices;
-use crate::shell::handle_session_end;
 
-/// Opens a signed link: the server answers it as an attachment, so the browser downloads it.
+/// Downloads a report of a wallet (a PDF or the operations CSV) through its signed link.
 pub(super) fn download(wallet_id: i64, kind: ReportKind, notices: crate::components::Notices) {
-    spawn_local(async move {
-        match api::wallet_report_link(wallet_id, kind).await {
-            Ok(link) => {
-                if let Some(window) = web_sys::window() {
-                    let _ = window.location().assign(&link.path);
-                }
-            }
-            Err(e) => {
-                handle_session_end(&e);
-                notices.failure(&e);
-            }
-        }
-    });
+    crate::components::follow_signed_link(api::wallet_report_link(wallet_id, kind), notices);
 }
 
 #[component]

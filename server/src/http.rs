@@ -9,7 +9,6 @@ use axum::routing::{get, post};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
-use tower_http::services::{ServeDir, ServeFile};
 use tower_http::trace::TraceLayer;
 
 use app::ssr::RequestContext;
@@ -20,7 +19,9 @@ use crate::security;
 
 pub fn router(state: AppState) -> Router {
     let dist: &Path = state.dist.as_ref();
-    let spa = ServeDir::new(dist).fallback(ServeFile::new(dist.join("index.html")));
+    let spa = tower::ServiceBuilder::new()
+        .layer(axum::middleware::from_fn(crate::assets::cache_policy))
+        .service(crate::assets::service(dist));
     let policy = Arc::new(security::HeaderPolicy { csp: CspForDist::new(dist), hsts: state.cookie.secure });
     let public_host = Arc::new(state.public_host.clone());
     Router::new()

@@ -4,6 +4,7 @@
 // The OpenAPI document's schema table is one `json!` literal, deeper than the default limit.
 #![recursion_limit = "512"]
 
+pub mod assets;
 pub mod cli;
 pub mod http;
 pub mod rest;

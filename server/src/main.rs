@@ -90,6 +90,14 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     if !args.dist.join("index.html").exists() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");
+    } else {
+        // Compressed beside the files once per build, off the start-up path: until the twins
+        // are written, the files go out as they are.
+        let dist = args.dist.clone();
+        tokio::task::spawn_blocking(move || match server::assets::precompress(&dist) {
+            Ok(done) => tracing::info!(written = done.written, fresh = done.fresh, "front end precompressed"),
+            Err(e) => tracing::warn!(error = %e, "cannot precompress the front end: it is served uncompressed"),
+        });
     }
     let listener =
         tokio::net::TcpListener::bind(&args.addr).await.with_context(|| format!("cannot listen on {}", args.addr))?;

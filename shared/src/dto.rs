@@ -127,7 +127,8 @@ impl UserLookup {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct UserList {
     pub users: Vec<EndUser>,
-    pub total: i64,
+    /// Exact up to a cap, then "more than".
+    pub total: Total,
 }
 
 /// A child in the Children Users diagram, with its own children.

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde_json::{Map, Value};
 use server_fn::codec::Json;
 use shared::domain::{EndUser, TaxResidence};
-use shared::dto::{TaxResidenceDraft, UserList, UserLookup, UserProfile};
+use shared::dto::{KeysetPage, TaxResidenceDraft, UserList, UserLookup, UserProfile};
 
 use crate::client::AppClient;
 use crate::error::AppError;
@@ -19,14 +19,17 @@ pub async fn lookup_users(lookup: UserLookup) -> Result<UserList, AppError> {
     with_actor(|ctx, actor| async move { ctx.backend.lookup_users(&actor, &lookup).await }).await
 }
 
-/// All Users: the REST search's parameters (`userTypeId`, `userStatus`, dates, sort, paging).
+/// All Users: the REST search's parameters (`userTypeId`, `userStatus`, dates, sort, page
+/// size) and the page's cursor (`before` / `after`): a keyset page, whatever is added
+/// between two pages.
 #[server(endpoint = "users/search", input = Json, client = AppClient)]
-pub async fn search_users(params: Vec<(String, String)>) -> Result<UserList, AppError> {
+pub async fn search_users(params: Vec<(String, String)>) -> Result<KeysetPage<EndUser>, AppError> {
     with_actor(|ctx, actor| async move {
         let params = params.into_iter().collect();
-        let search = backend::users_search::UserSearch::from_params(&params)?;
+        let mut search = backend::users_search::UserSearch::from_params(&params)?;
+        search.at.get_or_insert(shared::dto::Keyset::First);
         let page = ctx.backend.search_users(&actor, &search).await?;
-        Ok(UserList { users: page.users, total: page.total })
+        Ok(KeysetPage { items: page.users, total: page.total, newer: page.newer, older: page.older })
     })
     .await
 }

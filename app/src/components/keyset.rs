@@ -1,4 +1,4 @@
-//! The URL side of keyset lists (All Cards, All Card Transactions): filters and the page's
+//! The URL side of keyset lists (All Users, All Cards, All Card Transactions): filters and the page's
 //! cursor live in the URL, so a list can be reloaded, bookmarked and shared.
 
 use leptos_router::hooks::use_navigate;
@@ -49,6 +49,11 @@ impl<P: Fn(&str) -> String + Clone + Send + Sync + 'static> ListUrl<P> {
             let qs = query_string(&next);
             navigate(&if qs.is_empty() { path.to_string() } else { format!("{path}?{qs}") }, Default::default());
         }
+    }
+
+    /// A navigation with several parameters changed at once (e.g. a sort and its order).
+    pub fn on_changes(&self) -> impl Fn(Vec<(&str, String)>) + Clone + Send + Sync + 'static + use<P> {
+        self.go()
     }
 
     /// The `on:change` of the filter bound to `key`.

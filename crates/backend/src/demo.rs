@@ -57,6 +57,22 @@ const CITIES: &[(&str, &str, &str)] = &[
 ];
 const TAGS: &[&str] = &["vip", "campaign-2025", "partner", "student", "premium", "legacy"];
 
+/// From this many users, a seed builds the indexes after the load (`bulk_load`).
+const DEFER_INDEXES_FROM: u64 = 100_000;
+/// The tables a seed fills in bulk; `payins` keeps its indexes (the pay-ins are matched to
+/// their wallets during the seed).
+const LOADED_TABLES: [&str; 9] = [
+    "end_users",
+    "wallets",
+    "cards",
+    "card_transactions",
+    "beneficiaries",
+    "tax_residences",
+    "sca_devices",
+    "ledger_movements",
+    "ledger_entries",
+];
+
 /// How many users one INSERT statement carries.
 const BATCH: usize = 500;
 /// How many users of a run get KYC documents (each document is a file in the store).
@@ -181,14 +197,34 @@ pub struct SeedReport {
     pub seconds: f64,
 }
 
+/// How a seed keeps the indexes of the tables it fills.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum IndexUpkeep {
+    /// Row by row, batch by batch committed: others may write meanwhile.
+    RowByRow,
+    /// Dropped and built again after the load, in one transaction (`bulk_load`): the
+    /// tables are locked meanwhile.
+    AfterLoad,
+}
+
 impl Backend {
-    /// Adds `count` demo users, with wallets (some with a balance) and some children.
+    /// Adds `count` demo users, with wallets (some with a balance) and some children; from
+    /// `DEFER_INDEXES_FROM` users, the indexes are built after the load.
     pub async fn seed_demo(&self, count: u64, progress: impl Fn(u64)) -> Result<SeedReport> {
+        let upkeep = if count >= DEFER_INDEXES_FROM { IndexUpkeep::AfterLoad } else { IndexUpkeep::RowByRow };
+        self.seed_demo_with(count, upkeep, progress).await
+    }
+
+    pub async fn seed_demo_with(&self, count: u64, upkeep: IndexUpkeep, progress: impl Fn(u64)) -> Result<SeedReport> {
         let started = Instant::now();
         let first_id: i64 =
             sqlx::query_scalar("SELECT COALESCE(MAX(id), 0) + 1 FROM end_users").fetch_one(&self.db.pool).await?;
         // A run suffix keeps emails unique when seeding a database twice.
         let run = format!(".r{first_id}");
+        let large = upkeep == IndexUpkeep::AfterLoad;
+        let mut tx = self.db.begin_write().await?;
+        let deferred =
+            if large { Some(crate::bulk_load::defer(&mut tx, self.db.kind, &LOADED_TABLES).await?) } else { None };
         let mut done = 0u64;
         while done < count {
             let n = BATCH.min((count - done) as usize);
@@ -226,14 +262,15 @@ impl Backend {
                     .bind(u.user_tag)
                     .bind(u.legal_name);
             }
-            let mut tx = self.db.begin_write().await?;
             query.execute(&mut *tx).await?;
-            tx.commit().await?;
+            if !large {
+                tx.commit().await?;
+                tx = self.db.begin_write().await?;
+            }
             done += n as u64;
             progress(done);
         }
 
-        let mut tx = self.db.begin_write().await?;
         // Every user gets a wallet (closed with the user if the user is canceled); two in
         // three receive money, by a demo pay-in on the ledger (`fund_demo_wallets`).
         sqlx::query(
@@ -368,6 +405,9 @@ impl Backend {
         .execute(&mut *tx)
         .await?;
         fund_demo_wallets(&mut tx, first_id).await?;
+        if let Some(deferred) = deferred {
+            deferred.restore(&mut tx, self.db.kind).await?;
+        }
         let record = Record::new(AuditAction::DemoSeeded, first_id)
             .after(&serde_json::json!({ "users": count, "firstUserId": first_id }))?;
         audit::write(&mut tx, &Actor::System, &RequestMeta::local(), record).await?;

@@ -7,6 +7,7 @@
 pub mod audit;
 pub mod auth;
 pub mod bulk_cards;
+mod bulk_load;
 pub mod card_transactions;
 pub mod cards;
 pub mod clock;

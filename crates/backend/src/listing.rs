@@ -12,6 +12,7 @@ use crate::error::{Error, Result};
 pub const TOTAL_CAP: i64 = 1000;
 
 /// A value bound to a placeholder.
+#[derive(Clone)]
 pub(crate) enum Bind {
     Int(i64),
     Text(String),
@@ -34,7 +35,7 @@ pub(crate) use bind_all;
 
 /// The WHERE conditions of a list, each with its bound values. Every piece of SQL is ours;
 /// the request's values travel as parameters.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub(crate) struct Conditions {
     sql: Vec<String>,
     pub(crate) binds: Vec<Bind>,
@@ -58,6 +59,17 @@ impl Conditions {
     /// A condition whose placeholders the caller numbered after pushing their values.
     pub(crate) fn raw(&mut self, condition: String) {
         self.sql.push(condition);
+    }
+
+    /// Binds a value for SQL the caller writes: its placeholder's number.
+    pub(crate) fn value(&mut self, value: Bind) -> usize {
+        self.binds.push(value);
+        self.binds.len()
+    }
+
+    /// ` AND a AND b`, or nothing: the conditions after one of the caller's.
+    pub(crate) fn and_clause(&self) -> String {
+        self.sql.iter().map(|c| format!(" AND {c}")).collect()
     }
 
     /// `WHERE a AND b`, or nothing.

@@ -34,7 +34,7 @@ impl Backend {
             owner = Some(id);
             agrees
         };
-        let nobody = UserList { users: Vec::new(), total: 0 };
+        let nobody = UserList { users: Vec::new(), total: Default::default() };
         if !lookup.user_id.trim().is_empty() && !narrow(number("user_id", "User Id", &lookup.user_id)?) {
             return Ok(nobody);
         }

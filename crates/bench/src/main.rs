@@ -13,6 +13,12 @@ use anyhow::Context;
 use clap::Parser;
 use serde_json::Value;
 
+mod bare;
+mod load;
+mod users;
+
+use load::{mix, percentile, rss_kib};
+
 #[derive(Parser)]
 struct Args {
     /// End users to seed.
@@ -29,17 +35,15 @@ struct Args {
     /// Ledger entries written for the operations-list measure.
     #[arg(long, default_value_t = 10_000_000)]
     ledger_entries: u64,
-}
-
-fn mix(i: u64) -> u64 {
-    let mut z = i.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z ^ (z >> 31)
-}
-
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let idx = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[idx].as_secs_f64() * 1000.0
+    /// Connections at once for the measures under load.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// How long each measure under load lasts, in seconds.
+    #[arg(long, default_value_t = 15)]
+    load_seconds: u64,
+    /// Only the end-user measures (issue 12's table), not cards, documents and money.
+    #[arg(long)]
+    users_only: bool,
 }
 
 /// One line of the table: p50 and p95 of `times`, and the rows a request answered on average.
@@ -90,12 +94,6 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
         backend::Backend::connect(url, Default::default()).await.context("connect")?.with_documents(documents);
     println!("backend: {}", if args.postgres { "postgres" } else { "sqlite" });
     let seeded = backend.seed_demo(args.users, |_| {}).await.map_err(|e| anyhow::anyhow!("{e}"))?;
-    println!(
-        "seed {} users: {:.1} s ({:.0} users/s)",
-        seeded.users,
-        seeded.seconds,
-        seeded.users as f64 / seeded.seconds
-    );
 
     let client = backend
         .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "bench", &shared::Scope::ALL)
@@ -128,63 +126,10 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
         .json()
         .await?;
     let token = grant["access_token"].as_str().context("token")?.to_string();
-    let max_id: i64 = sqlx::query_scalar("SELECT MAX(id) FROM end_users").fetch_one(&backend.db.pool).await?;
-    let emails: Vec<String> = sqlx::query_scalar("SELECT email FROM end_users WHERE id % 997 = 0 LIMIT 500")
-        .fetch_all(&backend.db.pool)
-        .await?;
-    let names = ["lovel", "turin", "garci", "dupon", "mercie", "nguye", "globex", "umbrel", "hopper", "franc"];
-
-    type PathFn = Box<dyn Fn(u64) -> String>;
-    let measures: Vec<(&str, PathFn)> = vec![
-        ("GET /v1/users/{id}", Box::new(move |i| format!("/v1/users/{}", 1 + (mix(i) % max_id as u64) as i64))),
-        ("name search", Box::new(move |i| format!("/v1/users?name={}&pageCount=20", names[(mix(i) % 10) as usize]))),
-        ("email search", Box::new(move |i| format!("/v1/users?email={}", emails[(mix(i) as usize) % emails.len()]))),
-        (
-            "filtered sorted page 1",
-            Box::new(|i| {
-                format!(
-                    "/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1",
-                    1 + i % 2
-                )
-            }),
-        ),
-        (
-            "All Users, no filter, page 1",
-            Box::new(|_| "/v1/users?sortBy=createdDate&sortOrder=DESC&pageCount=20&pageNumber=1".to_string()),
-        ),
-        (
-            "All Users, type + dates, p.1",
-            Box::new(|i| {
-                format!(
-                    "/v1/users?userTypeId={}&createdDateFrom=2024-01-01&createdDateTo=2024-06-30&sortBy=createdDate&sortOrder=DESC&pageCount=20",
-                    1 + i % 4
-                )
-            }),
-        ),
-        (
-            "filtered sorted page 1000",
-            Box::new(|i| {
-                format!(
-                    "/v1/users?userTypeId={}&userStatus=VALIDATED&sortBy=createdDate&sortOrder=DESC&pageCount=50&pageNumber=1000",
-                    1 + i % 2
-                )
-            }),
-        ),
-    ];
-    println!("{:<28} {:>9} {:>9} {:>9}", "measure", "p50 ms", "p95 ms", "rows");
-    for (label, path) in &measures {
-        let mut times = Vec::with_capacity(args.requests);
-        let mut rows = 0usize;
-        for i in 0..args.requests as u64 {
-            let started = Instant::now();
-            let res = http.get(format!("{base}{}", path(i))).bearer_auth(&token).send().await?;
-            let status = res.status();
-            let body: Value = res.json().await?;
-            times.push(started.elapsed());
-            anyhow::ensure!(status.is_success(), "{label}: {status} {body}");
-            rows += body["users"].as_array().map_or(0, Vec::len);
-        }
-        print_row(label, times, rows);
+    users::measures(args, url, &backend, &http, &base, &token, &seeded).await?;
+    if args.users_only {
+        backend.db.close().await;
+        return Ok(());
     }
     card_measures(args, &backend).await?;
     document_measures(args, &backend, &http, &base, &token).await?;
@@ -236,56 +181,23 @@ async fn card_measures(args: &Args, backend: &backend::Backend) -> anyhow::Resul
     Ok(())
 }
 
-/// The resident memory of this process (server included), in KiB.
-fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
-        .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))
-        .unwrap_or(0)
-}
-
 /// Connections at once, and how long each measure under load lasts.
 const CONNECTIONS: usize = 32;
 const LOAD_SECONDS: u64 = 10;
 
-/// `CONNECTIONS` clients sending `path(i)` back to back for `LOAD_SECONDS`: requests per
-/// second and latency p50 / p99.
+/// `CONNECTIONS` clients sending `path(i)` back to back for `LOAD_SECONDS`, printed as one
+/// line: requests per second and latency p50 / p99.
 async fn under_load(
     http: &reqwest::Client,
     base: &str,
     token: &str,
     label: &str,
-    path: Arc<dyn Fn(u64) -> String + Send + Sync>,
+    path: load::PathFn,
 ) -> anyhow::Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(LOAD_SECONDS);
-    let mut workers = Vec::new();
-    for c in 0..CONNECTIONS as u64 {
-        let (http, base, token, path) = (http.clone(), base.to_string(), token.to_string(), path.clone());
-        workers.push(tokio::spawn(async move {
-            let mut times = Vec::new();
-            let mut i = c * 1_000_000;
-            while Instant::now() < deadline {
-                let started = Instant::now();
-                let res = http.get(format!("{base}{}", path(i))).bearer_auth(&token).send().await?;
-                anyhow::ensure!(res.status().is_success(), "{}", res.status());
-                res.bytes().await?;
-                times.push(started.elapsed());
-                i += 1;
-            }
-            Ok::<_, anyhow::Error>(times)
-        }));
-    }
-    let mut times = Vec::new();
-    for worker in workers {
-        times.extend(worker.await??);
-    }
-    times.sort();
+    let figures = load::under_load(http, base, Some(token), path, CONNECTIONS, LOAD_SECONDS).await?;
     println!(
         "under load ({CONNECTIONS} conns) {label:<26} {:>7.0} req/s  p50 {:.1} ms  p99 {:.1} ms",
-        times.len() as f64 / LOAD_SECONDS as f64,
-        percentile(&times, 0.50),
-        percentile(&times, 0.99)
+        figures.rps, figures.p50, figures.p99
     );
     Ok(())
 }

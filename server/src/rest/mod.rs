@@ -266,8 +266,13 @@ pub fn endpoints() -> Vec<Endpoint> {
         query("userTag", "string", "Exact user tag."),
         query("specifiedUSPerson", "integer", "0 or 1."),
         query("email", "string", "Exact email (case-insensitive)."),
-        query("name", "string", "Part (3+ characters) of a first name, last name, legal name or email."),
-        query("legalName", "string", "Part of the legal name."),
+        query(
+            "name",
+            "string",
+            "Part (3 to 100 characters) of a first, last, full or legal name or email. Ranked, sortBy aside: \
+             the value equal to it first, then starting with it, then containing it; the 1,000 best.",
+        ),
+        query("legalName", "string", "Part of the legal name (ranked as name when name is absent)."),
         query("parentUserId", "integer", "Children of this user."),
         query("createdDateFrom", "string", "Created on or after (YYYY-MM-DD or YYYY-MM-DD HH:MM:SS, UTC)."),
         query("createdDateTo", "string", "Created on or before."),
@@ -277,6 +282,8 @@ pub fn endpoints() -> Vec<Endpoint> {
         query("pageCount", "integer", "Rows per page, 1 to 200 (default 50)."),
         query("sortBy", "string", "userId, createdDate or modifiedDate (default createdDate)."),
         query("sortOrder", "string", "ASC or DESC."),
+        query("before", "string", "Keyset paging instead of pageNumber: the page after this cursor (key~id)."),
+        query("after", "string", "Keyset paging: the page before this cursor (key~id)."),
     ];
     let mut groups = Vec::new();
     for (kind, base, one, tag, schema, create_schema, example, [list_op, post_op, get_op, put_op, delete_op]) in [
@@ -503,7 +510,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             "/v1/users",
             "getUsers",
             "Users",
-            "Search end users; totalRows rides on the first user",
+            "Search end users (a name search: best matches first); totalRows rides on the first user",
             Some(ReadOnly),
             SEARCH,
             Answer::Json("Users"),

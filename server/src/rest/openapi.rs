@@ -252,7 +252,14 @@ fn schemas() -> Value {
         ("payinCount", int.clone()),
         (
             "totalRows",
-            json!({ "type": "integer", "description": "Search only, on the first user: the number of matches." }),
+            json!({ "type": "integer", "description": "Search only, on the first user: the number of matches, \
+                exact up to 1,000 (then 1,000 and totalRowsCapped)." }),
+        ),
+        (
+            "totalRowsCapped",
+            json!({ "type": "boolean", "description": "Search only, on the first user: true when more users \
+                match than totalRows says (totals are counted up to 1,000). A name search answers its 1,000 best \
+                matches: exact, then starting with the term, then containing it." }),
         ),
     ] {
         user.insert(name.into(), schema);

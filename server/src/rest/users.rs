@@ -81,7 +81,9 @@ pub async fn deactivate(
     Ok(envelope(user))
 }
 
-/// `GET /v1/users`: the search; `totalRows` rides on the first user, as in Treezor's API.
+/// `GET /v1/users`: the search; `totalRows` rides on the first user, as in Treezor's API. It
+/// is exact up to `backend::listing`'s cap (1,000); beyond, `totalRows` is the cap and
+/// `totalRowsCapped` is true (more users match: a count of all would read them all).
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,
@@ -91,7 +93,8 @@ pub async fn search(
     let page = state.backend.search_users(&caller.actor, &search).await?;
     let mut users: Vec<Map<String, Value>> = page.users.iter().map(json::user).collect();
     if let Some(first) = users.first_mut() {
-        first.insert("totalRows".into(), Value::from(page.total));
+        first.insert("totalRows".into(), Value::from(page.total.count));
+        first.insert("totalRowsCapped".into(), Value::from(page.total.more));
     }
     Ok(Json(serde_json::json!({ "users": users })))
 }

@@ -175,7 +175,7 @@ mod seed {
         // The name index covers seeded users too.
         let search = backend::users_search::UserSearch { name: Some("lovelace".into()), ..Default::default() };
         let page = backend.search_users(&backend::Actor::System, &search).await.unwrap();
-        assert!(page.total > 0);
+        assert!(page.total.count > 0);
         assert!(page.users.iter().all(|u| u.lastname.as_deref() == Some("Lovelace") || u.email.contains("lovelace")));
         backend.db.close().await;
     }

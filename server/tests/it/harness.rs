@@ -115,6 +115,20 @@ pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestAp
 
 /// An app whose emails go to `mail` (its worker runs when an SMTP URL is set).
 pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail: backend::MailSettings) -> TestApp {
+    spawn(flavor, sessions, mail, std::env::temp_dir().join("backoffice-test-empty-dist")).await
+}
+
+/// An app serving the front end's files from `dist`.
+pub async fn spawn_app_with_dist(flavor: Flavor, dist: std::path::PathBuf) -> TestApp {
+    spawn(flavor, SessionSettings::default(), backend::MailSettings::default(), dist).await
+}
+
+async fn spawn(
+    flavor: Flavor,
+    sessions: SessionSettings,
+    mail: backend::MailSettings,
+    dist: std::path::PathBuf,
+) -> TestApp {
     let db = TestDb::new(flavor).await;
     let documents = backend::documents::store::DocumentStore::local(&db.dir.join("documents")).unwrap();
     let backend =
@@ -122,7 +136,6 @@ pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail
     if backend.mail.smtp_url.is_some() {
         tokio::spawn(backend.clone().run_mail_worker());
     }
-    let dist = std::env::temp_dir().join("backoffice-test-empty-dist");
     let state = server::AppState {
         backend: backend.clone(),
         cookie: SessionCookie { secure: false },

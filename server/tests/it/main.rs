@@ -6,6 +6,7 @@
 
 mod harness;
 
+mod assets;
 mod audit;
 mod bulk_cards;
 mod card_transactions;
@@ -28,5 +29,6 @@ mod spec;
 mod support_users;
 mod sweeper;
 mod tax_residences;
+mod user_search;
 mod user_views;
 mod users;

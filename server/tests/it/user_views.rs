@@ -6,7 +6,7 @@ use app::error::AppError;
 use serde_json::{Value, json};
 use shared::Role;
 use shared::domain::{EndUser, Refusal, TaxResidence};
-use shared::dto::{UserList, UserProfile};
+use shared::dto::{Keyset, KeysetPage, Total, UserList, UserProfile};
 use shared::user_states::{KycReview, UserStatus, UserType};
 
 use crate::harness::{Flavor, TestApp, spawn_app};
@@ -92,26 +92,32 @@ async fn all_users_filters_sorts_and_pages(flavor: Flavor) {
     let search = |params: Vec<(&str, &str)>| {
         let params: Vec<(String, String)> = params.into_iter().map(|(k, v)| (k.into(), v.into())).collect();
         let (app, b) = (&app, &b);
-        async move { app.call::<UserList>(b, "users/search", json!({ "params": params })).await }
+        async move { app.call::<KeysetPage<EndUser>>(b, "users/search", json!({ "params": params })).await }
     };
+    let page_ids = |page: &KeysetPage<EndUser>| page.items.iter().map(|u| u.id).collect::<Vec<_>>();
     let businesses = search(vec![("userTypeId", "2"), ("pageCount", "100")]).await.unwrap();
     let expected = sql_i64(&app, "SELECT COUNT(*) FROM end_users WHERE user_type_id = 2").await;
-    assert_eq!(businesses.total, expected);
-    assert!(businesses.users.iter().all(|u| u.user_type == UserType::Business));
+    assert_eq!(businesses.total, Total { count: expected, more: false });
+    assert!(businesses.items.iter().all(|u| u.user_type == UserType::Business));
 
     let canceled = search(vec![("userStatus", "CANCELED")]).await.unwrap();
-    assert!(canceled.total > 0 && canceled.users.iter().all(|u| u.status == UserStatus::Canceled));
+    assert!(canceled.total.count > 0 && canceled.items.iter().all(|u| u.status == UserStatus::Canceled));
 
-    let ascending = search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10"), ("pageNumber", "2")])
-        .await
-        .unwrap();
-    assert_eq!(ids(&ascending), (11..=20).collect::<Vec<_>>());
-    assert_eq!(ascending.total, 60);
+    // Next is the cursor of the page's last row; the URL carries it as `before`.
+    let ascending = search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10")]).await.unwrap();
+    assert_eq!(page_ids(&ascending), (1..=10).collect::<Vec<_>>());
+    assert_eq!(ascending.total, Total { count: 60, more: false });
+    let Some(Keyset::Before(next)) = ascending.older.clone() else { panic!("a next page: {:?}", ascending.older) };
+    let second =
+        search(vec![("sortBy", "userId"), ("sortOrder", "ASC"), ("pageCount", "10"), ("before", &next.to_param())])
+            .await
+            .unwrap();
+    assert_eq!(page_ids(&second), (11..=20).collect::<Vec<_>>());
     let descending = search(vec![("sortBy", "userId"), ("sortOrder", "DESC"), ("pageCount", "5")]).await.unwrap();
-    assert_eq!(ids(&descending), [60, 59, 58, 57, 56]);
+    assert_eq!(page_ids(&descending), [60, 59, 58, 57, 56]);
 
     let far_future = search(vec![("createdDateFrom", "2999-01-01")]).await.unwrap();
-    assert_eq!((far_future.total, far_future.users.len()), (0, 0));
+    assert_eq!((far_future.total, far_future.items.len()), (Total::default(), 0));
     let refused = search(vec![("userStatus", "GONE")]).await;
     assert!(matches!(refused, Err(AppError::Invalid { field, .. }) if field == "userStatus"));
 }

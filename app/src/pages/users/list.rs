@@ -1,21 +1,30 @@
 //! All Users (filters, sorting and paging in the URL) and the toolbar's result list.
 
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate};
+use leptos_router::hooks::use_location;
 use shared::View;
 use shared::domain::EndUser;
 use shared::dto::{UserList, UserLookup};
 use shared::user_states::{UserStatus, UserType};
 
-use super::{profile_opener, query_string};
+use super::profile_opener;
 use crate::api;
-use crate::components::{Loading, Pager, error_view, short_time};
+use crate::components::{ListUrl, Loading, error_view, keyset_from_url, keyset_page_view, short_time};
 
 const PAGE_SIZES: [i64; 3] = [20, 50, 100];
 const DEFAULT_PAGE_SIZE: i64 = 20;
-/// The URL parameters of All Users (the REST search's names).
-const LIST_PARAMS: [&str; 8] =
-    ["userTypeId", "userStatus", "createdDateFrom", "createdDateTo", "sortBy", "sortOrder", "pageNumber", "pageCount"];
+/// The URL parameters of All Users (the REST search's names), in the order the URL lists them.
+const LIST_PARAMS: [&str; 9] = [
+    "userTypeId",
+    "userStatus",
+    "createdDateFrom",
+    "createdDateTo",
+    "sortBy",
+    "sortOrder",
+    "pageCount",
+    "before",
+    "after",
+];
 
 /// The users table; with `sort`, the Id and Created headers sort (server-side).
 #[component]
@@ -92,14 +101,12 @@ fn UserTable(
 #[component]
 pub fn AllUsersPage() -> impl IntoView {
     let query = use_location().query;
-    let navigate = use_navigate();
     let param = move |name: &str| query.with(|q| q.get(name)).unwrap_or_default();
     let params = Memo::new(move |_| {
         LIST_PARAMS.iter().map(|k| (k.to_string(), param(k))).filter(|(_, v)| !v.is_empty()).collect::<Vec<_>>()
     });
     let page_size =
         move || param("pageCount").parse::<i64>().ok().filter(|n| PAGE_SIZES.contains(n)).unwrap_or(DEFAULT_PAGE_SIZE);
-    let page_number = move || param("pageNumber").parse::<i64>().ok().filter(|n| *n >= 1).unwrap_or(1);
     let users = LocalResource::new(move || {
         let mut request = params.get();
         if !request.iter().any(|(k, _)| k == "pageCount") {
@@ -108,37 +115,13 @@ pub fn AllUsersPage() -> impl IntoView {
         async move { api::search_users(request).await }
     });
 
-    // Every change goes through the URL: filters can be reloaded, bookmarked and shared.
-    let go = {
-        let navigate = navigate.clone();
-        move |changes: Vec<(&str, String)>| {
-            let mut next = params.get_untracked();
-            for (key, value) in changes {
-                next.retain(|(k, _)| k != key);
-                if key != "pageNumber" {
-                    next.retain(|(k, _)| k != "pageNumber");
-                }
-                next.push((key.to_string(), value));
-            }
-            next.sort_by_key(|(k, _)| LIST_PARAMS.iter().position(|p| p == k));
-            let qs = query_string(&next);
-            let path = View::AllUsers.path();
-            navigate(&if qs.is_empty() { path.to_string() } else { format!("{path}?{qs}") }, Default::default());
-        }
-    };
-    let filter = {
-        let go = go.clone();
-        move |key: &'static str| {
-            let go = go.clone();
-            move |ev: leptos::ev::Event| go(vec![(key, event_target_value(&ev))])
-        }
-    };
-    let clear = {
-        let navigate = navigate.clone();
-        move |_| navigate(View::AllUsers.path(), Default::default())
-    };
+    // Every change goes through the URL: filters can be reloaded, bookmarked and shared; a
+    // new filter or sort starts at the first page.
+    let url = ListUrl::new(View::AllUsers.path(), &LIST_PARAMS, param);
+    let filter = |key: &'static str| url.on_change(key);
+    let (to_page, clear) = (url.pager(), url.clear());
     let sort = {
-        let go = go.clone();
+        let go = url.on_changes();
         Callback::new(move |key: &'static str| {
             let same = param("sortBy") == key || (param("sortBy").is_empty() && key == "createdDate");
             let descending_now = param("sortOrder") != "ASC";
@@ -146,27 +129,21 @@ pub fn AllUsersPage() -> impl IntoView {
             go(vec![("sortBy", key.to_string()), ("sortOrder", order.to_string())]);
         })
     };
-    let to_page = {
-        let go = go.clone();
-        move |n: i64| go(vec![("pageNumber", n.to_string())])
-    };
 
     let body = move || {
         users.get().map(|result| match result {
             Err(e) => error_view(e),
-            Ok(UserList { users, .. }) if users.is_empty() => {
-                view! { <p class="empty">"No user matches these filters."</p> }.into_any()
-            }
-            Ok(UserList { users, total }) => {
-                let size = page_size();
-                let page = page_number();
+            Ok(page) => {
                 let sort_by = Some(param("sortBy")).filter(|s| !s.is_empty()).unwrap_or_else(|| "createdDate".into());
-                let to_page = to_page.clone();
-                view! {
-                    <UserTable users=users sort=(sort_by, param("sortOrder") != "ASC") on_sort=sort/>
-                    <Pager page=page page_size=size total=total noun="users" on_page=move |n| to_page(n)/>
-                }
-                .into_any()
+                let descending = param("sortOrder") != "ASC";
+                keyset_page_view(
+                    page,
+                    keyset_from_url(param),
+                    "No user matches these filters.",
+                    "users",
+                    to_page,
+                    move |users| view! { <UserTable users=users sort=(sort_by, descending) on_sort=sort/> }.into_any(),
+                )
             }
         })
     };
@@ -231,8 +208,8 @@ pub fn SearchResultsPage() -> impl IntoView {
                 let shown = users.len() as i64;
                 view! {
                     <p class="muted" data-testid="result-count">
-                        {if total > shown {
-                            format!("{total} users match; the first {shown} are shown. Add fields to narrow the search.")
+                        {if total.more || total.count > shown {
+                            format!("{total} users match; the best {shown} are shown. Add fields to narrow the search.")
                         } else {
                             format!("{total} users match.")
                         }}

@@ -1,0 +1,75 @@
+//! Large loads (the demo seed of 1,000,000 users): the secondary indexes of the tables loaded,
+//! and SQLite's full-text triggers, are dropped inside the load's transaction and built again
+//! from their own stored definitions before it commits. Building an index once over sorted
+//! rows is several times cheaper than keeping it up to date row by row; the definitions stay
+//! the migrations' (read back from the catalog), and a load that fails rolls the drops back
+//! with everything else.
+
+use sqlx::{Any, AssertSqlSafe, Transaction};
+
+use crate::db::DbKind;
+use crate::error::Result;
+
+/// The DDL that puts back what `defer` dropped.
+pub(crate) struct Deferred {
+    restore: Vec<String>,
+    rebuild_name_search: bool,
+}
+
+/// Drops the secondary indexes of `tables` (and, on SQLite, the triggers that keep the
+/// name-search table in step with `end_users`), remembering how to build them again.
+pub(crate) async fn defer(tx: &mut Transaction<'_, Any>, kind: DbKind, tables: &[&str]) -> Result<Deferred> {
+    let list: Vec<String> = tables.iter().map(|t| format!("'{t}'")).collect();
+    let list = list.join(", ");
+    // (name, definition, 1 for a trigger)
+    let found: Vec<(String, String, i64)> = match kind {
+        // Indexes that carry a definition (a UNIQUE constraint's own index has none), and
+        // the FTS triggers; other triggers (rules) stay.
+        DbKind::Sqlite => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT name, sql, CASE WHEN type = 'trigger' THEN 1 ELSE 0 END FROM sqlite_master \
+             WHERE tbl_name IN ({list}) AND sql IS NOT NULL \
+               AND (type = 'index' OR (type = 'trigger' AND name LIKE 'end_users_name_fts_%')) \
+             ORDER BY type, name"
+        ))),
+        // Indexes that no primary key or constraint owns.
+        DbKind::Postgres => sqlx::query_as(AssertSqlSafe(format!(
+            "SELECT i.relname::text, pg_get_indexdef(x.indexrelid), 0::bigint FROM pg_index x \
+             JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid \
+             JOIN pg_namespace n ON n.oid = t.relnamespace \
+             WHERE n.nspname = current_schema() AND t.relname IN ({list}) \
+               AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid) \
+             ORDER BY i.relname"
+        ))),
+    }
+    .fetch_all(&mut **tx)
+    .await?;
+    let mut deferred = Deferred { restore: Vec::new(), rebuild_name_search: false };
+    for (name, definition, trigger) in found {
+        let is_trigger = trigger == 1;
+        let drop = if is_trigger { format!("DROP TRIGGER \"{name}\"") } else { format!("DROP INDEX \"{name}\"") };
+        sqlx::query(AssertSqlSafe(drop)).execute(&mut **tx).await?;
+        deferred.rebuild_name_search |= is_trigger;
+        deferred.restore.push(definition);
+    }
+    Ok(deferred)
+}
+
+impl Deferred {
+    /// Builds every dropped index again, puts the triggers back and refills the SQLite
+    /// name-search table from `end_users`.
+    pub(crate) async fn restore(self, tx: &mut Transaction<'_, Any>, kind: DbKind) -> Result<()> {
+        if kind == DbKind::Postgres {
+            // Index builds sort in memory rather than on disk (for this transaction only).
+            sqlx::query("SET LOCAL maintenance_work_mem = '256MB'").execute(&mut **tx).await?;
+        }
+        for definition in &self.restore {
+            sqlx::query(AssertSqlSafe(definition.clone())).execute(&mut **tx).await?;
+        }
+        if self.rebuild_name_search {
+            sqlx::query("INSERT INTO end_users_name_fts (end_users_name_fts) VALUES ('rebuild')")
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,148 @@
+//! The front end's files (Trunk's `dist/`): served precompressed, brotli or gzip as the
+//! browser accepts; files whose name carries Trunk's content hash cached for a year
+//! (a new build is a new name), everything else (`index.html`, the app's routes, `public/`)
+//! revalidated on every load.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tower_http::services::{ServeDir, ServeFile};
+
+/// What a text-like file ends with; images and fonts Trunk copies are compressed already.
+const COMPRESSIBLE: [&str; 7] = ["wasm", "js", "css", "html", "svg", "json", "txt"];
+/// Smaller than this, compression saves less than its headers cost.
+const MIN_BYTES: u64 = 512;
+
+pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+pub const REVALIDATE: &str = "no-cache";
+
+/// The app: the file asked for, its `.br` or `.gz` twin when the browser takes it, and
+/// `index.html` for every other path (the app's own routes).
+pub fn service(dist: &Path) -> ServeDir<ServeFile> {
+    ServeDir::new(dist)
+        .precompressed_br()
+        .precompressed_gzip()
+        .fallback(ServeFile::new(dist.join("index.html")).precompressed_br().precompressed_gzip())
+}
+
+/// `Cache-Control` for what `service` answers, by the name asked for, and `Vary`: a cache
+/// keeps one copy per encoding.
+pub async fn cache_policy(req: Request, next: Next) -> Response {
+    let hashed = is_hashed(req.uri().path());
+    let mut response = next.run(req).await;
+    if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
+        let policy = if hashed { IMMUTABLE } else { REVALIDATE };
+        let headers = response.headers_mut();
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(policy));
+        headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    }
+    response
+}
+
+/// Trunk names a built file `name-<16 hex digits>[_bg].ext`.
+pub fn is_hashed(path: &str) -> bool {
+    let file = path.rsplit('/').next().unwrap_or_default();
+    let Some((_, tail)) = file.rsplit_once('-') else { return false };
+    let hash = tail.split(['.', '_']).next().unwrap_or_default();
+    hash.len() >= 16 && hash.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
+/// What `precompress` did.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Precompressed {
+    /// Files given fresh `.br` and `.gz` twins.
+    pub written: usize,
+    /// Files whose twins were already newer than they are.
+    pub fresh: usize,
+}
+
+/// Writes `file.br` (brotli, best) and `file.gz` (gzip, best) beside every compressible file
+/// of `dist` that lacks them or changed since: once per build, so that no request
+/// compresses anything.
+pub fn precompress(dist: &Path) -> std::io::Result<Precompressed> {
+    let mut done = Precompressed::default();
+    for file in files(dist)? {
+        let compressible = file.extension().and_then(|e| e.to_str()).is_some_and(|e| COMPRESSIBLE.contains(&e));
+        let metadata = std::fs::metadata(&file)?;
+        if !compressible || metadata.len() < MIN_BYTES {
+            continue;
+        }
+        let (br, gz) = (twin(&file, "br"), twin(&file, "gz"));
+        let modified = metadata.modified()?;
+        let is_fresh = |t: &Path| std::fs::metadata(t).and_then(|m| m.modified()).is_ok_and(|m| m >= modified);
+        if is_fresh(&br) && is_fresh(&gz) {
+            done.fresh += 1;
+            continue;
+        }
+        let bytes = std::fs::read(&file)?;
+        write_atomically(&br, &brotli_of(&bytes)?)?;
+        write_atomically(&gz, &gzip_of(&bytes)?)?;
+        done.written += 1;
+    }
+    Ok(done)
+}
+
+fn twin(file: &Path, extension: &str) -> PathBuf {
+    let mut name = file.as_os_str().to_owned();
+    name.push(".");
+    name.push(extension);
+    PathBuf::from(name)
+}
+
+/// Every file under `dir`, twins aside.
+fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut found = Vec::new();
+    let mut pending = vec![dir.to_path_buf()];
+    while let Some(dir) = pending.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let path = entry?.path();
+            if path.is_dir() {
+                pending.push(path);
+            } else if !matches!(path.extension().and_then(|e| e.to_str()), Some("br" | "gz" | "tmp")) {
+                found.push(path);
+            }
+        }
+    }
+    Ok(found)
+}
+
+/// A reader never sees half a file: written beside, then renamed over.
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let tmp = twin(path, "tmp");
+    std::fs::write(&tmp, bytes)?;
+    std::fs::rename(&tmp, path)
+}
+
+pub fn brotli_of(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() / 3);
+    let params = brotli::enc::BrotliEncoderParams { quality: 11, lgwin: 22, ..Default::default() };
+    brotli::BrotliCompress(&mut &bytes[..], &mut out, &params)?;
+    Ok(out)
+}
+
+pub fn gzip_of(bytes: &[u8]) -> std::io::Result<Vec<u8>> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::with_capacity(bytes.len() / 3), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    encoder.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn trunk_hashed_names_are_told_from_the_rest() {
+        assert!(is_hashed("/app-5f4dcc3b5aa765d6_bg.wasm"));
+        assert!(is_hashed("/app-5f4dcc3b5aa765d6.js"));
+        assert!(is_hashed("/main-0123456789abcdef.css"));
+        assert!(!is_hashed("/index.html"));
+        assert!(!is_hashed("/public/favicon.svg"));
+        assert!(!is_hashed("/users"));
+        assert!(!is_hashed("/payout-approvals"));
+        assert!(!is_hashed("/app-notahash.js"));
+    }
+}

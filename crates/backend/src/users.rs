@@ -58,6 +58,12 @@ pub(crate) fn user_columns() -> &'static str {
     })
 }
 
+/// Every field but the type (read above), with its column: named once, not per row.
+fn field_columns() -> &'static [(&'static Field, String)] {
+    static COLUMNS: OnceLock<Vec<(&'static Field, String)>> = OnceLock::new();
+    COLUMNS.get_or_init(|| FIELDS.iter().filter(|f| f.name != "userTypeId").map(|f| (f, f.column())).collect())
+}
+
 fn select_sql() -> &'static str {
     static SQL: OnceLock<String> = OnceLock::new();
     SQL.get_or_init(|| format!("SELECT {} FROM end_users WHERE id = $1", user_columns()))
@@ -80,8 +86,7 @@ pub(crate) fn user_from_row(row: &AnyRow) -> Result<EndUser> {
     user.created_date = row.try_get("created_date")?;
     user.modified_date = row.try_get("modified_date")?;
     user.wallet_count = row.try_get("wallet_count")?;
-    for field in FIELDS.iter().filter(|f| f.name != "userTypeId") {
-        let column = field.column();
+    for (field, column) in field_columns() {
         let value = if field.is_integer() {
             row.try_get::<Option<i64>, _>(column.as_str())?.map(FieldValue::Int)
         } else {

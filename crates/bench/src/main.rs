@@ -62,6 +62,8 @@ fn print_row(label: &str, mut times: Vec<Duration>, rows: usize) {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    // `RUST_LOG=info` shows the seed's phases.
+    tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
     let scratch = std::env::temp_dir().join(format!("backoffice-bench-{}", uuid::Uuid::new_v4().simple()));
     let pg_name = format!("backoffice_bench_{}", uuid::Uuid::new_v4().simple());
     let url = if args.postgres {

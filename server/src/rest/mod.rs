@@ -270,7 +270,7 @@ pub fn endpoints() -> Vec<Endpoint> {
             "name",
             "string",
             "Part (3 to 100 characters) of a first, last, full or legal name or email. Ranked, sortBy aside: \
-             the value equal to it first, then starting with it, then containing it; the 1,000 best.",
+             the value equal to it first, then starting with it, then containing it; the 200 best (totalRows up to 200).",
         ),
         query("legalName", "string", "Part of the legal name (ranked as name when name is absent)."),
         query("parentUserId", "integer", "Children of this user."),

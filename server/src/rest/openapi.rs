@@ -258,8 +258,8 @@ fn schemas() -> Value {
         (
             "totalRowsCapped",
             json!({ "type": "boolean", "description": "Search only, on the first user: true when more users \
-                match than totalRows says (totals are counted up to 1,000). A name search answers its 1,000 best \
-                matches: exact, then starting with the term, then containing it." }),
+                match than totalRows says (totals are counted up to 1,000). A name search answers its 200 best \
+                matches (exact, then starting with the term, then containing it) and counts up to 200." }),
         ),
     ] {
         user.insert(name.into(), schema);

@@ -83,7 +83,8 @@ pub async fn deactivate(
 
 /// `GET /v1/users`: the search; `totalRows` rides on the first user, as in Treezor's API. It
 /// is exact up to `backend::listing`'s cap (1,000); beyond, `totalRows` is the cap and
-/// `totalRowsCapped` is true (more users match: a count of all would read them all).
+/// `totalRowsCapped` is true (more users match: a count of all would read them all). A
+/// name search counts its best 200 (`users_search::NAME_CAP`).
 pub async fn search(
     State(state): State<AppState>,
     caller: Caller,

@@ -3,10 +3,9 @@
 //! those where one of them **starts with** it (alphabetically), then those that merely
 //! **contain** it (newest first). Each rank is read from an index (migration 0020 for the
 //! first two, the trigram index of 0004 for the third) and stops at the cap, so a common
-//! term ("mar") costs as little as a rare one: at most a few thousand index entries.
+//! term ("mar") reads at most a few thousand index entries, and only the page travels back.
 
-use std::collections::HashSet;
-
+use shared::dto::Total;
 use sqlx::AssertSqlSafe;
 
 use crate::Backend;
@@ -70,139 +69,114 @@ fn prefix_end(prefix: &str) -> Option<String> {
     None
 }
 
-/// The ranked ids: at most `cap`, and whether more users match.
-pub(crate) struct Ranked {
+/// One page of the ranked matches, and how many match (exact up to the cap).
+pub(crate) struct RankedPage {
     pub ids: Vec<i64>,
-    pub more: bool,
-}
-
-/// The ids found so far, in rank order, without repeats.
-struct Ranking {
-    ids: Vec<i64>,
-    seen: HashSet<i64>,
-}
-
-impl Ranking {
-    fn extend(&mut self, ids: impl IntoIterator<Item = i64>) {
-        for id in ids {
-            if self.seen.insert(id) {
-                self.ids.push(id);
-            }
-        }
-    }
+    pub total: Total,
 }
 
 impl Backend {
-    /// The users matching `term` (with `filters` on `end_users u`), best first, at most
-    /// `cap` of them. Each rank reads at most `cap + 1` entries per compared value more than
-    /// the ranks before it found (a user found before may be found again), and the search
-    /// stops as soon as `cap + 1` users are known.
+    /// The page `offset .. offset + size` of the users matching `term` (with `filters` on
+    /// `end_users u`), best first, among the best `cap`. One statement: each way of matching
+    /// reads at most `cap + 1` index entries per compared value, the database keeps each
+    /// user's best rank and counts them, and only the page's ids travel back.
     pub(crate) async fn rank_by_name(
         &self,
         term: &str,
         field: NameField,
         filters: &Conditions,
         cap: usize,
-    ) -> Result<Ranked> {
+        offset: usize,
+        size: usize,
+    ) -> Result<RankedPage> {
         let term = term.trim().to_lowercase();
         let kind = self.db.kind;
-        let mut ranking = Ranking { ids: Vec::new(), seen: HashSet::new() };
         let and_filters = filters.and_clause();
         let mut conditions = filters.clone();
-
-        // 1. The term is the whole value.
+        let limit = cap + 1;
+        // Each match as (id, rank): "0" equal, "1" + the value for a prefix (so that the
+        // least rank is the best match, then the first name in byte order), "2" contains.
+        let mut tiers: Vec<String> = Vec::new();
         let t = conditions.value(Bind::Text(term.clone()));
-        let exact: Vec<String> = keys(field)
-            .iter()
-            .enumerate()
-            .map(|(i, value)| {
-                format!(
-                    "SELECT id FROM (SELECT u.id FROM end_users u WHERE {} = ${t}{and_filters} \
-                     ORDER BY u.id DESC LIMIT {}) e{i}",
-                    key_sql(kind, value),
-                    cap + 1
-                )
-            })
-            .collect();
-        let mut found: Vec<i64> =
-            bind_all!(sqlx::query_scalar(AssertSqlSafe(exact.join(" UNION ALL "))), &conditions.binds)
-                .fetch_all(&self.db.pool)
-                .await?;
-        found.sort_unstable_by(|a, b| b.cmp(a));
-        ranking.extend(found);
-
-        // 2. The value starts with the term: one index range per value.
-        if ranking.ids.len() <= cap
-            && let Some(end) = prefix_end(&term)
-        {
-            let mut conditions = conditions.clone();
+        for (i, value) in keys(field).iter().enumerate() {
+            tiers.push(format!(
+                "SELECT id, '0' AS rank FROM (SELECT u.id FROM end_users u WHERE {} = ${t}{and_filters} \
+                 ORDER BY u.id DESC LIMIT {limit}) e{i}",
+                key_sql(kind, value)
+            ));
+        }
+        if let Some(end) = prefix_end(&term) {
             let e = conditions.value(Bind::Text(end));
-            let limit = cap + 1 + ranking.ids.len();
-            let prefix: Vec<String> = keys(field)
-                .iter()
-                .enumerate()
-                .map(|(i, value)| {
-                    let key = key_sql(kind, value);
+            for (i, value) in keys(field).iter().enumerate() {
+                let key = key_sql(kind, value);
+                tiers.push(format!(
+                    "SELECT id, '1' || k AS rank FROM (SELECT u.id, {key} AS k FROM end_users u \
+                     WHERE {key} >= ${t} AND {key} < ${e}{and_filters} ORDER BY {key}, u.id LIMIT {limit}) p{i}"
+                ));
+            }
+        }
+        // Newest first on SQLite (FTS5 walks its rowids backwards); Postgres's bitmap scan
+        // gives some `cap + 1` of them, put newest first below.
+        tiers.push(match kind {
+            DbKind::Sqlite => {
+                let phrase = match field {
+                    NameField::Any => fts_phrase(&term),
+                    NameField::LegalName => format!("legal_name : {}", fts_phrase(&term)),
+                };
+                let m = conditions.value(Bind::Text(phrase));
+                if and_filters.is_empty() {
                     format!(
-                        "SELECT id, k FROM (SELECT u.id, {key} AS k FROM end_users u \
-                         WHERE {key} >= ${t} AND {key} < ${e}{and_filters} ORDER BY {key}, u.id LIMIT {limit}) p{i}"
+                        "SELECT id, '2' AS rank FROM (SELECT rowid AS id FROM end_users_name_fts \
+                         WHERE end_users_name_fts MATCH ${m} ORDER BY rowid DESC LIMIT {limit}) s"
                     )
-                })
-                .collect();
-            let mut found: Vec<(i64, String)> =
-                bind_all!(sqlx::query_as(AssertSqlSafe(prefix.join(" UNION ALL "))), &conditions.binds)
-                    .fetch_all(&self.db.pool)
+                } else {
+                    format!(
+                        "SELECT id, '2' AS rank FROM (SELECT u.id FROM end_users_name_fts \
+                         JOIN end_users u ON u.id = end_users_name_fts.rowid \
+                         WHERE end_users_name_fts MATCH ${m}{and_filters} \
+                         ORDER BY end_users_name_fts.rowid DESC LIMIT {limit}) s"
+                    )
+                }
+            }
+            DbKind::Postgres => {
+                let p = conditions.value(Bind::Text(like_pattern(&term)));
+                let legal = match field {
+                    NameField::Any => String::new(),
+                    NameField::LegalName => format!(" AND lower(u.legal_name) LIKE ${p}"),
+                };
+                format!(
+                    "SELECT id, '2' AS rank FROM (SELECT u.id FROM end_users u \
+                     WHERE {NAME_EXPRESSION} LIKE ${p}{legal}{and_filters} LIMIT {limit}) s"
+                )
+            }
+        });
+        // Within a rank: newest first, but prefixes by value then oldest first (the index's
+        // order). The page never goes past the cap.
+        let take = size.min(cap.saturating_sub(offset));
+        let sql = format!(
+            "SELECT id, COUNT(*) OVER () AS matches FROM \
+             (SELECT id, MIN(rank) AS best FROM ({}) tiers GROUP BY id) ranked \
+             ORDER BY best, CASE WHEN substr(best, 1, 1) = '1' THEN id ELSE -id END LIMIT {} OFFSET {offset}",
+            tiers.join(" UNION ALL "),
+            take.max(1)
+        );
+        let rows: Vec<(i64, i64)> =
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &conditions.binds).fetch_all(&self.db.pool).await?;
+        let matches = match rows.first() {
+            Some((_, matches)) => *matches,
+            // Past the last match, the count comes from the first row.
+            None if offset > 0 => {
+                let first = sql.replace(&format!("OFFSET {offset}"), "OFFSET 0");
+                let counted: Option<(i64, i64)> = bind_all!(sqlx::query_as(AssertSqlSafe(first)), &conditions.binds)
+                    .fetch_optional(&self.db.pool)
                     .await?;
-            found.sort_unstable_by(|a, b| a.1.as_bytes().cmp(b.1.as_bytes()).then(a.0.cmp(&b.0)));
-            ranking.extend(found.into_iter().map(|(id, _)| id));
-        }
-
-        // 3. The value contains the term: the trigram index, newest first on SQLite (FTS5
-        // walks its rowids backwards); Postgres's bitmap scan gives them unordered, so the
-        // few read are put newest first here.
-        if ranking.ids.len() <= cap {
-            let limit = cap + 1 + ranking.ids.len();
-            let mut conditions = filters.clone();
-            let sql = match kind {
-                DbKind::Sqlite => {
-                    let phrase = match field {
-                        NameField::Any => fts_phrase(&term),
-                        NameField::LegalName => format!("legal_name : {}", fts_phrase(&term)),
-                    };
-                    let m = conditions.value(Bind::Text(phrase));
-                    if and_filters.is_empty() {
-                        format!(
-                            "SELECT rowid FROM end_users_name_fts WHERE end_users_name_fts MATCH ${m} \
-                             ORDER BY rowid DESC LIMIT {limit}"
-                        )
-                    } else {
-                        format!(
-                            "SELECT u.id FROM end_users_name_fts JOIN end_users u ON u.id = end_users_name_fts.rowid \
-                             WHERE end_users_name_fts MATCH ${m}{and_filters} \
-                             ORDER BY end_users_name_fts.rowid DESC LIMIT {limit}"
-                        )
-                    }
-                }
-                DbKind::Postgres => {
-                    let p = conditions.value(Bind::Text(like_pattern(&term)));
-                    let legal = match field {
-                        NameField::Any => String::new(),
-                        NameField::LegalName => format!(" AND lower(u.legal_name) LIKE ${p}"),
-                    };
-                    format!(
-                        "SELECT u.id FROM end_users u WHERE {NAME_EXPRESSION} LIKE ${p}{legal}{and_filters} LIMIT {limit}"
-                    )
-                }
-            };
-            let mut found: Vec<i64> =
-                bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)), &conditions.binds).fetch_all(&self.db.pool).await?;
-            found.sort_unstable_by(|a, b| b.cmp(a));
-            ranking.extend(found);
-        }
-
-        let more = ranking.ids.len() > cap;
-        ranking.ids.truncate(cap);
-        Ok(Ranked { ids: ranking.ids, more })
+                counted.map_or(0, |(_, matches)| matches)
+            }
+            None => 0,
+        };
+        let ids = if take == 0 { Vec::new() } else { rows.into_iter().map(|(id, _)| id).collect() };
+        let total = Total { count: matches.min(cap as i64), more: matches > cap as i64 };
+        Ok(RankedPage { ids, total })
     }
 }
 

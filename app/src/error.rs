@@ -23,6 +23,9 @@ pub enum AppError {
     /// Too much work at once: try again shortly.
     #[error("The server is busy: try again in a moment.")]
     Busy,
+    /// Too many attempts from this address; the wait is also the `Retry-After` header.
+    #[error("Too many attempts: try again in {retry_after_secs} seconds.")]
+    RateLimited { retry_after_secs: u64 },
     /// Details are in the server log under this request id.
     #[error("Something went wrong on our side (reference {0}).")]
     Internal(String),
@@ -43,6 +46,7 @@ impl AppError {
             AppError::NotFound => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
             AppError::Busy => S::SERVICE_UNAVAILABLE,
+            AppError::RateLimited { .. } => S::TOO_MANY_REQUESTS,
             AppError::Internal(_) | AppError::Transport(_) => S::INTERNAL_SERVER_ERROR,
         }
     }
@@ -87,6 +91,9 @@ impl AppError {
             E::NotFound => AppError::NotFound,
             E::Conflict(message) => AppError::Conflict(message),
             E::Busy => AppError::Busy,
+            E::RateLimited { retry_after } => {
+                AppError::RateLimited { retry_after_secs: backend::error::retry_after_secs(retry_after) }
+            }
             internal => {
                 tracing::error!(request_id, error = %internal, "server function failed");
                 AppError::Internal(request_id.to_string())

@@ -4,6 +4,7 @@
 //! `server operator create --username EMAIL --role ROLE --password-stdin`.
 
 use clap::{Args, Parser, Subcommand};
+use std::num::NonZeroU32;
 use std::path::PathBuf;
 
 use shared::Role;
@@ -120,6 +121,39 @@ pub struct ServeArgs {
     /// Minutes between two sweeps of expired sessions, tokens, links and sent mail.
     #[arg(long, env = "DASHBOARD_SWEEP_MINUTES", default_value_t = 5, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
     pub sweep_minutes: u64,
+    #[command(flatten)]
+    pub limits: RateLimitArgs,
+}
+
+/// Per-address limits at the credential doors (login, `/oauth/token`, sign-up, activation,
+/// password reset).
+#[derive(Args, Debug, Clone)]
+pub struct RateLimitArgs {
+    /// Requests at the credential doors one address may send per minute.
+    #[arg(long, env = "DASHBOARD_AUTH_ATTEMPTS_PER_MINUTE", default_value_t = NonZeroU32::MIN.saturating_add(29))]
+    pub auth_attempts_per_minute: NonZeroU32,
+    /// Wrong passwords or client secrets one address may give per window before it is
+    /// refused (so that one address cannot block every operator by their lockout).
+    #[arg(long, env = "DASHBOARD_FAILED_LOGINS_PER_ADDRESS", default_value_t = NonZeroU32::MIN.saturating_add(9))]
+    pub failed_logins_per_address: NonZeroU32,
+    /// The window, in minutes, over which an address's failed logins come back.
+    #[arg(long, env = "DASHBOARD_FAILED_LOGIN_WINDOW_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
+    pub failed_login_window_minutes: u64,
+    /// A header set by the proxy in front (e.g. `X-Forwarded-For`) whose last address is the
+    /// client's. Without it the client is the TCP peer; set it only behind a proxy that
+    /// writes the header, or anyone may claim any address.
+    #[arg(long, env = "DASHBOARD_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
+}
+
+impl RateLimitArgs {
+    pub fn settings(&self) -> backend::rate_limit::RateLimitSettings {
+        backend::rate_limit::RateLimitSettings {
+            attempts_per_minute: self.auth_attempts_per_minute,
+            failures_per_window: self.failed_logins_per_address,
+            failure_window: std::time::Duration::from_secs(self.failed_login_window_minutes * 60),
+        }
+    }
 }
 
 #[derive(Subcommand, Debug)]

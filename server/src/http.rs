@@ -24,6 +24,7 @@ pub fn router(state: AppState) -> Router {
         .service(crate::assets::service(dist));
     let policy = Arc::new(security::HeaderPolicy { csp: CspForDist::new(dist), hsts: state.cookie.secure });
     let public_host = Arc::new(state.public_host.clone());
+    let client_ip_header = Arc::new(state.client_ip_header.clone());
     Router::new()
         .route("/api/{*fn_name}", post(server_fn_handler).get(server_fn_handler))
         .route("/healthz", get(healthz))
@@ -38,7 +39,7 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn(security::limit_body))
         .layer(axum::middleware::from_fn_with_state(public_host, security::check_host))
         .layer(axum::middleware::from_fn_with_state(policy, security::security_headers))
-        .layer(axum::middleware::from_fn(security::request_id))
+        .layer(axum::middleware::from_fn_with_state(client_ip_header, security::request_id))
         .layer(TraceLayer::new_for_http())
 }
 
@@ -80,6 +81,9 @@ async fn with_refusal_status(response: Response) -> Response {
     };
     if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
         parts.status = error.status();
+        if let app::error::AppError::RateLimited { retry_after_secs } = error {
+            parts.headers.insert(axum::http::header::RETRY_AFTER, retry_after_secs.into());
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }

@@ -26,4 +26,6 @@ pub struct AppState {
     /// another name reached this server by a DNS trick (rebinding) and is refused. `None`
     /// accepts any (tests, and a server reached by several names).
     pub public_host: Option<String>,
+    /// The header whose last address is the client's (behind a proxy); `None`: the TCP peer.
+    pub client_ip_header: Option<axum::http::HeaderName>,
 }

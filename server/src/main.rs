@@ -66,7 +66,17 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         from: args.mail_from.clone(),
         public_url: public_url.clone(),
     };
-    let backend = open_backend(&args.db, sessions).await.context("cannot open the database")?.with_mail(mail);
+    let backend = open_backend(&args.db, sessions)
+        .await
+        .context("cannot open the database")?
+        .with_mail(mail)
+        .with_rate_limits(&args.limits.settings());
+    let client_ip_header = match args.limits.client_ip_header.as_deref().map(str::trim).filter(|h| !h.is_empty()) {
+        Some(name) => {
+            Some(axum::http::HeaderName::try_from(name).with_context(|| format!("{name:?} is not a header name"))?)
+        }
+        None => None,
+    };
     tokio::spawn(backend.clone().run_mail_worker());
     tokio::spawn(backend.clone().run_sweeper(Duration::from_secs(args.sweep_minutes * 60)));
     let window = backend::money::payouts::PayoutWindow(Duration::from_secs(args.payout_cancel_window_seconds));
@@ -87,6 +97,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         // Only a public URL given explicitly pins the Host (the default one is just the
         // listen address, which may be reached by several names).
         public_host: args.public_url.as_deref().and_then(server::security::authority_of),
+        client_ip_header,
     };
     if !args.dist.join("index.html").exists() {
         tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");

@@ -2,11 +2,12 @@
 //! and the security headers of every response.
 
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use app::client::{APP_REQUEST_HEADER, APP_REQUEST_HEADER_VALUE};
 use backend::RequestMeta;
@@ -14,10 +15,14 @@ use backend::RequestMeta;
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
 
 /// Gives every request an id (kept in the audit log and in error messages) and echoes it
-/// in the response.
-pub async fn request_id(mut req: Request, next: Next) -> Response {
+/// in the response; notes the client's address (for the audit log and the rate limits).
+pub async fn request_id(
+    State(client_ip_header): State<Arc<Option<HeaderName>>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
-    let client_ip = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string());
+    let client_ip = client_address(&req, client_ip_header.as_ref().as_ref());
     let meta = RequestMeta { request_id: id.clone(), client_ip };
     req.extensions_mut().insert(meta.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
@@ -26,6 +31,28 @@ pub async fn request_id(mut req: Request, next: Next) -> Response {
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// The client's address: the last one in the proxy's header when one is configured (the
+/// proxy appends the address it saw; earlier ones are the client's claims), else the TCP peer.
+fn client_address(req: &Request, proxy_header: Option<&HeaderName>) -> Option<String> {
+    // A request without the header (or with garbage in it) did not come through the proxy:
+    // it is counted under its TCP peer, never under no address at all.
+    let from_proxy = proxy_header.and_then(|name| {
+        let last = req
+            .headers()
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .rfind(|v| !v.is_empty())?;
+        last.parse::<std::net::IpAddr>().ok()
+    });
+    if let Some(ip) = from_proxy {
+        return Some(ip.to_string());
+    }
+    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
 /// Why a server-function call was refused before reaching its body.

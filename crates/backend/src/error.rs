@@ -28,6 +28,9 @@ pub enum Error {
     /// Too much work at once (every argon2 slot taken): try again shortly.
     #[error("The server is busy: try again in a moment.")]
     Busy,
+    /// Too many attempts from this address at a credential door (`rate_limit`).
+    #[error("Too many attempts: try again in {} seconds.", retry_after_secs(*retry_after))]
+    RateLimited { retry_after: std::time::Duration },
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
     #[error("migration error: {0}")]
@@ -45,6 +48,11 @@ impl Error {
     pub fn is_internal(&self) -> bool {
         matches!(self, Error::Database(_) | Error::Migration(_) | Error::Internal(_))
     }
+}
+
+/// Whole seconds to wait, rounded up, at least one (the `Retry-After` header's unit).
+pub fn retry_after_secs(wait: std::time::Duration) -> u64 {
+    wait.as_secs() + u64::from(wait.subsec_nanos() > 0 || wait.is_zero())
 }
 
 impl From<FieldError> for Error {

@@ -23,6 +23,7 @@ pub mod oauth;
 pub mod onboarding;
 pub mod operators;
 pub mod password;
+pub mod rate_limit;
 pub mod restriction_groups;
 pub mod sca;
 pub mod sessions;
@@ -98,6 +99,8 @@ pub struct Backend {
     link_secret: std::sync::Arc<tokio::sync::OnceCell<Vec<u8>>>,
     /// The argon2 computations this service may run at once.
     pub hash_slots: password::HashSlots,
+    /// Per-address limits at the credential doors.
+    pub rate_limits: rate_limit::RateLimits,
 }
 
 impl Backend {
@@ -113,6 +116,7 @@ impl Backend {
             documents: documents::store::DocumentStore::beside_database(database_url)?,
             link_secret: std::sync::Arc::default(),
             hash_slots: password::HashSlots::for_this_machine(),
+            rate_limits: rate_limit::RateLimits::new(&rate_limit::RateLimitSettings::default()),
         })
     }
 

@@ -134,67 +134,70 @@ impl Backend {
 
     /// Issues an access token (`POST /oauth/token`).
     pub async fn issue_token(&self, request: TokenRequest, meta: &RequestMeta) -> Result<TokenGrant> {
-        let (client_id, client_secret, scope) = match &request {
-            TokenRequest::ClientCredentials { client_id, client_secret, scope }
-            | TokenRequest::Password { client_id, client_secret, scope, .. } => (client_id, client_secret, scope),
-        };
-        let client = self.check_client(client_id, client_secret).await?;
-        let held = parse_scopes(&client.scopes)?;
-        let requested = match scope {
-            Some(list) if !list.trim().is_empty() => parse_scopes(list)?,
-            _ => held.clone(),
-        };
-        let (operator, ceiling): (Option<Operator>, Vec<Scope>) = match request {
-            TokenRequest::ClientCredentials { .. } => (None, held),
-            TokenRequest::Password { username, password, .. } => {
-                let op = self.verify_operator_password(&username, password, meta).await?;
-                if op.must_change_password {
-                    return Err(Error::Forbidden(crate::auth::MUST_CHANGE_PASSWORD));
+        self.at_credential_door(meta, async {
+            let (client_id, client_secret, scope) = match &request {
+                TokenRequest::ClientCredentials { client_id, client_secret, scope }
+                | TokenRequest::Password { client_id, client_secret, scope, .. } => (client_id, client_secret, scope),
+            };
+            let client = self.check_client(client_id, client_secret).await?;
+            let held = parse_scopes(&client.scopes)?;
+            let requested = match scope {
+                Some(list) if !list.trim().is_empty() => parse_scopes(list)?,
+                _ => held.clone(),
+            };
+            let (operator, ceiling): (Option<Operator>, Vec<Scope>) = match request {
+                TokenRequest::ClientCredentials { .. } => (None, held),
+                TokenRequest::Password { username, password, .. } => {
+                    let op = self.verify_operator_password(&username, password, meta).await?;
+                    if op.must_change_password {
+                        return Err(Error::Forbidden(crate::auth::MUST_CHANGE_PASSWORD));
+                    }
+                    let ceiling = held.into_iter().filter(|s| op.role.has_scope(*s)).collect();
+                    (Some(op), ceiling)
                 }
-                let ceiling = held.into_iter().filter(|s| op.role.has_scope(*s)).collect();
-                (Some(op), ceiling)
+            };
+            let granted: Vec<Scope> = requested.into_iter().filter(|s| ceiling.contains(s)).collect();
+            if granted.is_empty() {
+                return Err(Error::invalid("scope", "None of the requested scopes can be granted."));
             }
-        };
-        let granted: Vec<Scope> = requested.into_iter().filter(|s| ceiling.contains(s)).collect();
-        if granted.is_empty() {
-            return Err(Error::invalid("scope", "None of the requested scopes can be granted."));
-        }
 
-        let token = password::random_token(32);
-        let now = self.clock.unix_now();
-        let lifetime = secs(self.sessions.api_token_lifetime);
-        let actor = match &operator {
-            Some(op) => Actor::Operator(op.clone()),
-            None => Actor::ApiClient(ApiClient {
-                id: client.id,
-                client_id: client.client_id.clone(),
-                name: client.name.clone(),
-                scopes: granted.clone(),
-            }),
-        };
-        let mut tx = self.db.begin_write().await?;
-        sqlx::query(
-            "INSERT INTO access_tokens (token_digest, api_client_id, operator_id, scopes, created_at, expires_at) \
+            let token = password::random_token(32);
+            let now = self.clock.unix_now();
+            let lifetime = secs(self.sessions.api_token_lifetime);
+            let actor = match &operator {
+                Some(op) => Actor::Operator(op.clone()),
+                None => Actor::ApiClient(ApiClient {
+                    id: client.id,
+                    client_id: client.client_id.clone(),
+                    name: client.name.clone(),
+                    scopes: granted.clone(),
+                }),
+            };
+            let mut tx = self.db.begin_write().await?;
+            sqlx::query(
+                "INSERT INTO access_tokens (token_digest, api_client_id, operator_id, scopes, created_at, expires_at) \
              VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(password::token_digest(&token))
-        .bind(client.id)
-        .bind(operator.as_ref().map(|op| op.id))
-        .bind(format_scopes(&granted))
-        .bind(now)
-        .bind(now + lifetime)
-        .execute(&mut *tx)
-        .await?;
-        let record = Record::new(AuditAction::TokenIssued, client.id)
-            .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }))?;
-        audit::write(&mut tx, &actor, meta, record).await?;
-        tx.commit().await?;
-        Ok(TokenGrant {
-            access_token: token.into(),
-            token_type: "Bearer",
-            expires_in: lifetime,
-            scope: format_scopes(&granted),
+            )
+            .bind(password::token_digest(&token))
+            .bind(client.id)
+            .bind(operator.as_ref().map(|op| op.id))
+            .bind(format_scopes(&granted))
+            .bind(now)
+            .bind(now + lifetime)
+            .execute(&mut *tx)
+            .await?;
+            let record = Record::new(AuditAction::TokenIssued, client.id)
+                .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }))?;
+            audit::write(&mut tx, &actor, meta, record).await?;
+            tx.commit().await?;
+            Ok(TokenGrant {
+                access_token: token.into(),
+                token_type: "Bearer",
+                expires_in: lifetime,
+                scope: format_scopes(&granted),
+            })
         })
+        .await
     }
 
     /// The caller behind a bearer token, with the token's scopes.

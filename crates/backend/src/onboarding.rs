@@ -151,6 +151,10 @@ impl Backend {
     /// The public sign-up. Whether or not the email is known, the answer is the same and an
     /// email goes to the address: an activation link, or a note that an account exists.
     pub async fn sign_up(&self, meta: &RequestMeta, email: &str, new_password: String) -> Result<()> {
+        self.at_credential_door(meta, self.queue_sign_up(meta, email, new_password)).await
+    }
+
+    async fn queue_sign_up(&self, meta: &RequestMeta, email: &str, new_password: String) -> Result<()> {
         let email = email.trim().to_string();
         if !is_valid_email(&email) {
             return Err(Error::invalid("email", "Enter a valid email address."));
@@ -232,23 +236,29 @@ impl Backend {
     /// Follows an activation link: the onboarding completes and the end user exists
     /// (searchable, with a userId). Returns the new user.
     pub async fn activate_account(&self, meta: &RequestMeta, token: &str) -> Result<EndUser> {
-        let mut tx = self.db.begin_write().await?;
-        let Spent { account_id, email, password_hash } = spend_token(&mut tx, &self.clock, token, ACTIVATION).await?;
-        let actor = Actor::EndUser { account_id, email: email.clone() };
-        let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
-        let Value::Object(input) = input else { unreachable!("a JSON object") };
-        let user = insert_user(&mut tx, input).await?;
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::UserCreated, user.id).after(&user)?).await?;
-        sqlx::query("UPDATE end_user_accounts SET user_id = $1, activated_date = $2, password_hash = $3 WHERE id = $4")
+        self.at_credential_door(meta, async {
+            let mut tx = self.db.begin_write().await?;
+            let Spent { account_id, email, password_hash } =
+                spend_token(&mut tx, &self.clock, token, ACTIVATION).await?;
+            let actor = Actor::EndUser { account_id, email: email.clone() };
+            let input = json!({ "userTypeId": 1, "specifiedUSPerson": 0, "email": email });
+            let Value::Object(input) = input else { unreachable!("a JSON object") };
+            let user = insert_user(&mut tx, input).await?;
+            audit::write(&mut tx, &actor, meta, Record::new(AuditAction::UserCreated, user.id).after(&user)?).await?;
+            sqlx::query(
+                "UPDATE end_user_accounts SET user_id = $1, activated_date = $2, password_hash = $3 WHERE id = $4",
+            )
             .bind(user.id)
             .bind(self.clock.now_rfc3339())
             .bind(password_hash)
             .bind(account_id)
             .execute(&mut *tx)
             .await?;
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingCompleted, account_id)).await?;
-        tx.commit().await?;
-        Ok(user)
+            audit::write(&mut tx, &actor, meta, Record::new(AuditAction::OnboardingCompleted, account_id)).await?;
+            tx.commit().await?;
+            Ok(user)
+        })
+        .await
     }
 
     /// Onboarding Users: sign-ups not completed yet, or completed, newest first.
@@ -322,18 +332,19 @@ impl Backend {
     /// Follows a password-reset link: sets the new password (argon2id) and spends the link,
     /// and any other reset link of the account.
     pub async fn reset_password(&self, meta: &RequestMeta, token: &str, new_password: String) -> Result<()> {
-        // Check and hash first: argon2 takes tens of milliseconds, the write lock should not.
-        let (_, email) = peek_token(&self.db.pool, &self.clock, token, PASSWORD_RESET).await?;
-        check_password_strength(&new_password, &email)?;
-        let hash = password::hash(&self.hash_slots, new_password).await?;
-        let mut tx = self.db.begin_write().await?;
-        let Spent { account_id, email, .. } = spend_token(&mut tx, &self.clock, token, PASSWORD_RESET).await?;
-        sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
-            .bind(hash)
-            .bind(account_id)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query(
+        self.at_credential_door(meta, async {
+            // Check and hash first: argon2 takes tens of milliseconds, the write lock should not.
+            let (_, email) = peek_token(&self.db.pool, &self.clock, token, PASSWORD_RESET).await?;
+            check_password_strength(&new_password, &email)?;
+            let hash = password::hash(&self.hash_slots, new_password).await?;
+            let mut tx = self.db.begin_write().await?;
+            let Spent { account_id, email, .. } = spend_token(&mut tx, &self.clock, token, PASSWORD_RESET).await?;
+            sqlx::query("UPDATE end_user_accounts SET password_hash = $1 WHERE id = $2")
+                .bind(hash)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
             "UPDATE end_user_tokens SET used_date = $1 WHERE account_id = $2 AND purpose = $3 AND used_date IS NULL",
         )
         .bind(self.clock.now_rfc3339())
@@ -341,10 +352,12 @@ impl Backend {
         .bind(PASSWORD_RESET)
         .execute(&mut *tx)
         .await?;
-        let actor = Actor::EndUser { account_id, email };
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::EndUserPasswordReset, account_id)).await?;
-        tx.commit().await?;
-        Ok(())
+            let actor = Actor::EndUser { account_id, email };
+            audit::write(&mut tx, &actor, meta, Record::new(AuditAction::EndUserPasswordReset, account_id)).await?;
+            tx.commit().await?;
+            Ok(())
+        })
+        .await
     }
 
     /// Checks an end user's login (for the future customer app and for tests).

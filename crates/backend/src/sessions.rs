@@ -77,17 +77,20 @@ pub(crate) fn parse_role(stored: &str) -> Result<Role> {
 impl Backend {
     /// Checks a username and password and opens a dashboard session.
     pub async fn login(&self, username: &str, password: String, meta: &RequestMeta) -> Result<(Me, SessionToken)> {
-        let operator = self.verify_operator_password(username, password, meta).await?;
-        let mut tx = self.db.begin_write().await?;
-        let token = self.open_session(&mut tx, operator.id, meta).await?;
-        tx.commit().await?;
-        let me = Me {
-            id: operator.id,
-            username: operator.username,
-            role: operator.role,
-            must_change_password: operator.must_change_password,
-        };
-        Ok((me, token))
+        self.at_credential_door(meta, async {
+            let operator = self.verify_operator_password(username, password, meta).await?;
+            let mut tx = self.db.begin_write().await?;
+            let token = self.open_session(&mut tx, operator.id, meta).await?;
+            tx.commit().await?;
+            let me = Me {
+                id: operator.id,
+                username: operator.username,
+                role: operator.role,
+                must_change_password: operator.must_change_password,
+            };
+            Ok((me, token))
+        })
+        .await
     }
 
     /// Checks an operator's credentials under the lockout rule (for the dashboard login and

@@ -108,6 +108,7 @@ impl Backend {
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
+            self.rate_limits.forget_idle();
             match self.sweep_expired().await {
                 Ok(report) if report.total() > 0 => tracing::info!(
                     sessions = report.sessions,

@@ -13,6 +13,7 @@ use anyhow::Context;
 use clap::Parser;
 use serde_json::Value;
 
+mod attack;
 mod bare;
 mod load;
 mod users;
@@ -44,6 +45,10 @@ struct Args {
     /// Only the end-user measures (issue 12's table), not cards, documents and money.
     #[arg(long)]
     users_only: bool,
+    /// Only the latency of `/healthz` and a user lookup, calm and under 200 parallel bad
+    /// logins (issue 13), with the server's default rate limits.
+    #[arg(long)]
+    attack_only: bool,
 }
 
 /// One line of the table: p50 and p95 of `times`, and the rows a request answered on average.
@@ -106,6 +111,8 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
         cookie: app::ssr::SessionCookie { secure: false },
         dist: Arc::new(std::env::temp_dir()),
         public_host: None,
+        // The attack measure says where its requests come from, as a proxy would.
+        client_ip_header: Some(axum::http::HeaderName::from_static(attack::CLIENT_IP_HEADER)),
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let base = format!("http://{}", listener.local_addr()?);
@@ -128,6 +135,21 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
         .json()
         .await?;
     let token = grant["access_token"].as_str().context("token")?.to_string();
+    if args.attack_only {
+        let form = shared::dto::OperatorForm {
+            username: "admin@backoffice.local".into(),
+            role: Some(shared::Role::Administrator),
+            password: "a long and unguessable password".into(),
+            saml_key: String::new(),
+        };
+        backend
+            .create_operator(&backend::Actor::System, &backend::RequestMeta::local(), form)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        attack::measures(&base, &token, seeded.users.max(1)).await?;
+        backend.db.close().await;
+        return Ok(());
+    }
     users::measures(args, url, &backend, &http, &base, &token, &seeded).await?;
     if args.users_only {
         backend.db.close().await;

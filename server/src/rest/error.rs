@@ -11,6 +11,8 @@ const DOC_URL: &str = "https://docs.treezor.com/guide/api-basics/response-codes.
 #[derive(Debug)]
 pub struct ApiError {
     pub status: StatusCode,
+    /// Seconds to wait, sent as `Retry-After` (rate limits).
+    pub retry_after_secs: Option<u64>,
     pub kind: &'static str,
     pub code: &'static str,
     pub message: String,
@@ -18,7 +20,7 @@ pub struct ApiError {
 
 impl ApiError {
     pub fn new(status: StatusCode, kind: &'static str, code: &'static str, message: impl Into<String>) -> Self {
-        ApiError { status, kind, code, message: message.into() }
+        ApiError { status, retry_after_secs: None, kind, code, message: message.into() }
     }
 
     pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
@@ -52,6 +54,18 @@ impl ApiError {
                 "server_busy",
                 "The server is busy: try again in a moment.",
             ),
+            E::RateLimited { retry_after } => {
+                let wait = backend::error::retry_after_secs(retry_after);
+                ApiError {
+                    retry_after_secs: Some(wait),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "too_many_requests",
+                        "rate_limited",
+                        format!("Too many attempts: try again in {wait} seconds."),
+                    )
+                }
+            }
             internal => {
                 tracing::error!(request_id, error = %internal, "REST request failed");
                 ApiError::new(
@@ -81,6 +95,10 @@ impl IntoResponse for ApiError {
             "message": self.message,
             "docUrl": DOC_URL,
         }]});
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(wait) = self.retry_after_secs {
+            response.headers_mut().insert(axum::http::header::RETRY_AFTER, wait.into());
+        }
+        response
     }
 }

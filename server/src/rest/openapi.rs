@@ -80,6 +80,21 @@ fn build() -> Value {
         ] {
             responses.insert(status.into(), json!({ "description": meaning, "content": json_content("Error") }));
         }
+        if e.path == "/oauth/token" {
+            responses.insert(
+                "429".into(),
+                json!({
+                    "description": "Too many attempts from this address (the limits are in the server's \
+                                    configuration); wait the seconds Retry-After says",
+                    "headers": { "Retry-After": { "schema": { "type": "integer", "minimum": 1 } } },
+                    "content": json_content("Error"),
+                }),
+            );
+            responses.insert(
+                "503".into(),
+                json!({ "description": "Every password check is busy: try again in a moment", "content": json_content("Error") }),
+            );
+        }
         let mut operation = json!({
             "operationId": e.operation_id,
             "summary": e.summary,

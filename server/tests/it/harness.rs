@@ -115,32 +115,77 @@ pub async fn spawn_app_with(flavor: Flavor, sessions: SessionSettings) -> TestAp
 
 /// An app whose emails go to `mail` (its worker runs when an SMTP URL is set).
 pub async fn spawn_app_with_mail(flavor: Flavor, sessions: SessionSettings, mail: backend::MailSettings) -> TestApp {
-    spawn(flavor, sessions, mail, std::env::temp_dir().join("backoffice-test-empty-dist")).await
+    spawn(flavor, AppOptions { sessions, mail, ..AppOptions::default() }).await
 }
 
 /// An app serving the front end's files from `dist`.
 pub async fn spawn_app_with_dist(flavor: Flavor, dist: std::path::PathBuf) -> TestApp {
-    spawn(flavor, SessionSettings::default(), backend::MailSettings::default(), dist).await
+    spawn(flavor, AppOptions { dist, ..AppOptions::default() }).await
 }
 
-async fn spawn(
+/// The header through which rate-limit tests say which address a request comes from (as a
+/// proxy would).
+pub const CLIENT_IP_HEADER: &str = "x-forwarded-for";
+
+/// An app with these rate limits, reading the client's address from `CLIENT_IP_HEADER` when
+/// `behind_proxy`, else from the TCP peer (127.0.0.1).
+pub async fn spawn_app_with_limits(
     flavor: Flavor,
+    limits: backend::rate_limit::RateLimitSettings,
+    behind_proxy: bool,
+) -> TestApp {
+    let client_ip_header = behind_proxy.then(|| axum::http::HeaderName::from_static(CLIENT_IP_HEADER));
+    spawn(flavor, AppOptions { limits, client_ip_header, ..AppOptions::default() }).await
+}
+
+struct AppOptions {
     sessions: SessionSettings,
     mail: backend::MailSettings,
     dist: std::path::PathBuf,
-) -> TestApp {
+    limits: backend::rate_limit::RateLimitSettings,
+    client_ip_header: Option<axum::http::HeaderName>,
+}
+
+impl Default for AppOptions {
+    fn default() -> Self {
+        AppOptions {
+            sessions: SessionSettings::default(),
+            mail: backend::MailSettings::default(),
+            dist: std::env::temp_dir().join("backoffice-test-empty-dist"),
+            // Tests log in many times from one address: the limits have their own tests.
+            limits: generous_limits(),
+            client_ip_header: None,
+        }
+    }
+}
+
+pub fn generous_limits() -> backend::rate_limit::RateLimitSettings {
+    let many = std::num::NonZeroU32::new(100_000).unwrap();
+    backend::rate_limit::RateLimitSettings {
+        attempts_per_minute: many,
+        failures_per_window: many,
+        failure_window: Duration::from_secs(60),
+    }
+}
+
+async fn spawn(flavor: Flavor, options: AppOptions) -> TestApp {
     let db = TestDb::new(flavor).await;
     let documents = backend::documents::store::DocumentStore::local(&db.dir.join("documents")).unwrap();
-    let backend =
-        Backend::connect(&db.url, sessions).await.expect("backend connects").with_mail(mail).with_documents(documents);
+    let backend = Backend::connect(&db.url, options.sessions)
+        .await
+        .expect("backend connects")
+        .with_mail(options.mail)
+        .with_documents(documents)
+        .with_rate_limits(&options.limits);
     if backend.mail.smtp_url.is_some() {
         tokio::spawn(backend.clone().run_mail_worker());
     }
     let state = server::AppState {
         backend: backend.clone(),
         cookie: SessionCookie { secure: false },
-        dist: Arc::new(dist),
+        dist: Arc::new(options.dist),
         public_host: None,
+        client_ip_header: options.client_ip_header,
     };
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();

@@ -20,6 +20,7 @@ mod onboarding;
 mod openapi;
 mod operators;
 mod products;
+mod rate_limits;
 mod restriction_groups;
 mod sca;
 mod schema;

@@ -191,6 +191,7 @@ async fn https_deployments_send_hsts() {
         cookie: app::ssr::SessionCookie { secure: true },
         dist: std::sync::Arc::new(std::env::temp_dir().join("backoffice-test-empty-dist")),
         public_host: None,
+        client_ip_header: None,
     };
     let request = axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap();
     let res = server::http::router(state).oneshot(request).await.unwrap();
@@ -232,6 +233,7 @@ async fn requests_for_another_host_are_refused(flavor: Flavor) {
         cookie: app::ssr::SessionCookie { secure: true },
         dist: std::sync::Arc::new(std::env::temp_dir().join("backoffice-test-empty-dist")),
         public_host: server::security::authority_of("https://backoffice.example.com"),
+        client_ip_header: None,
     };
     let router = server::http::router(state);
     let call = |host: &str, path: &str, method: &str| {

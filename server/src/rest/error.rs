@@ -55,15 +55,11 @@ impl ApiError {
                 "The server is busy: try again in a moment.",
             ),
             E::RateLimited { retry_after } => {
-                let wait = backend::error::retry_after_secs(retry_after);
+                // The backend's own text, so that every door says the same.
+                let message = E::RateLimited { retry_after }.to_string();
                 ApiError {
-                    retry_after_secs: Some(wait),
-                    ..ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "too_many_requests",
-                        "rate_limited",
-                        format!("Too many attempts: try again in {wait} seconds."),
-                    )
+                    retry_after_secs: Some(backend::error::retry_after_secs(retry_after)),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_requests", "rate_limited", message)
                 }
             }
             internal => {

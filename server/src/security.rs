@@ -23,7 +23,8 @@ pub async fn request_id(
 ) -> Response {
     let id = uuid::Uuid::new_v4().to_string();
     let client_ip = client_address(&req, client_ip_header.as_ref().as_ref());
-    let meta = RequestMeta { request_id: id.clone(), client_ip };
+    let user_agent = req.headers().get(header::USER_AGENT).and_then(|v| v.to_str().ok()).map(user_agent_shown);
+    let meta = RequestMeta { request_id: id.clone(), client_ip, user_agent };
     req.extensions_mut().insert(meta.clone());
     let span = tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path());
     let mut response = tracing::Instrument::instrument(meta.scope(next.run(req)), span).await;
@@ -31,6 +32,12 @@ pub async fn request_id(
         response.headers_mut().insert(REQUEST_ID_HEADER, value);
     }
     response
+}
+
+/// A user agent as sessions keep it: at most 200 characters (it is the client's claim, shown
+/// to people, not trusted).
+fn user_agent_shown(raw: &str) -> String {
+    raw.chars().filter(|c| !c.is_control()).take(200).collect()
 }
 
 /// The client's address: the last one in the proxy's header when one is configured (the

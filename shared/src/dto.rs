@@ -394,3 +394,41 @@ pub struct PreReviewSearch {
     #[serde(default)]
     pub skip_total: bool,
 }
+
+/// One live dashboard session of the logged-in operator (My sessions).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// Names the session to end it; not the session's secret.
+    pub id: String,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// RFC 3339, UTC (to the minute: sessions are touched at most once a minute).
+    pub last_seen_at: String,
+    pub client_ip: Option<String>,
+    pub user_agent: Option<String>,
+    /// The session this list was asked from.
+    pub current: bool,
+}
+
+/// One OAuth2 API client of the REST API (API clients view). Its secret is never shown
+/// again after creation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiClientSummary {
+    pub id: i64,
+    pub client_id: String,
+    pub name: String,
+    pub scopes: Vec<crate::permissions::Scope>,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    /// When it was last granted a token (RFC 3339, UTC).
+    pub last_used_at: Option<String>,
+    /// RFC 3339, UTC; a revoked client gets no token and its tokens have ended.
+    pub revoked_at: Option<String>,
+}
+
+/// A new API client's credentials: the secret is shown this once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewApiClientCredentials {
+    pub client: ApiClientSummary,
+    pub client_secret: Secret,
+}

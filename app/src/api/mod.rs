@@ -90,12 +90,14 @@ pub async fn list_audit(page: i64, page_size: i64) -> Result<Page<AuditEntry>, A
 
 mod users;
 pub use users::*;
+mod account;
 mod admin;
 mod cards;
 mod documents;
 mod money;
 mod public;
 mod sca;
+pub use account::*;
 pub use admin::*;
 pub use cards::*;
 pub use documents::*;

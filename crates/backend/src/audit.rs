@@ -25,7 +25,10 @@ pub enum AuditAction {
     OperatorBlocked,
     OperatorUnblocked,
     OperatorPasswordChanged,
+    SessionEnded,
+    OperatorSessionsEnded,
     ApiClientCreated,
+    ApiClientRevoked,
     TokenIssued,
     SettingsUpdated,
     UserCreated,
@@ -91,7 +94,10 @@ impl AuditAction {
             OperatorBlocked => "operator.blocked",
             OperatorUnblocked => "operator.unblocked",
             OperatorPasswordChanged => "operator.password_changed",
+            SessionEnded => "operator.session_ended",
+            OperatorSessionsEnded => "operator.sessions_ended",
             ApiClientCreated => "api_client.created",
+            ApiClientRevoked => "api_client.revoked",
             TokenIssued => "token.issued",
             SettingsUpdated => "settings.updated",
             UserCreated => "user.created",
@@ -157,8 +163,10 @@ impl AuditAction {
             | OperatorDeleted
             | OperatorBlocked
             | OperatorUnblocked
-            | OperatorPasswordChanged => "operator",
-            ApiClientCreated | TokenIssued => "api_client",
+            | OperatorPasswordChanged
+            | SessionEnded
+            | OperatorSessionsEnded => "operator",
+            ApiClientCreated | ApiClientRevoked | TokenIssued => "api_client",
             SettingsUpdated => "settings",
             UserCreated
             | UserUpdated

@@ -100,7 +100,13 @@ impl Actor {
         self.require(Action::ManageDashboardUsers)?;
         self.require(target.action_to_manage())
             .map_err(|_| Error::Forbidden("Only Administrators can manage Administrators."))?;
-        if target.scopes().iter().any(|scope| !self.has_scope(*scope)) {
+        self.require_may_grant(target.scopes())
+    }
+
+    /// Refuses unless the caller holds every scope in `scopes`: nobody grants what they do
+    /// not hold (an operator's role, an API client's scopes).
+    pub fn require_may_grant(&self, scopes: &[Scope]) -> Result<()> {
+        if scopes.iter().any(|scope| !self.has_scope(*scope)) {
             return Err(Error::Forbidden(GRANT_REFUSAL));
         }
         Ok(())
@@ -130,12 +136,14 @@ impl Actor {
 pub struct RequestMeta {
     pub request_id: String,
     pub client_ip: Option<String>,
+    /// The browser's `User-Agent` (shortened), kept with a session for My sessions.
+    pub user_agent: Option<String>,
 }
 
 impl RequestMeta {
     /// For work that does not come from a request (command line, start-up).
     pub fn local() -> Self {
-        RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), client_ip: None }
+        RequestMeta { request_id: uuid::Uuid::new_v4().to_string(), client_ip: None, user_agent: None }
     }
 
     /// Runs `work` with this request's id readable by `current_request_id`, so that an error

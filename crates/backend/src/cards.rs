@@ -367,7 +367,7 @@ impl Backend {
         let mut change = self.begin_change(actor, meta, Action::ActivateCard).await?;
         let before = self.card_for(&mut change, id, CardCommand::Activate, Action::ActivateCard).await?;
         sqlx::query("UPDATE cards SET is_live = 1, modified_date = $1 WHERE id = $2")
-            .bind(clock::now_rfc3339())
+            .bind(clock::modified_after(&before.modified_date))
             .bind(id)
             .execute(&mut *change.tx)
             .await?;
@@ -394,7 +394,7 @@ impl Backend {
         let before = self.card_for(&mut change, id, CardCommand::SetStatus(to), owner_rule).await?;
         sqlx::query("UPDATE cards SET status_code = $1, modified_date = $2 WHERE id = $3")
             .bind(to.name())
-            .bind(clock::now_rfc3339())
+            .bind(clock::modified_after(&before.modified_date))
             .bind(id)
             .execute(&mut *change.tx)
             .await?;
@@ -524,7 +524,7 @@ impl Backend {
         .bind(new.country_restriction_group_id)
         .bind(new.mcc_restriction_group_id)
         .bind(new.card_tag.clone())
-        .bind(clock::now_rfc3339())
+        .bind(clock::modified_after(&before.modified_date))
         .bind(id)
         .execute(&mut *change.tx)
         .await?;

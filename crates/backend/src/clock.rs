@@ -19,6 +19,23 @@ pub fn unix_now() -> i64 {
     Utc::now().timestamp()
 }
 
+/// Unix seconds as the RFC 3339 text people read (out-of-range values read as the epoch).
+pub fn unix_to_rfc3339(secs: i64) -> String {
+    rfc3339(DateTime::from_timestamp(secs, 0).unwrap_or_default())
+}
+
+/// A new `modified_date` for a row last modified at `previous`: now, or a millisecond after
+/// `previous` when the clock has not moved past it (two changes in one millisecond), so that
+/// a stale-edit check comparing modified dates always sees a change.
+pub fn modified_after(previous: &str) -> String {
+    let now = rfc3339(Utc::now());
+    match DateTime::parse_from_rfc3339(previous) {
+        // Same format, so the text compares as the instants do.
+        Ok(prev) if now.as_str() <= previous => rfc3339(prev.with_timezone(&Utc) + TimeDelta::milliseconds(1)),
+        _ => now,
+    }
+}
+
 fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Millis, true)
 }
@@ -74,5 +91,16 @@ mod tests {
         assert!((3600..3602).contains(&(after - before)), "{}", after - before);
         assert!(clock.now_rfc3339() > now_rfc3339(), "RFC 3339 UTC text sorts as time");
         assert!(Clock::system().unix_now() - unix_now() < 2, "a new clock reads the system's time");
+    }
+
+    #[test]
+    fn a_modified_date_always_moves_past_the_previous_one() {
+        let now = now_rfc3339();
+        assert!(modified_after(&now) > now, "same millisecond: one more");
+        let future = "2999-01-01T00:00:00.999Z";
+        assert_eq!(modified_after(future), "2999-01-01T00:00:01.000Z");
+        let past = "2001-01-01T00:00:00.000Z";
+        assert!(modified_after(past) >= now, "the past: now");
+        assert!(modified_after("garbage") >= now);
     }
 }

@@ -4,6 +4,7 @@
 //! decides a rule on its own. Each method checks the caller's permission first, then
 //! validates, then writes the change and its audit row in one transaction.
 
+pub mod api_clients;
 pub mod audit;
 pub mod auth;
 pub mod bulk_cards;
@@ -26,6 +27,7 @@ pub mod password;
 pub mod rate_limit;
 pub mod restriction_groups;
 pub mod sca;
+pub mod session_views;
 pub mod sessions;
 pub mod settings;
 pub mod sweeper;

@@ -1,8 +1,8 @@
 //! Email through a database outbox: a message is queued in the transaction that decides to
 //! send it, and a worker delivers it over SMTP (lettre), retrying with a growing delay. An
 //! SMTP outage, or no SMTP configured at all, loses nothing: the outbox keeps the message.
-//! One worker per database: run one server process per database (a second one would send
-//! each message twice).
+//! Several server processes may share one database: a worker claims the messages it sends
+//! (a lease, see `claim_due`), so each message leaves once.
 
 use std::time::Duration;
 
@@ -24,6 +24,11 @@ const MAX_BACKOFF_SECS: i64 = 3600;
 pub const MAX_ATTEMPTS: i64 = 48;
 /// How often the worker looks at the outbox when nothing wakes it.
 const POLL: Duration = Duration::from_secs(5);
+/// Longest wait for the SMTP server, per message.
+const SMTP_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a claimed message belongs to its worker: a whole batch at the SMTP timeout,
+/// with room to spare. A worker that dies mid-batch leaves its messages due again then.
+const CLAIM_LEASE_SECS: i64 = BATCH * SMTP_TIMEOUT.as_secs() as i64 + 60;
 
 /// At most this many emails go to one address in an hour (a flood of sign-ups or reset
 /// requests must not turn the server against someone's mailbox).
@@ -79,6 +84,22 @@ pub fn backoff_secs(attempts: i64) -> i64 {
     (30i64 << attempts.clamp(0, 20)).min(MAX_BACKOFF_SECS)
 }
 
+/// `claim_due`'s statement: $1 the lease's end, $2 now, $3 `MAX_ATTEMPTS`, $4 `BATCH`.
+macro_rules! claim_due_sql {
+    ($lock:literal) => {
+        concat!(
+            "UPDATE mail_outbox SET next_attempt_at = $1 ",
+            "WHERE next_attempt_at <= $2 AND sent_date IS NULL AND id IN (",
+            "SELECT id FROM mail_outbox WHERE sent_date IS NULL AND next_attempt_at <= $2 AND attempts < $3 ",
+            "ORDER BY id LIMIT $4",
+            $lock,
+            ") RETURNING id, to_address, subject, body, attempts"
+        )
+    };
+}
+const CLAIM_DUE_POSTGRES: &str = claim_due_sql!(" FOR UPDATE SKIP LOCKED");
+const CLAIM_DUE_SQLITE: &str = claim_due_sql!("");
+
 #[derive(sqlx::FromRow)]
 struct Queued {
     id: i64,
@@ -108,15 +129,7 @@ impl Backend {
     /// Sends what is due; returns how many messages left. Failures are recorded on the
     /// message (without its content) and retried later.
     pub async fn deliver_due_mail(&self, transport: &AsyncSmtpTransport<Tokio1Executor>) -> Result<usize> {
-        let due: Vec<Queued> = sqlx::query_as(
-            "SELECT id, to_address, subject, body, attempts FROM mail_outbox \
-             WHERE sent_date IS NULL AND next_attempt_at <= $1 AND attempts < $2 ORDER BY id LIMIT $3",
-        )
-        .bind(self.clock.unix_now())
-        .bind(MAX_ATTEMPTS)
-        .bind(BATCH)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let due = self.claim_due().await?;
         let mut sent = 0;
         for mail in due {
             match self.send_one(transport, &mail).await {
@@ -143,6 +156,28 @@ impl Backend {
         Ok(sent)
     }
 
+    /// Takes the due messages for this worker: their next attempt moves to the end of the
+    /// lease in the statement that reads them, so another worker (another server process on
+    /// the same database) skips them. Postgres skips rows another claim has locked rather
+    /// than waiting; the outer condition is checked again on the locked row, so two claims
+    /// never take one message. SQLite runs one write at a time: the statement is the lock.
+    async fn claim_due(&self) -> Result<Vec<Queued>> {
+        let due = match self.db.kind {
+            crate::DbKind::Postgres => CLAIM_DUE_POSTGRES,
+            crate::DbKind::Sqlite => CLAIM_DUE_SQLITE,
+        };
+        let now = self.clock.unix_now();
+        let mut claimed: Vec<Queued> = sqlx::query_as(due)
+            .bind(now + CLAIM_LEASE_SECS)
+            .bind(now)
+            .bind(MAX_ATTEMPTS)
+            .bind(BATCH)
+            .fetch_all(&self.db.pool)
+            .await?;
+        claimed.sort_by_key(|mail| mail.id); // RETURNING has no order
+        Ok(claimed)
+    }
+
     async fn send_one(&self, transport: &AsyncSmtpTransport<Tokio1Executor>, mail: &Queued) -> Result<()> {
         let bad = |what: &str, e: &dyn std::fmt::Display| Error::Internal(format!("{what}: {e}"));
         let from: Mailbox = self.mail.from.parse().map_err(|e| bad("DASHBOARD_MAIL_FROM is not an address", &e))?;
@@ -165,7 +200,7 @@ impl Backend {
             return;
         };
         let transport = match AsyncSmtpTransport::<Tokio1Executor>::from_url(&url) {
-            Ok(builder) => builder.timeout(Some(Duration::from_secs(20))).build(),
+            Ok(builder) => builder.timeout(Some(SMTP_TIMEOUT)).build(),
             Err(e) => {
                 tracing::error!(error = %e, "DASHBOARD_SMTP_URL is not a valid SMTP URL: mail delivery is off");
                 return;
@@ -173,8 +208,11 @@ impl Backend {
         };
         tracing::info!("mail delivery is on");
         loop {
-            if let Err(e) = self.deliver_due_mail(&transport).await {
-                tracing::error!(error = %e, "the mail outbox could not be read");
+            match self.deliver_due_mail(&transport).await {
+                // A whole batch left: there may be more waiting, go on at once.
+                Ok(sent) if sent as i64 == BATCH => continue,
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "the mail outbox could not be read"),
             }
             let _ = tokio::time::timeout(POLL, self.mail_queued.notified()).await;
         }

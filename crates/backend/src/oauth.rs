@@ -5,7 +5,7 @@
 //! stored as digests, and die with their operator's sessions or with their client.
 
 use serde::Serialize;
-use shared::{Action, Scope};
+use shared::Scope;
 
 use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
@@ -52,12 +52,6 @@ pub struct TokenGrant {
     pub scope: String,
 }
 
-/// The credentials of a new API client, shown once.
-pub struct NewApiClient {
-    pub client_id: String,
-    pub client_secret: String,
-}
-
 #[derive(sqlx::FromRow)]
 struct ClientRow {
     id: i64,
@@ -82,42 +76,6 @@ struct TokenRow {
 }
 
 impl Backend {
-    /// Registers an API client holding `scopes`. Administrators only.
-    pub async fn create_api_client(
-        &self,
-        actor: &Actor,
-        meta: &RequestMeta,
-        name: &str,
-        scopes: &[Scope],
-    ) -> Result<NewApiClient> {
-        actor.require(Action::ManageApiClients)?;
-        let name = name.trim();
-        if name.is_empty() || name.chars().count() > 100 {
-            return Err(Error::invalid("name", "Name is required (at most 100 characters)."));
-        }
-        if scopes.is_empty() {
-            return Err(Error::invalid("scopes", "At least one scope is required."));
-        }
-        let client_id = format!("client_{}", password::random_token(12));
-        let client_secret = password::random_token(32);
-        let mut tx = self.db.begin_write().await?;
-        let id: i64 = sqlx::query_scalar(
-            "INSERT INTO api_clients (client_id, name, secret_digest, scopes, created_at) \
-             VALUES ($1, $2, $3, $4, $5) RETURNING id",
-        )
-        .bind(&client_id)
-        .bind(name)
-        .bind(password::token_digest(&client_secret))
-        .bind(format_scopes(scopes))
-        .bind(self.clock.now_rfc3339())
-        .fetch_one(&mut *tx)
-        .await?;
-        let after = serde_json::json!({ "clientId": client_id, "name": name, "scopes": format_scopes(scopes) });
-        audit::write(&mut tx, actor, meta, Record::new(AuditAction::ApiClientCreated, id).after(&after)?).await?;
-        tx.commit().await?;
-        Ok(NewApiClient { client_id, client_secret })
-    }
-
     async fn check_client(&self, client_id: &str, client_secret: &str) -> Result<ClientRow> {
         let row: Option<ClientRow> = sqlx::query_as(
             "SELECT id, client_id, name, secret_digest, scopes FROM api_clients \
@@ -186,6 +144,11 @@ impl Backend {
             .bind(now + lifetime)
             .execute(&mut *tx)
             .await?;
+            sqlx::query("UPDATE api_clients SET last_used_at = $1 WHERE id = $2")
+                .bind(self.clock.now_rfc3339())
+                .bind(client.id)
+                .execute(&mut *tx)
+                .await?;
             let record = Record::new(AuditAction::TokenIssued, client.id)
                 .after(&serde_json::json!({ "scope": format_scopes(&granted), "expiresIn": lifetime }))?;
             audit::write(&mut tx, &actor, meta, record).await?;

@@ -159,7 +159,7 @@ mod tests {
     use super::*;
 
     fn from(ip: &str) -> RequestMeta {
-        RequestMeta { request_id: "test".into(), client_ip: Some(ip.into()) }
+        RequestMeta { request_id: "test".into(), client_ip: Some(ip.into()), user_agent: None }
     }
 
     fn settings(attempts: u32, failures: u32) -> RateLimitSettings {

@@ -223,15 +223,17 @@ impl Backend {
         let expires_at = now + secs(self.sessions.absolute_timeout);
         sqlx::query(
             "INSERT INTO operator_sessions \
-             (token_digest, operator_id, created_at, last_seen_at, expires_at, client_ip) \
-             VALUES ($1, $2, $3, $4, $5, $6)",
+             (token_digest, public_id, operator_id, created_at, last_seen_at, expires_at, client_ip, user_agent) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
         )
         .bind(password::token_digest(&token.0))
+        .bind(password::random_token(12))
         .bind(operator_id)
         .bind(now)
         .bind(now)
         .bind(expires_at)
         .bind(&meta.client_ip)
+        .bind(&meta.user_agent)
         .execute(&mut **tx)
         .await?;
         Ok(token)
@@ -308,9 +310,13 @@ impl Backend {
 }
 
 /// Ends every session and revokes every API token of an operator (blocked, deleted, role
-/// changed).
-pub(crate) async fn end_all_sessions(tx: &mut Transaction<'_, Any>, operator_id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1").bind(operator_id).execute(&mut **tx).await?;
+/// changed, ended by a Manager). Answers how many sessions ended.
+pub(crate) async fn end_all_sessions(tx: &mut Transaction<'_, Any>, operator_id: i64) -> Result<u64> {
+    let ended = sqlx::query("DELETE FROM operator_sessions WHERE operator_id = $1")
+        .bind(operator_id)
+        .execute(&mut **tx)
+        .await?
+        .rows_affected();
     sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1").bind(operator_id).execute(&mut **tx).await?;
-    Ok(())
+    Ok(ended)
 }

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use backend::oauth::NewApiClient;
+use backend::api_clients::NewApiClient;
 use backend::{Actor, RequestMeta, SessionSettings};
 use reqwest::StatusCode;
 use serde_json::Value;

@@ -2,11 +2,13 @@
 # Installs what the build needs, skipping whatever is already there.
 #   scripts/setup.sh        tools to build and run the dashboard
 #   scripts/setup.sh test   plus what the tests need (Chromium, Playwright, Postgres running)
-# Works offline from the package registries only: crates.io, npm, Debian.
+# Works offline from the package registries only: crates.io, npm, PyPI, Debian.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 TRUNK_VERSION=0.21.14
+SCHEMATHESIS_VERSION=4.32.5   # the API fuzzer of scripts/test.sh (PyPI)
+CARGO_DENY_VERSION=0.20.2     # the dependency policy check of scripts/test.sh (crates.io)
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate in Cargo.lock
 export PATH="$HOME/.cargo/bin:$PATH"
 
@@ -55,6 +57,14 @@ if [ "${1:-}" = "test" ]; then
   if [ ! -x end2end/node_modules/.bin/playwright ]; then
     say "Installing Playwright (no browser download: tests use /usr/bin/chromium)"
     (cd end2end && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund)
+  fi
+  if [ "$(schemathesis --version 2>/dev/null)" != "schemathesis, version $SCHEMATHESIS_VERSION" ]; then
+    say "Installing schemathesis $SCHEMATHESIS_VERSION from PyPI"
+    python3 -m pip install --quiet --disable-pip-version-check "schemathesis==$SCHEMATHESIS_VERSION"
+  fi
+  if [ "$(cargo deny --version 2>/dev/null)" != "cargo-deny $CARGO_DENY_VERSION" ]; then
+    say "Installing cargo-deny $CARGO_DENY_VERSION (a few minutes, once per machine)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked
   fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
     if command -v pg_ctlcluster >/dev/null; then

@@ -21,6 +21,7 @@ phase "Setup (tools, Chromium, Postgres)" ./scripts/setup.sh test
 phase "Format (cargo fmt --check)" cargo fmt --all -- --check
 # Clippy checks the same crates and feature set as the tests (app with `ssr`).
 phase "Lints (cargo clippy -D warnings)" cargo clippy --locked --all-targets -- -D warnings
+phase "Dependencies (cargo deny)" ./scripts/deny.sh
 # One build of every native crate, one feature set: unit tests and the integration tests.
 run_cargo_tests() { cargo test --locked 2>&1 | tee "$logs/cargo.log"; }
 phase "Unit and integration tests" run_cargo_tests
@@ -60,7 +61,17 @@ run_e2e() {
 }
 e2e_status=0
 phase "End-to-end tests (Playwright)" run_e2e
-if [ "$e2e_status" -ne 0 ]; then
+# The REST API fuzzed from its own /openapi.json (after the browser tests: it writes
+# random data), bounded in time: no 5xx, no answer outside the documented schema.
+run_fuzz() {
+  set +e
+  ./scripts/fuzz-api.sh "$E2E_BASE_URL" "${FUZZ_SECONDS:-150}" 2>&1 | tee "$logs/fuzz.log"
+  fuzz_status=${PIPESTATUS[0]}
+  set -e
+}
+fuzz_status=0
+phase "API fuzzing (schemathesis)" run_fuzz
+if [ "$e2e_status" -ne 0 ] || [ "$fuzz_status" -ne 0 ]; then
   echo "---- server log ----"; tail -n 50 "$logs/server.log"
 fi
 
@@ -74,5 +85,10 @@ cargo_passed=$(count '[0-9]+ passed' "$logs/cargo.log")
 cargo_failed=$(count '[0-9]+ failed' "$logs/cargo.log")
 e2e_passed=$(count '^ *[0-9]+ passed' "$logs/e2e.log")
 e2e_failed=$(count '^ *[0-9]+ failed' "$logs/e2e.log")
-echo "summary: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"
-exit "$e2e_status"
+# schemathesis counts as one test: it passes when every generated case did.
+fuzz_cases=$({ grep -Eo '[0-9]+ generated' "$logs/fuzz.log" || echo 0; } | tail -n1 | grep -Eo '[0-9]+')
+echo "schemathesis: $fuzz_cases cases, exit $fuzz_status"
+fuzz_passed=$((fuzz_status == 0 ? 1 : 0))
+fuzz_failed=$((fuzz_status == 0 ? 0 : 1))
+echo "summary: $((cargo_passed + e2e_passed + fuzz_passed)) passed, $((cargo_failed + e2e_failed + fuzz_failed)) failed"
+[ "$e2e_status" -eq 0 ] && [ "$fuzz_status" -eq 0 ]

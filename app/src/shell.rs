@@ -168,6 +168,7 @@ fn Layout(me: Me) -> impl IntoView {
                         <strong data-testid="operator-name">{me.username.clone()}</strong>
                         <span class="role-badge" data-testid="operator-role">{role.label()}</span>
                     </span>
+                    <A href=pages::my_sessions::PATH attr:class="button secondary">"My sessions"</A>
                     <button class="secondary" on:click=move |_| changing_password.set(true)>"Change password"</button>
                     <button class="secondary" on:click=logout>"Log out"</button>
                 </header>
@@ -197,6 +198,10 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
     let location = use_location();
     move || {
         let path = location.pathname.get();
+        // The account's own page: every operator's, whatever the role.
+        if path.trim_end_matches('/') == pages::my_sessions::PATH {
+            return view! { <pages::my_sessions::MySessionsPage/> }.into_any();
+        }
         // The home page is the first view the role may see (no redirect: a redirect racing
         // with the first click would undo it).
         let view = if path == "/" || path.is_empty() {
@@ -241,6 +246,7 @@ fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
             Some(View::PredefRestrictionGroups) => {
                 view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
             }
+            Some(View::ApiClients) => view! { <pages::api_clients::ApiClientsPage role=role/> }.into_any(),
             Some(View::SystemConfiguration) => {
                 view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
             }

@@ -278,6 +278,7 @@ impl View {
                 | BulkCards
                 | PredefRestrictionGroups
                 | SystemConfiguration
+                | ApiClients
         )
     }
 

@@ -16,6 +16,7 @@ enum Dialog {
     Create,
     Update(OperatorSummary),
     Delete(OperatorSummary),
+    EndSessions(OperatorSummary),
 }
 
 #[component]
@@ -68,8 +69,8 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                             .map(|op| {
                                 let manageable = role.may_manage_operator_with_role(op.role);
                                 let is_me = op.id == me_id;
-                                let (for_update, for_delete, for_unblock) =
-                                    (op.clone(), op.clone(), op.clone());
+                                let (for_update, for_delete, for_unblock, for_sessions) =
+                                    (op.clone(), op.clone(), op.clone(), op.clone());
                                 view! {
                                     <tr data-username=op.username.clone()>
                                         <td>{op.username.clone()}</td>
@@ -94,6 +95,12 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                                                 <button class="danger"
                                                     on:click=move |_| dialog.set(Some(Dialog::Delete(for_delete.clone())))>
                                                     "Delete"
+                                                </button>
+                                            })}
+                                            {(manageable && !is_me).then(|| view! {
+                                                <button class="secondary"
+                                                    on:click=move |_| dialog.set(Some(Dialog::EndSessions(for_sessions.clone())))>
+                                                    "End sessions"
                                                 </button>
                                             })}
                                             {(manageable && op.blocked).then(|| view! {
@@ -138,6 +145,9 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                     }.into_any(),
                     Dialog::Delete(op) => view! {
                         <DeleteDialog operator=op on_close=close on_deleted=done/>
+                    }.into_any(),
+                    Dialog::EndSessions(op) => view! {
+                        <EndSessionsDialog operator=op on_close=close on_ended=done/>
                     }.into_any(),
                 }
             })}
@@ -270,6 +280,28 @@ fn DeleteDialog(operator: OperatorSummary, on_close: Callback<()>, on_deleted: C
             <p>
                 "Delete " <strong>{operator.username.clone()}</strong>
                 "? This is irreversible: they will no longer be able to log in."
+            </p>
+        </ConfirmDialog>
+    }
+}
+
+#[component]
+fn EndSessionsDialog(operator: OperatorSummary, on_close: Callback<()>, on_ended: Callback<()>) -> impl IntoView {
+    let id = operator.id;
+    let name = StoredValue::new(operator.username.clone());
+    let run = move || async move {
+        api::end_operator_sessions(id).await.map(|ended| match ended {
+            0 => format!("{} had no session; their API tokens have ended.", name.get_value()),
+            1 => format!("1 session of {} has ended.", name.get_value()),
+            n => format!("{n} sessions of {} have ended.", name.get_value()),
+        })
+    };
+    view! {
+        <ConfirmDialog title="End sessions" confirm_label="End every session" danger=true run=run
+            on_close=on_close on_done=on_ended>
+            <p>
+                "Log " <strong>{operator.username.clone()}</strong>
+                " out everywhere? Every dashboard session and API token of theirs ends at once; they can log in again."
             </p>
         </ConfirmDialog>
     }

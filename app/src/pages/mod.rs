@@ -1,9 +1,11 @@
 pub mod all_cards;
+pub mod api_clients;
 pub mod audit_log;
 pub mod bulk_cards;
 pub mod card_transactions;
 pub mod dashboard_users;
 pub mod documents;
+pub mod my_sessions;
 pub mod onboarding;
 pub mod password;
 pub mod payout_approvals;

@@ -47,12 +47,18 @@ fn build() -> Value {
             .params
             .iter()
             .map(|p| {
+                // A path parameter is an id: a positive integer (`positive_id`).
+                let schema = if p.location == In::Path {
+                    json!({ "type": p.json_type, "format": "int64", "minimum": 1 })
+                } else {
+                    json!({ "type": p.json_type })
+                };
                 json!({
                     "name": p.name,
                     "in": if p.location == In::Path { "path" } else { "query" },
                     "required": p.required,
                     "description": p.description,
-                    "schema": { "type": p.json_type },
+                    "schema": schema,
                 })
             })
             .collect();
@@ -438,7 +444,7 @@ fn schemas() -> Value {
         "Transfers": envelope("transfers", "Transfer"),
         "TransferCreate": object(json!({
             "walletId": int, "beneficiaryWalletId": int,
-            "amount": { "type": "number", "exclusiveMinimum": 0, "description": "Major units (12.5)." },
+            "amount": { "type": "number", "minimum": 0, "exclusiveMinimum": true, "description": "Major units (12.5)." },
             "currency": string, "label": { "type": "string", "maxLength": 140 },
             "transferTag": { "type": "string", "maxLength": 250 }, "transferTypeId": { "type": "integer", "enum": [1, 3, 4] },
             "accessTag": { "type": "string", "maxLength": 250, "description": "The same tag from the same client answers the first transfer and moves money once." },
@@ -456,7 +462,7 @@ fn schemas() -> Value {
         "Payouts": envelope("payouts", "Payout"),
         "PayoutCreate": object(json!({
             "walletId": int, "beneficiaryId": int,
-            "amount": { "type": "number", "exclusiveMinimum": 0, "description": "Major units (12.5)." },
+            "amount": { "type": "number", "minimum": 0, "exclusiveMinimum": true, "description": "Major units (12.5)." },
             "currency": string, "label": { "type": "string", "maxLength": 140 }, "payoutTag": string,
             "payoutTypeId": { "type": "integer", "enum": [1] }, "endToEndId": { "type": "string", "maxLength": 35 },
             "accessTag": { "type": "string", "maxLength": 250 },

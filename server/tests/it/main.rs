@@ -28,6 +28,7 @@ mod restriction_groups;
 mod sca;
 mod schema;
 mod security;
+mod session_views;
 mod smtp_sink;
 mod spec;
 mod support_users;

@@ -45,11 +45,37 @@ fn concrete(path: &str) -> String {
     format!("{url}?userId=999999&origin=OPERATOR")
 }
 
+/// Where `exclusiveMinimum`/`exclusiveMaximum` are not OpenAPI 3.0's (a boolean beside its
+/// `minimum`/`maximum`; a number there is 3.1's form, which 3.0 tools refuse).
+fn exclusive_bounds_not_in_3_0_form(value: &Value, at: &str) -> Vec<String> {
+    let mut wrong = Vec::new();
+    match value {
+        Value::Object(map) => {
+            for (key, bound) in [("exclusiveMinimum", "minimum"), ("exclusiveMaximum", "maximum")] {
+                if map.get(key).is_some_and(|v| !v.is_boolean() || !map.contains_key(bound)) {
+                    wrong.push(format!("{at}/{key}"));
+                }
+            }
+            for (key, child) in map {
+                wrong.extend(exclusive_bounds_not_in_3_0_form(child, &format!("{at}/{key}")));
+            }
+        }
+        Value::Array(items) => {
+            for (i, child) in items.iter().enumerate() {
+                wrong.extend(exclusive_bounds_not_in_3_0_form(child, &format!("{at}/{i}")));
+            }
+        }
+        _ => {}
+    }
+    wrong
+}
+
 #[tokio::test]
 async fn every_documented_operation_is_routed_and_the_reference_is_readable() {
     let app = spawn_app(Flavor::Sqlite).await;
     let doc = fetch_document(&app).await;
     assert_eq!(doc["openapi"], "3.0.3");
+    assert_eq!(exclusive_bounds_not_in_3_0_form(&doc, "#"), Vec::<String>::new());
     let ops = operations(&doc);
     assert!(ops.len() >= 24, "only {} operations documented", ops.len());
     for (method, path, scope, _) in &ops {

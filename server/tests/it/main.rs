@@ -20,6 +20,7 @@ mod oauth;
 mod onboarding;
 mod openapi;
 mod operators;
+mod postgres_tls;
 mod processes;
 mod products;
 mod rate_limits;

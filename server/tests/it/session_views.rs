@@ -132,7 +132,7 @@ async fn administrators_create_list_and_revoke_api_clients(flavor: Flavor) {
     assert!(created.client.last_used_at.is_none() && created.client.revoked_at.is_none());
     assert!(created.client_secret.expose().len() >= 32);
     let listed: Vec<ApiClientSummary> = app.call(&admin, "api-clients/list", json!({})).await.unwrap();
-    assert_eq!(listed, [created.client.clone()]);
+    assert_eq!(listed, std::slice::from_ref(&created.client));
     assert!(!serde_json::to_string(&listed).unwrap().contains(created.client_secret.expose()), "never shown again");
 
     let token_for = |secret: String| {

@@ -9,6 +9,7 @@ use axum::routing::{get, post};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
+use tower_http::classify::ServerErrorsFailureClass;
 use tower_http::trace::TraceLayer;
 
 use app::ssr::RequestContext;
@@ -40,7 +41,20 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(public_host, security::check_host))
         .layer(axum::middleware::from_fn_with_state(policy, security::security_headers))
         .layer(axum::middleware::from_fn_with_state(client_ip_header, security::request_id))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().on_failure(log_failure))
+}
+
+/// A 5xx is logged as an ERROR, except 503: the server refusing work on purpose when every
+/// argon2 slot is taken (a burst of logins must not flood the error log; the answer says
+/// busy, and `is_healthy` logs a database that does not answer).
+fn log_failure(class: ServerErrorsFailureClass, latency: std::time::Duration, _span: &tracing::Span) {
+    let latency_ms = latency.as_millis();
+    match class {
+        ServerErrorsFailureClass::StatusCode(StatusCode::SERVICE_UNAVAILABLE) => {
+            tracing::debug!(latency_ms, "answered 503: busy");
+        }
+        other => tracing::error!(classification = %other, latency_ms, "response failed"),
+    }
 }
 
 async fn healthz(State(state): State<AppState>) -> StatusCode {

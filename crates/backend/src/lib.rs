@@ -136,6 +136,12 @@ impl Backend {
 
     /// Answers whether the database can be reached (for `/healthz`).
     pub async fn is_healthy(&self) -> bool {
-        sqlx::query("SELECT 1").execute(&self.db.pool).await.is_ok()
+        match sqlx::query("SELECT 1").execute(&self.db.pool).await {
+            Ok(_) => true,
+            Err(e) => {
+                tracing::error!(error = %e, "health check: the database does not answer");
+                false
+            }
+        }
     }
 }

@@ -1,7 +1,8 @@
 //! Calm versus under attack: the latency of `/healthz` and of `GET /v1/users/{id}` (one
 //! request at a time) alone, then while 200 clients send wrong passwords to the dashboard's
 //! login as fast as they are answered, from one address and from 200 addresses (as the
-//! proxy in front would say, through `X-Forwarded-For`).
+//! proxy in front would say, through `X-Forwarded-For`); and, for comparison, while 200
+//! clients flood `/healthz`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -52,12 +53,17 @@ pub async fn measures(base: &str, token: &str, max_user: u64) -> anyhow::Result<
     println!();
     println!(
         "{:<34} {:>7} {:>7} {:>9} {:>7}  {}",
-        "latency (ms)", "health", "p95", "user p50", "p95", "bad logins answered during the probes"
+        "latency (ms)", "health", "p95", "user p50", "p95", "flood answered during the probes"
     );
     print_line("calm", probes(&http, base, token, max_user).await?, "");
-    for spread in [false, true] {
-        let label = if spread { "200 bad logins, 200 addresses" } else { "200 bad logins, one address" };
-        let attack = Attack::start(base, spread);
+    for (label, flood) in [
+        ("200 bad logins, one address", Flood::BadLogins { spread: false }),
+        ("200 bad logins, 200 addresses", Flood::BadLogins { spread: true }),
+        // The same number of clients asking for nothing costly: what the request rate
+        // alone costs on this machine (the load generator shares its two cores).
+        ("200 clients flooding /healthz", Flood::Healthz),
+    ] {
+        let attack = Attack::start(base, flood);
         // Let the attack reach its pace (and the limits their refusals) first.
         tokio::time::sleep(Duration::from_secs(2)).await;
         attack.reset();
@@ -72,8 +78,15 @@ pub async fn measures(base: &str, token: &str, max_user: u64) -> anyhow::Result<
     Ok(())
 }
 
-/// 200 clients sending wrong passwords back to back until stopped; counts the answers by
-/// status.
+#[derive(Clone, Copy)]
+enum Flood {
+    /// Wrong passwords to the dashboard's login, from one address or 200.
+    BadLogins { spread: bool },
+    /// `GET /healthz`, the cheapest answer there is.
+    Healthz,
+}
+
+/// 200 clients sending requests back to back until stopped; counts the answers by status.
 struct Attack {
     running: Arc<AtomicBool>,
     counts: Arc<std::sync::Mutex<BTreeMap<u16, u64>>>,
@@ -81,14 +94,15 @@ struct Attack {
 }
 
 impl Attack {
-    fn start(base: &str, spread: bool) -> Attack {
+    fn start(base: &str, flood: Flood) -> Attack {
         let running = Arc::new(AtomicBool::new(true));
         let counts = Arc::new(std::sync::Mutex::new(BTreeMap::new()));
         let http = reqwest::Client::builder().pool_max_idle_per_host(ATTACKERS).build().expect("a client");
         let workers = (0..ATTACKERS)
             .map(|n| {
                 let (running, counts, http) = (running.clone(), counts.clone(), http.clone());
-                let url = format!("{base}/api/session/login");
+                let (login, health) = (format!("{base}/api/session/login"), format!("{base}/healthz"));
+                let spread = matches!(flood, Flood::BadLogins { spread: true });
                 let address = if spread { format!("10.9.{}.{}", n / 250, 1 + n % 250) } else { "10.8.0.1".into() };
                 tokio::spawn(async move {
                     let mut i = 0u64;
@@ -99,13 +113,14 @@ impl Attack {
                         } else {
                             format!("guess{n}-{i}@x.test")
                         };
-                        let sent = http
-                            .post(&url)
-                            .header("x-backoffice-request", "1")
-                            .header(CLIENT_IP_HEADER, &address)
-                            .json(&serde_json::json!({ "username": username, "password": "not the password" }))
-                            .send()
-                            .await;
+                        let request = match flood {
+                            Flood::Healthz => http.get(&health),
+                            Flood::BadLogins { .. } => http
+                                .post(&login)
+                                .header("x-backoffice-request", "1")
+                                .json(&serde_json::json!({ "username": username, "password": "not the password" })),
+                        };
+                        let sent = request.header(CLIENT_IP_HEADER, &address).send().await;
                         let status = match sent {
                             Ok(res) => {
                                 let status = res.status().as_u16();

@@ -258,20 +258,7 @@ impl TestApp {
     pub async fn grant(&self, scopes: &[shared::Scope]) -> Value {
         let client =
             self.backend.create_api_client(&Actor::System, &RequestMeta::local(), "test client", scopes).await.unwrap();
-        let grant: Value = browser()
-            .post(format!("{}/oauth/token", self.base_url))
-            .form(&[
-                ("grant_type", "client_credentials"),
-                ("client_id", client.client_id.as_str()),
-                ("client_secret", client.client_secret.as_str()),
-            ])
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        grant
+        client_credentials_grant(&self.base_url, &client).await
     }
 
     /// Calls the REST API with a bearer token; a body that is not JSON reads as `null`.
@@ -300,6 +287,23 @@ impl TestApp {
     pub async fn audit_actions(&self) -> Vec<String> {
         sqlx::query_scalar("SELECT action FROM audit_log ORDER BY id").fetch_all(&self.backend.db.pool).await.unwrap()
     }
+}
+
+/// The whole `POST /oauth/token` answer of the client credentials grant for `client`.
+pub async fn client_credentials_grant(base_url: &str, client: &backend::api_clients::NewApiClient) -> Value {
+    browser()
+        .post(format!("{base_url}/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
 }
 
 pub fn form(username: &str, role: Role, password: &str) -> Value {

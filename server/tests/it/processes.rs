@@ -7,7 +7,6 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use backend::{Actor, Backend, RequestMeta};
-use serde_json::Value;
 
 /// A `server serve` process on a free loopback port; killed (SIGKILL) when dropped.
 pub struct ServerProcess {
@@ -78,18 +77,6 @@ pub async fn bearer_from(server: &ServerProcess, database_url: &str, scopes: &[s
     let client =
         backend.create_api_client(&Actor::System, &RequestMeta::local(), "process test", scopes).await.unwrap();
     backend.db.close().await;
-    let grant: Value = reqwest::Client::new()
-        .post(format!("{}/oauth/token", server.base_url))
-        .form(&[
-            ("grant_type", "client_credentials"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let grant = crate::harness::client_credentials_grant(&server.base_url, &client).await;
     grant["access_token"].as_str().unwrap_or_else(|| panic!("no token: {grant}")).to_string()
 }

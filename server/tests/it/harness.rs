@@ -261,6 +261,34 @@ impl TestApp {
         client_credentials_grant(&self.base_url, &client).await
     }
 
+    /// An access token of `username` (whose password is `PASSWORD`) by the password grant,
+    /// through a new API client holding every scope; `scope` narrows it.
+    pub async fn password_grant(&self, username: &str, scope: Option<&str>) -> String {
+        let client = self
+            .backend
+            .create_api_client(&Actor::System, &RequestMeta::local(), "password grant", &shared::Scope::ALL)
+            .await
+            .unwrap();
+        let mut form = vec![
+            ("grant_type", "password"),
+            ("client_id", client.client_id.as_str()),
+            ("client_secret", client.client_secret.as_str()),
+            ("username", username),
+            ("password", PASSWORD),
+        ];
+        form.extend(scope.map(|s| ("scope", s)));
+        let grant: Value = browser()
+            .post(format!("{}/oauth/token", self.base_url))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        grant["access_token"].as_str().unwrap_or_else(|| panic!("no token for {username}: {grant}")).to_string()
+    }
+
     /// Calls the REST API with a bearer token; a body that is not JSON reads as `null`.
     pub async fn rest(
         &self,

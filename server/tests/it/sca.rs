@@ -233,28 +233,7 @@ async fn operators_act_on_devices_per_their_role(flavor: Flavor) {
     assert!(matches!(&refused, Err(AppError::Forbidden(m)) if m.contains("System Configuration")), "{refused:?}");
 
     // An operator's password-grant token meets the role table too: support cannot unlock.
-    let client = app
-        .backend
-        .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "pw", &Scope::ALL)
-        .await
-        .unwrap();
-    let grant: Value = crate::harness::browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-            ("username", "support@example.com"),
-            ("password", crate::harness::PASSWORD),
-            ("scope", "read_only read_write"),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = grant["access_token"].as_str().expect("a password grant").to_string();
+    let token = app.password_grant("support@example.com", Some("read_only read_write")).await;
     let lost = Some(json!({"lockReason": "LOST_DEVICE"}));
     let path = format!("/core-connect/sca/scawallets/{phone}");
     assert_eq!(app.rest(Method::PUT, &format!("{path}/lock"), &token, lost).await.0, 200);

@@ -65,27 +65,7 @@ async fn managers_end_every_session_and_token_of_an_operator(flavor: Flavor) {
     let (one, two) = (browser(), browser());
     app.login(&one, "support@example.com", PASSWORD).await.unwrap();
     app.login(&two, "support@example.com", PASSWORD).await.unwrap();
-    let client = app
-        .backend
-        .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "dashboard", &[Scope::ReadOnly])
-        .await
-        .unwrap();
-    let grant: Value = browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-            ("username", "support@example.com"),
-            ("password", PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let token = grant["access_token"].as_str().unwrap().to_string();
+    let token = app.password_grant("support@example.com", Some("read_only")).await;
     assert_eq!(app.rest(Method::GET, "/v1/users?pageCount=1", &token, None).await.0, StatusCode::OK);
 
     // Refusals first: a Support operator may not, nor may a Manager towards an Administrator.

@@ -396,24 +396,7 @@ async fn kyc_review_requests_check_that_each_user_is_ready(flavor: Flavor) {
     assert_eq!(status, 403);
     // ... and an operator, whatever the door, needs its role's legal scope.
     app.add_operator("support@example.com", shared::Role::Support).await;
-    let client =
-        app.backend.create_api_client(&Actor::System, &RequestMeta::local(), "door", &Scope::ALL).await.unwrap();
-    let grant: Value = browser()
-        .post(format!("{}/oauth/token", app.base_url))
-        .form(&[
-            ("grant_type", "password"),
-            ("client_id", client.client_id.as_str()),
-            ("client_secret", client.client_secret.as_str()),
-            ("username", "support@example.com"),
-            ("password", crate::harness::PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let support = grant["access_token"].as_str().expect("a token for the operator");
+    let support = &app.password_grant("support@example.com", None).await;
     let (status, _) = app.rest(Method::PUT, &format!("/v1/users/{auto_id}/Kycreview"), support, None).await;
     assert_eq!(status, 403, "a Support operator cannot request a review through the API either");
 

@@ -33,6 +33,17 @@ struct ClientListRow {
     revoked_at: Option<String>,
 }
 
+/// The columns of `ClientListRow`, for every statement that reads one.
+macro_rules! client_columns {
+    () => {
+        "id, client_id, name, scopes, created_at, last_used_at, revoked_at"
+    };
+}
+
+fn already_revoked() -> Error {
+    Error::Conflict("This API client is already revoked.".into())
+}
+
 impl ClientListRow {
     fn into_summary(self) -> Result<ApiClientSummary> {
         Ok(ApiClientSummary {
@@ -89,24 +100,21 @@ impl Backend {
     /// The API clients, newest first (revoked ones too, marked).
     pub async fn list_api_clients(&self, actor: &Actor) -> Result<Vec<ApiClientSummary>> {
         actor.require(Action::ManageApiClients)?;
-        let rows: Vec<ClientListRow> = sqlx::query_as(
-            "SELECT id, client_id, name, scopes, created_at, last_used_at, revoked_at \
-             FROM api_clients ORDER BY id DESC LIMIT $1",
-        )
-        .bind(MAX_LISTED)
-        .fetch_all(&self.db.pool)
-        .await?;
+        let rows: Vec<ClientListRow> =
+            sqlx::query_as(concat!("SELECT ", client_columns!(), " FROM api_clients ORDER BY id DESC LIMIT $1"))
+                .bind(MAX_LISTED)
+                .fetch_all(&self.db.pool)
+                .await?;
         rows.into_iter().map(ClientListRow::into_summary).collect()
     }
 
     pub async fn get_api_client(&self, actor: &Actor, id: i64) -> Result<ApiClientSummary> {
         actor.require(Action::ManageApiClients)?;
-        let row: Option<ClientListRow> = sqlx::query_as(
-            "SELECT id, client_id, name, scopes, created_at, last_used_at, revoked_at FROM api_clients WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?;
+        let row: Option<ClientListRow> =
+            sqlx::query_as(concat!("SELECT ", client_columns!(), " FROM api_clients WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.db.pool)
+                .await?;
         row.ok_or(Error::NotFound)?.into_summary()
     }
 
@@ -117,7 +125,7 @@ impl Backend {
         let before = self.get_api_client(actor, id).await?;
         actor.require_may_grant(&before.scopes)?;
         if before.revoked_at.is_some() {
-            return Err(Error::Conflict("This API client is already revoked.".into()));
+            return Err(already_revoked());
         }
         let mut change = self.open_change(actor, meta).await?;
         let revoked = sqlx::query("UPDATE api_clients SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL")
@@ -127,15 +135,15 @@ impl Backend {
             .await?
             .rows_affected();
         if revoked == 0 {
-            return Err(Error::Conflict("This API client is already revoked.".into()));
+            // Revoked by someone else since it was read.
+            return Err(already_revoked());
         }
         sqlx::query("DELETE FROM access_tokens WHERE api_client_id = $1").bind(id).execute(&mut *change.tx).await?;
-        let after: ClientListRow = sqlx::query_as(
-            "SELECT id, client_id, name, scopes, created_at, last_used_at, revoked_at FROM api_clients WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_one(&mut *change.tx)
-        .await?;
+        let after: ClientListRow =
+            sqlx::query_as(concat!("SELECT ", client_columns!(), " FROM api_clients WHERE id = $1"))
+                .bind(id)
+                .fetch_one(&mut *change.tx)
+                .await?;
         let after = after.into_summary()?;
         change.audit(Record::new(AuditAction::ApiClientRevoked, id).before(&before)?.after(&after)?).await?;
         change.commit().await?;

@@ -40,6 +40,7 @@ impl Backend {
     /// request came with.
     pub async fn my_sessions(&self, actor: &Actor, current: Option<&SessionToken>) -> Result<Vec<SessionInfo>> {
         let operator_id = session_owner(actor)?;
+        // Live as `SessionLimits::has_ended` says: not past the absolute nor the idle timeout.
         let limits = self.session_limits();
         let rows: Vec<SessionRow> = sqlx::query_as(
             "SELECT public_id, token_digest, created_at, last_seen_at, client_ip, user_agent \

@@ -12,6 +12,8 @@ pub enum AppError {
     Invalid { field: String, message: String },
     #[error("Invalid username or password.")]
     InvalidCredentials,
+    #[error("That code is not right. Check your authenticator app and try again.")]
+    InvalidCode,
     #[error("Your session has ended. Please log in again.")]
     Unauthenticated,
     #[error("{0}")]
@@ -41,7 +43,7 @@ impl AppError {
         use http::StatusCode as S;
         match self {
             AppError::Invalid { .. } => S::BAD_REQUEST,
-            AppError::InvalidCredentials | AppError::Unauthenticated => S::UNAUTHORIZED,
+            AppError::InvalidCredentials | AppError::InvalidCode | AppError::Unauthenticated => S::UNAUTHORIZED,
             AppError::Forbidden(_) => S::FORBIDDEN,
             AppError::NotFound => S::NOT_FOUND,
             AppError::Conflict(_) => S::CONFLICT,
@@ -86,6 +88,7 @@ impl AppError {
         match error {
             E::Invalid(f) => AppError::Invalid { field: f.field, message: f.message },
             E::InvalidCredentials => AppError::InvalidCredentials,
+            E::InvalidCode => AppError::InvalidCode,
             E::Unauthenticated => AppError::Unauthenticated,
             E::Forbidden(message) => AppError::Forbidden(message.to_string()),
             E::NotFound => AppError::NotFound,

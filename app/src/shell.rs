@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 use leptos_router::components::{A, Route, Router, Routes};
 use leptos_router::hooks::use_location;
 use leptos_router::path;
-use shared::dto::Me;
+use shared::dto::{Me, PendingStep};
 use shared::permissions::Section;
 use shared::{Role, View};
 
@@ -68,10 +68,16 @@ fn SessionOrPublic(session: Session) -> impl IntoView {
             match session.0.get() {
                 None => view! { <Loading label="Starting…"/> }.into_any(),
                 Some(None) => view! { <LoginPage/> }.into_any(),
-                Some(Some(me)) if me.must_change_password => {
-                    view! { <pages::password::ChooseOwnPasswordPage me=me/> }.into_any()
-                }
-                Some(Some(me)) => view! { <Layout me=me/> }.into_any(),
+                Some(Some(me)) => match me.pending {
+                    Some(PendingStep::EnterCode) => view! { <pages::two_factor::EnterCodePage me=me/> }.into_any(),
+                    Some(PendingStep::ChangePassword) => {
+                        view! { <pages::password::ChooseOwnPasswordPage me=me/> }.into_any()
+                    }
+                    Some(PendingStep::EnrolTwoFactor) => {
+                        view! { <pages::two_factor::EnrolTwoFactorPage me=me/> }.into_any()
+                    }
+                    None => view! { <Layout me=me/> }.into_any(),
+                },
             }
         }}
     }
@@ -133,6 +139,7 @@ fn Layout(me: Me) -> impl IntoView {
     let me_id = me.id;
     let changing_password = RwSignal::new(false);
     let username = me.username.clone();
+    let username_for_pages = StoredValue::new(me.username.clone());
     let logout = move |_| {
         spawn_local(async move {
             let _ = api::logout().await;
@@ -169,6 +176,7 @@ fn Layout(me: Me) -> impl IntoView {
                         <span class="role-badge" data-testid="operator-role">{role.label()}</span>
                     </span>
                     <A href=pages::my_sessions::PATH attr:class="button secondary">"My sessions"</A>
+                    <A href=pages::two_factor::PATH attr:class="button secondary">"Two-factor"</A>
                     <button class="secondary" on:click=move |_| changing_password.set(true)>"Change password"</button>
                     <button class="secondary" on:click=logout>"Log out"</button>
                 </header>
@@ -181,8 +189,8 @@ fn Layout(me: Me) -> impl IntoView {
                     // <Routes> completes each navigation (it updates the address bar once the
                     // new page is ready); CurrentPage then picks the page for the path.
                     <Routes fallback=|| view! { <p>"Page not found."</p> }>
-                        <Route path=path!("/") view=move || view! { <CurrentPage role=role me_id=me_id/> }/>
-                        <Route path=path!("/*any") view=move || view! { <CurrentPage role=role me_id=me_id/> }/>
+                        <Route path=path!("/") view=move || view! { <CurrentPage role=role me_id=me_id username=username_for_pages.get_value()/> }/>
+                        <Route path=path!("/*any") view=move || view! { <CurrentPage role=role me_id=me_id username=username_for_pages.get_value()/> }/>
                     </Routes>
                 </main>
             </div>
@@ -194,13 +202,17 @@ fn Layout(me: Me) -> impl IntoView {
 /// the view table rather than one `<Route>` per view: Leptos 0.8's routes are a statically
 /// typed tuple, each path its own type, so they cannot be generated from the table.)
 #[component]
-fn CurrentPage(role: Role, me_id: i64) -> impl IntoView {
+fn CurrentPage(role: Role, me_id: i64, username: String) -> impl IntoView {
     let location = use_location();
     move || {
         let path = location.pathname.get();
-        // The account's own page: every operator's, whatever the role.
-        if path.trim_end_matches('/') == pages::my_sessions::PATH {
-            return view! { <pages::my_sessions::MySessionsPage/> }.into_any();
+        // The account's own pages: every operator's, whatever the role.
+        match path.trim_end_matches('/') {
+            pages::my_sessions::PATH => return view! { <pages::my_sessions::MySessionsPage/> }.into_any(),
+            pages::two_factor::PATH => {
+                return view! { <pages::two_factor::TwoFactorPage username=username.clone()/> }.into_any();
+            }
+            _ => {}
         }
         // The home page is the first view the role may see (no redirect: a redirect racing
         // with the first click would undo it).

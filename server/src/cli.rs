@@ -163,8 +163,12 @@ pub enum OperatorCommand {
     /// Lifts the block of an operator blocked by failed logins (for the machine's owner: it
     /// works when no Administrator can log in).
     Unblock(UnblockOperatorArgs),
+    /// Removes an operator's two-factor authentication (a lost phone and lost recovery codes
+    /// when no other Administrator can do it); every session of the operator ends.
+    ResetTwoFactor(UnblockOperatorArgs),
 }
 
+/// Names one operator (unblock, reset-two-factor).
 #[derive(Args, Debug)]
 pub struct UnblockOperatorArgs {
     /// The operator's email address.

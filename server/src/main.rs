@@ -28,6 +28,7 @@ async fn main() -> std::process::ExitCode {
         Command::Serve(args) => serve(args).await,
         Command::Operator { command: OperatorCommand::Create(args) } => create_operator(args).await,
         Command::Operator { command: OperatorCommand::Unblock(args) } => unblock_operator(args).await,
+        Command::Operator { command: OperatorCommand::ResetTwoFactor(args) } => reset_two_factor(args).await,
         Command::ApiClient { command: ApiClientCommand::Create(args) } => create_api_client(args).await,
         Command::SeedDemo(args) => seed_demo(args).await,
     };
@@ -142,12 +143,30 @@ async fn create_operator(args: CreateOperatorArgs) -> anyhow::Result<()> {
     }
 }
 
-async fn unblock_operator(args: UnblockOperatorArgs) -> anyhow::Result<()> {
+/// The database of `args` and the operator it names.
+async fn named_operator(args: &UnblockOperatorArgs) -> anyhow::Result<(Backend, shared::dto::OperatorSummary)> {
     let backend = open_backend(&args.db, SessionSettings::default()).await.context("cannot open the database")?;
     let operators = backend.list_operators(&Actor::System).await.context("cannot list the operators")?;
-    let Some(operator) = operators.iter().find(|o| o.username.eq_ignore_ascii_case(args.username.trim())) else {
+    let Some(operator) = operators.into_iter().find(|o| o.username.eq_ignore_ascii_case(args.username.trim())) else {
         anyhow::bail!("No operator is named {}.", args.username.trim());
     };
+    Ok((backend, operator))
+}
+
+async fn reset_two_factor(args: UnblockOperatorArgs) -> anyhow::Result<()> {
+    let (backend, operator) = named_operator(&args).await?;
+    match backend.reset_operator_two_factor(&Actor::System, &RequestMeta::local(), operator.id).await {
+        Ok(()) => {
+            println!("Two-factor authentication removed for {} (id {}).", operator.username, operator.id);
+            Ok(())
+        }
+        Err(e) if !e.is_internal() => anyhow::bail!("{e}"),
+        Err(e) => Err(anyhow::Error::new(e).context("could not reset two-factor authentication")),
+    }
+}
+
+async fn unblock_operator(args: UnblockOperatorArgs) -> anyhow::Result<()> {
+    let (backend, operator) = named_operator(&args).await?;
     match backend.unblock_operator(&Actor::System, &RequestMeta::local(), operator.id).await {
         Ok(op) => {
             println!("Unblocked operator {} (id {}).", op.username, op.id);

@@ -12,9 +12,60 @@ pub struct Me {
     pub id: i64,
     pub username: String,
     pub role: Role,
-    /// The password was set by someone else: the dashboard asks for a new one first.
+    /// What the operator must do before reaching any view, if anything.
     #[serde(default)]
-    pub must_change_password: bool,
+    pub pending: Option<PendingStep>,
+}
+
+impl Me {
+    /// The password was set by someone else: the dashboard asks for a new one first.
+    pub fn must_change_password(&self) -> bool {
+        self.pending == Some(PendingStep::ChangePassword)
+    }
+}
+
+/// A step an operator takes before anything else, in this order (the derived `Ord`): the
+/// code of a two-factor login, then their own password if someone else set it, then
+/// two-factor enrolment if their role requires it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum PendingStep {
+    /// The password was right; the code from the authenticator app (or a recovery code) is next.
+    EnterCode,
+    /// The password was set by someone else: the operator chooses their own.
+    ChangePassword,
+    /// The role requires two-factor authentication and the operator has not set it up yet.
+    EnrolTwoFactor,
+}
+
+/// What the browser shows to set up two-factor authentication: a QR code for the
+/// authenticator app and the same secret as text for typing in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorEnrolment {
+    /// An SVG image of `otpauth_uri`.
+    pub qr_svg: String,
+    /// `otpauth://totp/...` (RFC 6238 parameters: SHA-1, 6 digits, 30 s).
+    pub otpauth_uri: String,
+    /// The secret in base32, grouped by four for reading.
+    pub secret: Secret,
+}
+
+/// The operator's own two-factor authentication, as their account page shows it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TwoFactorStatus {
+    /// RFC 3339, UTC; `None` when not set up.
+    pub enrolled_at: Option<String>,
+    pub recovery_codes_left: i64,
+    /// The operator's role requires it (System Configuration).
+    pub required: bool,
+}
+
+/// The ten single-use recovery codes, shown once when two-factor authentication is set up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecoveryCodes(pub Vec<Secret>);
+
+impl RecoveryCodes {
+    /// How many are given at each set-up.
+    pub const COUNT: usize = 10;
 }
 
 /// One row of the Dashboard Users table.
@@ -31,6 +82,9 @@ pub struct OperatorSummary {
     pub last_login_at: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
+    /// Two-factor authentication is set up (a code is asked at login).
+    #[serde(default)]
+    pub two_factor: bool,
 }
 
 /// What the "Add a new user" / "Update" dialog submits. On update, an empty password keeps
@@ -165,7 +219,7 @@ pub struct TaxResidenceDraft {
 }
 
 /// System Configuration's feature toggles.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SystemSettings {
     /// "Send forgot password" is offered on user profiles.
     pub send_forgot_password: bool,
@@ -175,6 +229,9 @@ pub struct SystemSettings {
     pub payout_approval_enabled: bool,
     /// In whole units of the payout's currency (1000 = 1,000 EUR or 1,000 JPY).
     pub payout_approval_threshold: i64,
+    /// Operators of these roles set up two-factor authentication at their next login.
+    #[serde(default)]
+    pub two_factor_required_roles: Vec<Role>,
 }
 
 impl SystemSettings {
@@ -408,6 +465,10 @@ pub struct SessionInfo {
     pub user_agent: Option<String>,
     /// The session this list was asked from.
     pub current: bool,
+    /// The password was given and the two-factor code not yet: if that was not you,
+    /// someone knows your password.
+    #[serde(default)]
+    pub awaiting_code: bool,
 }
 
 /// One OAuth2 API client of the REST API (API clients view). Its secret is never shown

@@ -353,6 +353,8 @@ pub enum Action {
     ManageRestrictionGroups,
     /// Bulk Cards: virtual cards for a list of users.
     BulkCreateCards,
+    /// Remove an operator's two-factor authentication (a lost phone): they set it up again.
+    ResetOperatorTwoFactor,
 }
 
 impl Action {
@@ -434,7 +436,8 @@ impl Action {
             | ManageApiClients
             | ManageSystemConfiguration
             | ManageRestrictionGroups
-            | BulkCreateCards => Scope::Admin,
+            | BulkCreateCards
+            | ResetOperatorTwoFactor => Scope::Admin,
         }
     }
 }

@@ -1,10 +1,13 @@
-//! Server functions of My sessions, of ending an operator's sessions (Dashboard Users) and
-//! of the API clients view.
+//! Server functions of My sessions, of ending an operator's sessions (Dashboard Users), of
+//! two-factor authentication and of the API clients view.
 
 use leptos::prelude::*;
 use server_fn::codec::Json;
 use shared::Scope;
-use shared::dto::{ApiClientSummary, NewApiClientCredentials, SessionInfo};
+use shared::dto::{
+    ApiClientSummary, Me, NewApiClientCredentials, RecoveryCodes, SessionInfo, TwoFactorEnrolment, TwoFactorStatus,
+};
+use shared::secret::Secret;
 
 use crate::client::AppClient;
 use crate::error::AppError;
@@ -26,6 +29,35 @@ pub async fn end_my_session(id: String) -> Result<(), AppError> {
 #[server(endpoint = "operators/end-sessions", input = Json, client = AppClient)]
 pub async fn end_operator_sessions(id: i64) -> Result<u64, AppError> {
     with_actor(|ctx, actor| async move { ctx.backend.end_operator_sessions(&actor, &ctx.meta, id).await }).await
+}
+
+#[server(endpoint = "two-factor/status", input = Json, client = AppClient)]
+pub async fn load_two_factor_status() -> Result<TwoFactorStatus, AppError> {
+    with_actor(|ctx, actor| async move { ctx.backend.two_factor_status(&actor).await }).await
+}
+
+/// Step one of setting up two-factor authentication (the current password is asked again).
+#[server(endpoint = "two-factor/start", input = Json, client = AppClient)]
+pub async fn start_two_factor(current_password: Secret) -> Result<TwoFactorEnrolment, AppError> {
+    with_actor(
+        |ctx, actor| async move { ctx.backend.start_two_factor_enrolment(&actor, &ctx.meta, current_password).await },
+    )
+    .await
+}
+
+/// Step two: a code from the app confirms the set-up; the recovery codes come back once.
+#[server(endpoint = "two-factor/confirm", input = Json, client = AppClient)]
+pub async fn confirm_two_factor(code: String) -> Result<(Me, RecoveryCodes), AppError> {
+    with_actor(|ctx, actor| async move {
+        ctx.backend.confirm_two_factor_enrolment(&actor, &ctx.meta, ctx.session.as_ref(), &code).await
+    })
+    .await
+}
+
+/// An Administrator removes an operator's two-factor authentication (Dashboard Users).
+#[server(endpoint = "operators/reset-two-factor", input = Json, client = AppClient)]
+pub async fn reset_operator_two_factor(id: i64) -> Result<(), AppError> {
+    with_actor(|ctx, actor| async move { ctx.backend.reset_operator_two_factor(&actor, &ctx.meta, id).await }).await
 }
 
 #[server(endpoint = "api-clients/list", input = Json, client = AppClient)]

@@ -17,12 +17,7 @@ use crate::ssr::{request_context, with_actor};
 pub async fn current_operator() -> Result<Option<Me>, AppError> {
     let ctx = request_context()?;
     match ctx.actor().await {
-        Ok(backend::Actor::Operator(op)) => Ok(Some(Me {
-            id: op.id,
-            username: op.username,
-            role: op.role,
-            must_change_password: op.must_change_password,
-        })),
+        Ok(backend::Actor::Operator(op)) => Ok(Some(op.me())),
         Ok(_) | Err(AppError::Unauthenticated) => Ok(None),
         Err(e) => Err(e),
     }
@@ -46,6 +41,19 @@ pub async fn change_own_password(current: Secret, new: Secret) -> Result<Me, App
         ctx.backend.change_own_password(&actor, &ctx.meta, keep.as_deref(), current, new).await
     })
     .await
+}
+
+/// The second step of a two-factor login: a code from the authenticator app, or a recovery
+/// code. The waiting session is replaced by a new one (a new cookie).
+#[server(endpoint = "session/verify-code", input = Json, client = AppClient)]
+pub async fn verify_login_code(code: Secret) -> Result<Me, AppError> {
+    let ctx = request_context()?;
+    let waiting = ctx.session.clone().ok_or(AppError::Unauthenticated)?;
+    let (me, token) =
+        ctx.backend.verify_login_code(&waiting, code.expose(), &ctx.meta).await.map_err(|e| ctx.error(e))?;
+    let max_age = ctx.backend.sessions.absolute_timeout.as_secs() as i64;
+    ctx.set_cookie(ctx.cookie.set(&token, max_age)?);
+    Ok(me)
 }
 
 #[server(endpoint = "session/logout", input = Json, client = AppClient)]

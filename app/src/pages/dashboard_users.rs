@@ -2,9 +2,9 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::Role;
 use shared::dto::{OperatorForm, OperatorSummary};
 use shared::validation::operator_form_errors;
+use shared::{Action, Role};
 
 use crate::api;
 use crate::components::{ConfirmDialog, Loading, Modal, error_view, short_time, use_notices};
@@ -17,6 +17,7 @@ enum Dialog {
     Update(OperatorSummary),
     Delete(OperatorSummary),
     EndSessions(OperatorSummary),
+    ResetTwoFactor(OperatorSummary),
 }
 
 #[component]
@@ -58,6 +59,7 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                             <th scope="col">"Username"</th>
                             <th scope="col">"Role"</th>
                             <th scope="col">"Status"</th>
+                            <th scope="col">"Two-factor"</th>
                             <th scope="col">"Last login"</th>
                             <th scope="col">"Created"</th>
                             <th scope="col"><span class="visually-hidden">"Actions"</span></th>
@@ -69,8 +71,10 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                             .map(|op| {
                                 let manageable = role.may_manage_operator_with_role(op.role);
                                 let is_me = op.id == me_id;
-                                let (for_update, for_delete, for_unblock, for_sessions) =
-                                    (op.clone(), op.clone(), op.clone(), op.clone());
+                                let (for_update, for_delete, for_unblock, for_sessions, for_two_factor) =
+                                    (op.clone(), op.clone(), op.clone(), op.clone(), op.clone());
+                                let may_reset_two_factor =
+                                    manageable && op.two_factor && role.may(Action::ResetOperatorTwoFactor);
                                 view! {
                                     <tr data-username=op.username.clone()>
                                         <td>{op.username.clone()}</td>
@@ -82,6 +86,7 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                                                 view! { <span class="status status-active">"Active"</span> }
                                             }}
                                         </td>
+                                        <td>{if op.two_factor { "On" } else { "Off" }}</td>
                                         <td>{op.last_login_at.as_deref().map(short_time).unwrap_or_else(|| "Never".into())}</td>
                                         <td>{short_time(&op.created_at)}</td>
                                         <td class="row-actions">
@@ -101,6 +106,12 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                                                 <button class="secondary"
                                                     on:click=move |_| dialog.set(Some(Dialog::EndSessions(for_sessions.clone())))>
                                                     "End sessions"
+                                                </button>
+                                            })}
+                                            {may_reset_two_factor.then(|| view! {
+                                                <button class="secondary"
+                                                    on:click=move |_| dialog.set(Some(Dialog::ResetTwoFactor(for_two_factor.clone())))>
+                                                    "Reset 2FA"
                                                 </button>
                                             })}
                                             {(manageable && op.blocked).then(|| view! {
@@ -148,6 +159,9 @@ pub fn DashboardUsersPage(role: Role, me_id: i64) -> impl IntoView {
                     }.into_any(),
                     Dialog::EndSessions(op) => view! {
                         <EndSessionsDialog operator=op on_close=close on_ended=done/>
+                    }.into_any(),
+                    Dialog::ResetTwoFactor(op) => view! {
+                        <ResetTwoFactorDialog operator=op on_close=close on_reset=done/>
                     }.into_any(),
                 }
             })}
@@ -302,6 +316,27 @@ fn EndSessionsDialog(operator: OperatorSummary, on_close: Callback<()>, on_ended
             <p>
                 "Log " <strong>{operator.username.clone()}</strong>
                 " out everywhere? Every dashboard session and API token of theirs ends at once; they can log in again."
+            </p>
+        </ConfirmDialog>
+    }
+}
+
+#[component]
+fn ResetTwoFactorDialog(operator: OperatorSummary, on_close: Callback<()>, on_reset: Callback<()>) -> impl IntoView {
+    let id = operator.id;
+    let name = StoredValue::new(operator.username.clone());
+    let run = move || async move {
+        api::reset_operator_two_factor(id)
+            .await
+            .map(|()| format!("Two-factor authentication of {} was removed; they were logged out.", name.get_value()))
+    };
+    view! {
+        <ConfirmDialog title="Reset two-factor authentication" confirm_label="Reset" danger=true run=run
+            on_close=on_close on_done=on_reset>
+            <p>
+                "Remove the two-factor authentication of " <strong>{operator.username.clone()}</strong>
+                " (a lost phone)? Their sessions end and their recovery codes stop working; a password alone logs "
+                "them in until they set it up again (at once if their role requires it)."
             </p>
         </ConfirmDialog>
     }

@@ -12,4 +12,5 @@ pub mod payout_approvals;
 pub mod public;
 pub mod restriction_groups;
 pub mod system_configuration;
+pub mod two_factor;
 pub mod users;

@@ -40,7 +40,15 @@ pub fn MySessionsPage() -> impl IntoView {
                                 let target = s.clone();
                                 view! {
                                     <tr data-session=s.id.clone() data-current=s.current.to_string()>
-                                        <td>{s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into())}</td>
+                                        <td>
+                                            {s.user_agent.clone().unwrap_or_else(|| "Unknown browser".into())}
+                                            {s.awaiting_code.then(|| view! {
+                                                <span class="status status-blocked"
+                                                    title="The password was given here, the two-factor code not yet. Not you? Change your password.">
+                                                    " Waiting for the code"
+                                                </span>
+                                            })}
+                                        </td>
                                         <td>{s.client_ip.clone().unwrap_or_else(|| "Unknown".into())}</td>
                                         <td>{short_time(&s.created_at)}</td>
                                         <td>{short_time(&s.last_seen_at)}</td>

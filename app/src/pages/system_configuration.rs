@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
+use shared::Role;
 use shared::dto::SystemSettings;
 
 use crate::api;
@@ -16,6 +17,7 @@ pub fn SystemConfigurationPage() -> impl IntoView {
     let sca = RwSignal::new(true);
     let four_eyes = RwSignal::new(false);
     let threshold = RwSignal::new(String::from("1000"));
+    let two_factor_roles = RwSignal::new(Vec::<Role>::new());
     let pending = RwSignal::new(false);
     Effect::new(move |_| {
         if let Some(Ok(s)) = current.get() {
@@ -23,6 +25,7 @@ pub fn SystemConfigurationPage() -> impl IntoView {
             sca.set(s.sca_devices_section);
             four_eyes.set(s.payout_approval_enabled);
             threshold.set(s.payout_approval_threshold.to_string());
+            two_factor_roles.set(s.two_factor_required_roles);
         }
     });
     let save = move |ev: leptos::ev::SubmitEvent| {
@@ -37,6 +40,7 @@ pub fn SystemConfigurationPage() -> impl IntoView {
             sca_devices_section: sca.get_untracked(),
             payout_approval_enabled: four_eyes.get_untracked(),
             payout_approval_threshold: limit,
+            two_factor_required_roles: two_factor_roles.get_untracked(),
         };
         spawn_local(async move {
             let result = api::update_system_settings(settings).await;
@@ -67,6 +71,28 @@ pub fn SystemConfigurationPage() -> impl IntoView {
                         <label for="payout-threshold">"Payout approval threshold (whole units of the payout's currency)"</label>
                         <input id="payout-threshold" type="number" min="0" step="1" inputmode="numeric"
                             bind:value=threshold disabled=move || !four_eyes.get()/>
+                        <fieldset>
+                            <legend>"Two-factor authentication required for"</legend>
+                            <p class="hint">
+                                "Operators of a checked role set it up at their next login, before anything else."
+                            </p>
+                            {Role::ALL.into_iter().map(|role| view! {
+                                <label class="toggle">
+                                    <input type="checkbox" data-role=role.as_str()
+                                        prop:checked=move || two_factor_roles.get().contains(&role)
+                                        on:change=move |ev| {
+                                            let on = event_target_checked(&ev);
+                                            two_factor_roles.update(|roles| {
+                                                roles.retain(|r| *r != role);
+                                                if on {
+                                                    roles.push(role);
+                                                }
+                                            });
+                                        }/>
+                                    " " {role.label()}
+                                </label>
+                            }).collect_view()}
+                        </fieldset>
                         <div class="form-actions">
                             <button type="submit" class="primary" disabled=move || pending.get()>
                                 {move || if pending.get() { "Saving…" } else { "Save" }}

@@ -27,6 +27,11 @@ pub enum AuditAction {
     OperatorPasswordChanged,
     SessionEnded,
     OperatorSessionsEnded,
+    /// A right password of an operator with two-factor authentication: the code is next.
+    LoginPasswordAccepted,
+    TwoFactorEnrolmentStarted,
+    TwoFactorEnrolled,
+    TwoFactorReset,
     ApiClientCreated,
     ApiClientRevoked,
     TokenIssued,
@@ -96,6 +101,10 @@ impl AuditAction {
             OperatorPasswordChanged => "operator.password_changed",
             SessionEnded => "operator.session_ended",
             OperatorSessionsEnded => "operator.sessions_ended",
+            LoginPasswordAccepted => "login.password_accepted",
+            TwoFactorEnrolmentStarted => "operator.two_factor_enrolment_started",
+            TwoFactorEnrolled => "operator.two_factor_enrolled",
+            TwoFactorReset => "operator.two_factor_reset",
             ApiClientCreated => "api_client.created",
             ApiClientRevoked => "api_client.revoked",
             TokenIssued => "token.issued",
@@ -165,7 +174,11 @@ impl AuditAction {
             | OperatorUnblocked
             | OperatorPasswordChanged
             | SessionEnded
-            | OperatorSessionsEnded => "operator",
+            | OperatorSessionsEnded
+            | LoginPasswordAccepted
+            | TwoFactorEnrolmentStarted
+            | TwoFactorEnrolled
+            | TwoFactorReset => "operator",
             ApiClientCreated | ApiClientRevoked | TokenIssued => "api_client",
             SettingsUpdated => "settings",
             UserCreated
@@ -388,7 +401,7 @@ mod tests {
         let (backend, dir) = backend().await;
         let meta = RequestMeta::local();
         let reader = Actor::Operator(crate::Operator {
-            must_change_password: false,
+            pending: None,
             id: 1,
             username: "ro@example.com".into(),
             role: Role::SupportReadOnly,

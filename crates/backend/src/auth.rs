@@ -1,5 +1,6 @@
 //! Who is calling, and the one place where a caller's permission is checked.
 
+use shared::dto::{Me, PendingStep};
 use shared::{Action, Role, Scope};
 
 use crate::error::{Error, Result};
@@ -13,9 +14,52 @@ pub struct Operator {
     /// When the operator calls through an OAuth2 token, the scopes granted to that token
     /// (a subset of the role's); `None` in a dashboard session.
     pub token_scopes: Option<Vec<Scope>>,
-    /// The password was set by someone else: until the operator chooses their own, nothing
-    /// but that is allowed.
-    pub must_change_password: bool,
+    /// A step to take before anything else (the two-factor code, their own password,
+    /// two-factor enrolment): until then the operator holds no scope.
+    pub pending: Option<PendingStep>,
+}
+
+impl Operator {
+    /// Refuses while a step that comes before `step` is still to take (the order of
+    /// `PendingStep`): the password is changed only once the code was given, two-factor
+    /// authentication is set up only once the password is the operator's own.
+    pub fn require_reached(&self, step: PendingStep) -> Result<()> {
+        match self.pending {
+            Some(pending) if pending < step => Err(Error::Forbidden(pending_refusal(pending))),
+            _ => Ok(()),
+        }
+    }
+
+    /// The operator as the browser sees them.
+    pub fn me(&self) -> Me {
+        Me { id: self.id, username: self.username.clone(), role: self.role, pending: self.pending }
+    }
+}
+
+/// The first step an operator must take, if any: the code of a two-factor login
+/// (`code_pending`), their own password (`password_temporary`), two-factor enrolment
+/// (their role requires it and they have none).
+pub(crate) fn first_pending_step(
+    code_pending: bool,
+    password_temporary: bool,
+    must_enrol: bool,
+) -> Option<PendingStep> {
+    [
+        (code_pending, PendingStep::EnterCode),
+        (password_temporary, PendingStep::ChangePassword),
+        (must_enrol, PendingStep::EnrolTwoFactor),
+    ]
+    .into_iter()
+    .find_map(|(due, step)| due.then_some(step))
+}
+
+/// Why an operator with a step pending can do nothing else yet.
+pub fn pending_refusal(step: PendingStep) -> &'static str {
+    match step {
+        PendingStep::EnterCode => ENTER_CODE_FIRST,
+        PendingStep::ChangePassword => MUST_CHANGE_PASSWORD,
+        PendingStep::EnrolTwoFactor => MUST_ENROL_TWO_FACTOR,
+    }
 }
 
 /// A machine client of the REST API (OAuth2 client credentials).
@@ -30,6 +74,12 @@ pub struct ApiClient {
 
 /// Why an operator whose password is temporary can do nothing yet.
 pub const MUST_CHANGE_PASSWORD: &str = "Your password was set by someone else: choose your own first.";
+
+/// Why a login waiting for its two-factor code can do nothing yet.
+pub const ENTER_CODE_FIRST: &str = "Enter the code from your authenticator app first.";
+
+/// Why an operator whose role requires two-factor authentication can do nothing yet.
+pub const MUST_ENROL_TWO_FACTOR: &str = "Your role requires two-factor authentication: set it up first.";
 
 /// Why an operator with a scope the caller does not hold is out of its reach.
 pub const GRANT_REFUSAL: &str = "You cannot grant, or manage an operator holding, a scope you do not hold yourself.";
@@ -56,7 +106,7 @@ impl Actor {
         match self {
             Actor::System => true,
             Actor::Operator(op) => {
-                !op.must_change_password
+                op.pending.is_none()
                     && op.role.has_scope(scope)
                     && op.token_scopes.as_ref().is_none_or(|granted| granted.contains(&scope))
             }
@@ -75,7 +125,7 @@ impl Actor {
     pub fn require_scope(&self, scope: Scope) -> Result<()> {
         match self {
             Actor::Anonymous => Err(Error::Unauthenticated),
-            Actor::Operator(op) if op.must_change_password => Err(Error::Forbidden(MUST_CHANGE_PASSWORD)),
+            Actor::Operator(Operator { pending: Some(step), .. }) => Err(Error::Forbidden(pending_refusal(*step))),
             _ if self.has_scope(scope) => Ok(()),
             _ => Err(Error::Forbidden("You are not allowed to do this.")),
         }

@@ -231,7 +231,7 @@ impl Backend {
                 .await?;
         Ok(match row {
             Some((username, role, None, temporary)) => Actor::Operator(crate::Operator {
-                must_change_password: temporary != 0,
+                pending: crate::auth::first_pending_step(false, temporary != 0, false),
                 id,
                 username,
                 role: crate::sessions::parse_role(&role)?,

@@ -14,6 +14,9 @@ pub enum Error {
     /// that nobody can tell them apart.
     #[error("Invalid username or password.")]
     InvalidCredentials,
+    /// A wrong two-factor code at login: counted like a wrong password.
+    #[error("That code is not right. Check your authenticator app and try again.")]
+    InvalidCode,
     /// No valid session or token.
     #[error("Your session has ended. Please log in again.")]
     Unauthenticated,

@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sweeper;
 pub mod tax_residences;
+pub mod two_factor;
 pub mod user_lookup;
 pub mod users;
 pub mod users_search;

@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use shared::Scope;
+use shared::dto::PendingStep;
 
 use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
@@ -13,6 +14,11 @@ use crate::auth::{Actor, ApiClient, Operator, RequestMeta};
 use crate::error::{Error, Result};
 use crate::password;
 use crate::sessions::{parse_role, secs};
+
+/// Why the password grant refuses an operator with two-factor authentication (set up, or
+/// required by their role).
+pub const TWO_FACTOR_PASSWORD_GRANT: &str =
+    "This operator logs in with two-factor authentication: the password grant is refused; use client credentials.";
 
 /// Parses a space-separated scope list; an unknown name is refused by name.
 pub fn parse_scopes(list: &str) -> Result<Vec<Scope>> {
@@ -107,8 +113,14 @@ impl Backend {
                 TokenRequest::ClientCredentials { .. } => (None, held),
                 TokenRequest::Password { username, password, .. } => {
                     let op = self.verify_operator_password(&username, password, meta).await?;
-                    if op.must_change_password {
-                        return Err(Error::Forbidden(crate::auth::MUST_CHANGE_PASSWORD));
+                    match op.pending {
+                        None => {}
+                        // A password alone must not open what the dashboard guards with a
+                        // second factor: such operators' programs use client credentials.
+                        Some(PendingStep::EnterCode | PendingStep::EnrolTwoFactor) => {
+                            return Err(Error::Forbidden(TWO_FACTOR_PASSWORD_GRANT));
+                        }
+                        Some(step) => return Err(Error::Forbidden(crate::auth::pending_refusal(step))),
                     }
                     let ceiling = held.into_iter().filter(|s| op.role.has_scope(*s)).collect();
                     (Some(op), ceiling)
@@ -187,7 +199,7 @@ impl Backend {
                 username,
                 role: parse_role(&role)?,
                 token_scopes: Some(scopes),
-                must_change_password: row.password_temporary.unwrap_or(0) != 0,
+                pending: crate::auth::first_pending_step(false, row.password_temporary.unwrap_or(0) != 0, false),
             })),
             (Some(_), _, _) => Err(Error::Unauthenticated),
             (None, _, _) => Ok(Actor::ApiClient(ApiClient {

@@ -5,7 +5,7 @@
 //! that role; nobody deletes itself; the last Administrator is neither deleted nor demoted.
 //! Blocking, deleting or changing the role of an operator ends all its sessions.
 
-use shared::dto::{Me, OperatorForm, OperatorSummary};
+use shared::dto::{Me, OperatorForm, OperatorSummary, PendingStep};
 use shared::secret::Secret;
 use shared::validation::{Username, check_password_strength, operator_form_errors};
 use shared::{Action, Role};
@@ -29,12 +29,13 @@ struct OperatorRow {
     blocked_at: Option<String>,
     last_login_at: Option<String>,
     created_at: String,
+    mfa_enrolled_at: Option<String>,
 }
 
 /// The columns of `OperatorRow` (a macro, because sqlx takes only literal SQL).
 macro_rules! operator_columns {
     () => {
-        "id, username, role, saml_key, failed_logins, blocked_at, last_login_at, created_at"
+        "id, username, role, saml_key, failed_logins, blocked_at, last_login_at, created_at, mfa_enrolled_at"
     };
 }
 
@@ -51,6 +52,7 @@ impl OperatorRow {
             failed_logins: self.failed_logins,
             last_login_at: self.last_login_at,
             created_at: self.created_at,
+            two_factor: self.mfa_enrolled_at.is_some(),
         })
     }
 }
@@ -317,6 +319,7 @@ impl Backend {
         if op.token_scopes.is_some() {
             return Err(Error::Forbidden("Change your password from the dashboard."));
         }
+        op.require_reached(PendingStep::ChangePassword)?;
         if new.is_empty() {
             return Err(Error::invalid("newPassword", "Choose a new password."));
         }
@@ -324,16 +327,7 @@ impl Backend {
         if new.expose() == current.expose() {
             return Err(Error::invalid("newPassword", "The new password must differ from the current one."));
         }
-        let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
-            .bind(op.id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(Error::Unauthenticated)?;
-        if !password::verify(self.hash_slots.permit()?, current.into_inner(), stored.clone()).await {
-            // Counted as a failed login: a stolen session cannot guess the password for ever.
-            self.count_wrong_password(op.id, meta).await?;
-            return Err(Error::invalid("currentPassword", "The current password is not right."));
-        }
+        let stored = self.check_own_password(op, current, meta).await?;
         let hash = password::hash(&self.hash_slots, new.into_inner()).await?;
         let mut change = self.open_change(actor, meta).await?;
         // Conditional on the password checked: a reset made meanwhile by an Administrator
@@ -358,10 +352,16 @@ impl Backend {
             .await?;
         sqlx::query("DELETE FROM access_tokens WHERE operator_id = $1").bind(op.id).execute(&mut *change.tx).await?;
         let record = Record::new(AuditAction::OperatorPasswordChanged, op.id)
-            .after(&serde_json::json!({ "wasTemporary": op.must_change_password }))?;
+            .after(&serde_json::json!({ "wasTemporary": op.pending == Some(PendingStep::ChangePassword) }))?;
         change.audit(record).await?;
         change.commit().await?;
-        Ok(Me { id: op.id, username: op.username.clone(), role: op.role, must_change_password: false })
+        // Next, two-factor enrolment if the role requires it and the operator has none.
+        let enrolled: Option<String> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM operators WHERE id = $1")
+            .bind(op.id)
+            .fetch_one(&self.db.pool)
+            .await?;
+        let must_enrol = enrolled.is_none() && self.two_factor_required(op.role).await?;
+        Ok(Me { pending: crate::auth::first_pending_step(false, false, must_enrol), ..op.me() })
     }
 
     pub async fn ensure_initial_administrator(&self, username: &str) -> Result<Option<(String, String)>> {

@@ -135,7 +135,7 @@ impl crate::Backend {
     ) -> Result<T> {
         self.rate_limits.admit(meta)?;
         let outcome = attempt.await;
-        if matches!(outcome, Err(Error::InvalidCredentials)) {
+        if matches!(outcome, Err(Error::InvalidCredentials | Error::InvalidCode)) {
             self.rate_limits.count_failure(meta);
         }
         outcome

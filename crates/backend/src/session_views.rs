@@ -1,7 +1,7 @@
 //! Sessions as people manage them: an operator's own live sessions (My sessions), ending
 //! one of them, and a Manager or Administrator ending every session of an operator.
 
-use shared::dto::SessionInfo;
+use shared::dto::{PendingStep, SessionInfo};
 
 use crate::Backend;
 use crate::audit::{AuditAction, Record};
@@ -23,13 +23,18 @@ struct SessionRow {
     last_seen_at: i64,
     client_ip: Option<String>,
     user_agent: Option<String>,
+    code_pending: i64,
 }
 
 /// The operator a session belongs to: sessions are an operator's own, whatever their role
 /// (API clients and password-grant tokens have none).
 fn session_owner(actor: &Actor) -> Result<i64> {
     match actor {
-        Actor::Operator(op) if op.token_scopes.is_none() => Ok(op.id),
+        Actor::Operator(op) if op.token_scopes.is_none() => {
+            // Not from a login still waiting for its two-factor code.
+            op.require_reached(PendingStep::ChangePassword)?;
+            Ok(op.id)
+        }
         Actor::Anonymous => Err(Error::Unauthenticated),
         _ => Err(Error::Forbidden("Only an operator logged in to the dashboard has sessions.")),
     }
@@ -43,7 +48,7 @@ impl Backend {
         // Live as `SessionLimits::has_ended` says: not past the absolute nor the idle timeout.
         let limits = self.session_limits();
         let rows: Vec<SessionRow> = sqlx::query_as(
-            "SELECT public_id, token_digest, created_at, last_seen_at, client_ip, user_agent \
+            "SELECT public_id, token_digest, created_at, last_seen_at, client_ip, user_agent, code_pending \
              FROM operator_sessions \
              WHERE operator_id = $1 AND expires_at > $2 AND last_seen_at > $3 \
              ORDER BY last_seen_at DESC, created_at DESC LIMIT $4",
@@ -65,6 +70,7 @@ impl Backend {
                     last_seen_at: unix_to_rfc3339(row.last_seen_at),
                     client_ip: row.client_ip,
                     user_agent: row.user_agent,
+                    awaiting_code: row.code_pending != 0,
                 })
             })
             .collect())

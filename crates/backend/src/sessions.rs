@@ -4,15 +4,18 @@
 //! `UPDATE ... SET failed_logins = failed_logins + 1 WHERE failed_logins < 3 ... RETURNING`,
 //! and only then spends time on argon2. At most three guesses can therefore ever be checked
 //! against a password, however many requests arrive in parallel. A correct password clears
-//! the counter; the third wrong one blocks the account and ends its sessions.
+//! the counter; the third wrong one blocks the account and ends its sessions. For an
+//! operator with two-factor authentication the right password only gives back its reserved
+//! try: the code (`two_factor`) clears the counter.
 
 use shared::Role;
-use shared::dto::Me;
+use shared::dto::{Me, PendingStep};
+use shared::secret::Secret;
 use sqlx::{Any, Transaction};
 
 use crate::Backend;
 use crate::audit::{self, AuditAction, Record};
-use crate::auth::{Actor, Operator, RequestMeta};
+use crate::auth::{Actor, Operator, RequestMeta, first_pending_step};
 use crate::error::{Error, Result};
 use crate::password;
 
@@ -37,6 +40,7 @@ struct Attempt {
     password_hash: String,
     failed_logins: i64,
     password_temporary: i64,
+    mfa_enrolled_at: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -48,6 +52,18 @@ struct SessionRow {
     expires_at: i64,
     blocked_at: Option<String>,
     password_temporary: i64,
+    code_pending: i64,
+    mfa_enrolled_at: Option<String>,
+    two_factor_required_roles: Option<String>,
+}
+
+/// What a new session grants.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(crate) enum SessionKind {
+    Full,
+    /// The password was right; nothing is granted until the two-factor code is given,
+    /// and the session ends after `two_factor::CODE_WAIT`.
+    AwaitingCode,
 }
 
 /// When sessions end, as of one instant: the one rule `authenticate` applies to a session
@@ -79,23 +95,22 @@ impl Backend {
     pub async fn login(&self, username: &str, password: String, meta: &RequestMeta) -> Result<(Me, SessionToken)> {
         self.at_credential_door(meta, async {
             let operator = self.verify_operator_password(username, password, meta).await?;
-            let mut tx = self.db.begin_write().await?;
-            let token = self.open_session(&mut tx, operator.id, meta).await?;
-            tx.commit().await?;
-            let me = Me {
-                id: operator.id,
-                username: operator.username,
-                role: operator.role,
-                must_change_password: operator.must_change_password,
+            let kind = match operator.pending {
+                Some(PendingStep::EnterCode) => SessionKind::AwaitingCode,
+                _ => SessionKind::Full,
             };
-            Ok((me, token))
+            let mut tx = self.db.begin_write().await?;
+            let token = self.open_session(&mut tx, operator.id, meta, kind).await?;
+            tx.commit().await?;
+            Ok((operator.me(), token))
         })
         .await
     }
 
     /// Checks an operator's credentials under the lockout rule (for the dashboard login and
     /// the OAuth2 password grant). Every refusal is the same `InvalidCredentials`, after the
-    /// same argon2 work.
+    /// same argon2 work. An operator with two-factor authentication comes back with the
+    /// code still to give (`PendingStep::EnterCode`).
     pub async fn verify_operator_password(
         &self,
         username: &str,
@@ -108,7 +123,7 @@ impl Backend {
         let attempt: Option<Attempt> = sqlx::query_as(
             "UPDATE operators SET failed_logins = failed_logins + 1 \
              WHERE username = $1 AND blocked_at IS NULL AND failed_logins < $2 \
-             RETURNING id, username, role, password_hash, failed_logins, password_temporary",
+             RETURNING id, username, role, password_hash, failed_logins, password_temporary, mfa_enrolled_at",
         )
         .bind(&username)
         .bind(MAX_FAILED_LOGINS)
@@ -127,71 +142,97 @@ impl Backend {
         };
 
         if !password::verify(permit, password, attempt.password_hash.clone()).await {
-            self.record_wrong_password(&attempt, meta).await?;
+            self.record_wrong_attempt(attempt.id, attempt.failed_logins, meta).await?;
             return Err(Error::InvalidCredentials);
         }
 
+        let role = parse_role(&attempt.role)?;
+        let enrolled = attempt.mfa_enrolled_at.is_some();
+        let must_enrol = !enrolled && self.two_factor_required(role).await?;
         let operator = Operator {
             id: attempt.id,
             username: attempt.username.clone(),
-            role: parse_role(&attempt.role)?,
+            role,
             token_scopes: None,
-            must_change_password: attempt.password_temporary != 0,
+            pending: first_pending_step(enrolled, attempt.password_temporary != 0, must_enrol),
         };
         let mut tx = self.db.begin_write().await?;
-        // Cleared only if nothing blocked the account while argon2 ran.
-        let cleared = sqlx::query(
-            "UPDATE operators SET failed_logins = 0, last_login_at = $1 \
-             WHERE id = $2 AND blocked_at IS NULL",
-        )
-        .bind(self.clock.now_rfc3339())
-        .bind(operator.id)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
+        // Only if nothing blocked the account while argon2 ran: the counter is cleared, or
+        // with two-factor authentication the reserved try given back (the code clears it).
+        let (update, action) = if enrolled {
+            let give_back = "UPDATE operators SET failed_logins = failed_logins - 1 \
+                             WHERE id = $1 AND blocked_at IS NULL AND failed_logins > 0";
+            (sqlx::query(give_back).bind(operator.id), AuditAction::LoginPasswordAccepted)
+        } else {
+            let clear =
+                "UPDATE operators SET failed_logins = 0, last_login_at = $1 WHERE id = $2 AND blocked_at IS NULL";
+            (sqlx::query(clear).bind(self.clock.now_rfc3339()).bind(operator.id), AuditAction::LoginSucceeded)
+        };
+        let cleared = update.execute(&mut *tx).await?.rows_affected();
         if cleared == 0 {
             drop(tx);
             self.audit_failed_login(Some(operator.id), AuditAction::LoginRefused, meta).await?;
             return Err(Error::InvalidCredentials);
         }
         let actor = Actor::Operator(operator.clone());
-        audit::write(&mut tx, &actor, meta, Record::new(AuditAction::LoginSucceeded, operator.id)).await?;
+        audit::write(&mut tx, &actor, meta, Record::new(action, operator.id)).await?;
         tx.commit().await?;
         Ok(operator)
     }
 
-    /// A wrong password given by a logged-in operator (changing their own): it counts as a
-    /// failed login, with the same lockout.
-    pub(crate) async fn count_wrong_password(&self, operator_id: i64, meta: &RequestMeta) -> Result<()> {
-        let attempt: Option<Attempt> = sqlx::query_as(
+    /// A logged-in operator confirms their own password (to change it, or a factor): the
+    /// hash checked is answered. A wrong one counts as a failed login, with the same
+    /// lockout: a stolen session cannot guess the password for ever.
+    pub(crate) async fn check_own_password(
+        &self,
+        op: &Operator,
+        current: Secret,
+        meta: &RequestMeta,
+    ) -> Result<String> {
+        let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
+            .bind(op.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        if password::verify(self.hash_slots.permit()?, current.into_inner(), stored.clone()).await {
+            return Ok(stored);
+        }
+        let failed: Option<i64> = sqlx::query_scalar(
             "UPDATE operators SET failed_logins = failed_logins + 1 WHERE id = $1 AND blocked_at IS NULL \
-             RETURNING id, username, role, password_hash, failed_logins, password_temporary",
+             RETURNING failed_logins",
         )
-        .bind(operator_id)
+        .bind(op.id)
         .fetch_optional(&self.db.pool)
         .await?;
-        match attempt {
-            Some(attempt) => self.record_wrong_password(&attempt, meta).await,
-            None => Ok(()),
+        if let Some(failed) = failed {
+            self.record_wrong_attempt(op.id, failed, meta).await?;
         }
+        Err(Error::invalid("currentPassword", "The current password is not right."))
     }
 
-    async fn record_wrong_password(&self, attempt: &Attempt, meta: &RequestMeta) -> Result<()> {
+    /// Audits a wrong password or code whose try was counted (`failed_logins` is the count
+    /// with it), and blocks the operator at the third.
+    pub(crate) async fn record_wrong_attempt(
+        &self,
+        operator_id: i64,
+        failed_logins: i64,
+        meta: &RequestMeta,
+    ) -> Result<()> {
         let mut tx = self.db.begin_write().await?;
-        audit::write(&mut tx, &Actor::Anonymous, meta, Record::new(AuditAction::LoginFailed, attempt.id)).await?;
-        if attempt.failed_logins >= MAX_FAILED_LOGINS {
+        audit::write(&mut tx, &Actor::Anonymous, meta, Record::new(AuditAction::LoginFailed, operator_id)).await?;
+        if failed_logins >= MAX_FAILED_LOGINS {
             let blocked = sqlx::query("UPDATE operators SET blocked_at = $1 WHERE id = $2 AND blocked_at IS NULL")
                 .bind(self.clock.now_rfc3339())
-                .bind(attempt.id)
+                .bind(operator_id)
                 .execute(&mut *tx)
                 .await?
                 .rows_affected();
             if blocked > 0 {
-                end_all_sessions(&mut tx, attempt.id).await?;
-                let record = Record::new(AuditAction::OperatorBlocked, attempt.id)
-                    .after(&serde_json::json!({ "failedLogins": attempt.failed_logins }))?;
+                end_all_sessions(&mut tx, operator_id).await?;
+                let record = Record::new(AuditAction::OperatorBlocked, operator_id)
+                    .after(&serde_json::json!({ "failedLogins": failed_logins }))?;
                 audit::write(&mut tx, &Actor::Anonymous, meta, record).await?;
-                tracing::warn!(operator_id = attempt.id, "operator blocked after failed logins");
+                tracing::warn!(operator_id, "operator blocked after failed logins");
             }
         }
         tx.commit().await?;
@@ -212,19 +253,25 @@ impl Backend {
         Ok(())
     }
 
-    async fn open_session(
+    pub(crate) async fn open_session(
         &self,
         tx: &mut Transaction<'_, Any>,
         operator_id: i64,
         meta: &RequestMeta,
+        kind: SessionKind,
     ) -> Result<SessionToken> {
         let token = SessionToken(password::random_token(32));
         let now = self.clock.unix_now();
-        let expires_at = now + secs(self.sessions.absolute_timeout);
+        let lifetime = match kind {
+            SessionKind::Full => secs(self.sessions.absolute_timeout),
+            SessionKind::AwaitingCode => crate::two_factor::CODE_WAIT.min(secs(self.sessions.absolute_timeout)),
+        };
+        let expires_at = now + lifetime;
         sqlx::query(
             "INSERT INTO operator_sessions \
-             (token_digest, public_id, operator_id, created_at, last_seen_at, expires_at, client_ip, user_agent) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             (token_digest, public_id, operator_id, created_at, last_seen_at, expires_at, client_ip, user_agent, \
+              code_pending) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(password::token_digest(&token.0))
         .bind(password::random_token(12))
@@ -234,6 +281,7 @@ impl Backend {
         .bind(expires_at)
         .bind(&meta.client_ip)
         .bind(&meta.user_agent)
+        .bind(i64::from(kind == SessionKind::AwaitingCode))
         .execute(&mut **tx)
         .await?;
         Ok(token)
@@ -250,11 +298,14 @@ impl Backend {
     pub async fn authenticate(&self, token: &SessionToken) -> Result<Operator> {
         let digest = password::token_digest(&token.0);
         let row: Option<SessionRow> = sqlx::query_as(
-            "SELECT o.id, o.username, o.role, s.last_seen_at, s.expires_at, o.blocked_at, o.password_temporary \
+            "SELECT o.id, o.username, o.role, s.last_seen_at, s.expires_at, o.blocked_at, o.password_temporary, \
+                    s.code_pending, o.mfa_enrolled_at, \
+                    (SELECT value FROM settings WHERE key = $2) AS two_factor_required_roles \
              FROM operator_sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_digest = $1",
         )
         .bind(&digest)
+        .bind(crate::settings::TWO_FACTOR_REQUIRED_ROLES)
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Err(Error::Unauthenticated) };
@@ -273,12 +324,15 @@ impl Backend {
                 .execute(&self.db.pool)
                 .await?;
         }
+        let role = parse_role(&row.role)?;
+        let must_enrol = row.mfa_enrolled_at.is_none()
+            && row.two_factor_required_roles.is_some_and(|roles| crate::settings::parse_roles(&roles).contains(&role));
         Ok(Operator {
             id: row.id,
             username: row.username,
-            role: parse_role(&row.role)?,
+            role,
             token_scopes: None,
-            must_change_password: row.password_temporary != 0,
+            pending: first_pending_step(row.code_pending != 0, row.password_temporary != 0, must_enrol),
         })
     }
 

@@ -1,8 +1,8 @@
 //! System Configuration: feature toggles kept in the database and read on each use, so a
 //! change takes effect at once, without a restart.
 
-use shared::Action;
 use shared::dto::SystemSettings;
+use shared::{Action, Role};
 use sqlx::{Any, Executor};
 
 use crate::Backend;
@@ -15,6 +15,7 @@ const SEND_FORGOT_PASSWORD: &str = "send_forgot_password";
 const SCA_DEVICES_SECTION: &str = "sca_devices_section";
 const PAYOUT_APPROVAL_ENABLED: &str = "payout_approval_enabled";
 const PAYOUT_APPROVAL_THRESHOLD: &str = "payout_approval_threshold";
+pub(crate) const TWO_FACTOR_REQUIRED_ROLES: &str = "two_factor_required_roles";
 /// The largest threshold System Configuration takes (whole units).
 pub const PAYOUT_THRESHOLD_MAX: i64 = 1_000_000_000;
 
@@ -30,7 +31,21 @@ pub(crate) async fn read<'e>(db: impl Executor<'e, Database = Any>) -> Result<Sy
             .find(|(k, _)| k == PAYOUT_APPROVAL_THRESHOLD)
             .and_then(|(_, v)| v.parse().ok())
             .unwrap_or(1000),
+        two_factor_required_roles: rows
+            .iter()
+            .find(|(k, _)| k == TWO_FACTOR_REQUIRED_ROLES)
+            .map(|(_, v)| parse_roles(v))
+            .unwrap_or_default(),
     })
+}
+
+/// The roles of a stored list ("manager,administrator"); an unknown code is skipped.
+pub(crate) fn parse_roles(stored: &str) -> Vec<Role> {
+    Role::ALL.into_iter().filter(|role| stored.split(',').any(|code| code.trim() == role.as_str())).collect()
+}
+
+fn format_roles(roles: &[Role]) -> String {
+    Role::ALL.into_iter().filter(|role| roles.contains(role)).map(Role::as_str).collect::<Vec<_>>().join(",")
 }
 
 impl Backend {
@@ -61,6 +76,7 @@ impl Backend {
             (SCA_DEVICES_SECTION, flag(new.sca_devices_section)),
             (PAYOUT_APPROVAL_ENABLED, flag(new.payout_approval_enabled)),
             (PAYOUT_APPROVAL_THRESHOLD, new.payout_approval_threshold.to_string()),
+            (TWO_FACTOR_REQUIRED_ROLES, format_roles(&new.two_factor_required_roles)),
         ] {
             sqlx::query("UPDATE settings SET value = $1, modified_date = $2 WHERE key = $3")
                 .bind(value)
@@ -70,6 +86,13 @@ impl Backend {
                 .await?;
         }
         let after = read(&mut *change.tx).await?;
+        let newly_required: Vec<Role> = after
+            .two_factor_required_roles
+            .iter()
+            .filter(|role| !before.two_factor_required_roles.contains(role))
+            .copied()
+            .collect();
+        crate::two_factor::end_tokens_without_two_factor(&mut change.tx, &newly_required).await?;
         // Saving the same settings again changes nothing and records nothing.
         if after != before {
             change.audit(Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&after)?).await?;

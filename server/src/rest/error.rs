@@ -31,7 +31,7 @@ impl ApiError {
         use backend::Error as E;
         match error {
             E::Invalid(f) => ApiError::bad_request("input_validation_error", format!("{}: {}", f.field, f.message)),
-            E::InvalidCredentials => {
+            E::InvalidCredentials | E::InvalidCode => {
                 ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", "invalid_client", "Invalid credentials.")
             }
             E::Unauthenticated => ApiError::new(

@@ -35,6 +35,7 @@ mod spec;
 mod support_users;
 mod sweeper;
 mod tax_residences;
+mod two_factor;
 mod user_search;
 mod user_views;
 mod users;

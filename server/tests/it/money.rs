@@ -326,13 +326,7 @@ async fn payouts_beneficiaries_and_deactivation(flavor: Flavor) {
 }
 
 fn operator(id: i64, role: Role) -> Actor {
-    Actor::Operator(Operator {
-        id,
-        username: format!("op{id}@example.com"),
-        role,
-        token_scopes: None,
-        must_change_password: false,
-    })
+    Actor::Operator(Operator { id, username: format!("op{id}@example.com"), role, token_scopes: None, pending: None })
 }
 
 async fn four_eyes_payouts(flavor: Flavor) {

@@ -234,13 +234,13 @@ async fn a_password_set_by_someone_else_is_temporary(flavor: Flavor) {
     use backend::{Actor, RequestMeta};
     let app = spawn_app(flavor).await;
     let (manager, manager_id) = app.logged_in("manager@example.com", Role::Manager).await;
-    assert!(!app.me(&manager).await.unwrap().must_change_password, "the command line's password is kept");
+    assert!(!app.me(&manager).await.unwrap().must_change_password(), "the command line's password is kept");
     let created: OperatorSummary =
         app.call(&manager, "operators/create", form("agent@example.com", Role::Support, PASSWORD)).await.unwrap();
 
     let agent = browser();
     let me = app.login(&agent, "agent@example.com", PASSWORD).await.unwrap();
-    assert!(me.must_change_password);
+    assert!(me.must_change_password());
     let search = json!({"params": [["userId", "1"]]});
     let refused = app.call::<Value>(&agent, "users/search", search.clone()).await.unwrap_err();
     assert_eq!(refused, AppError::Forbidden(backend::auth::MUST_CHANGE_PASSWORD.into()));
@@ -277,7 +277,7 @@ async fn a_password_set_by_someone_else_is_temporary(flavor: Flavor) {
     app.login(&second, "agent@example.com", PASSWORD).await.unwrap();
     let me: shared::dto::Me =
         app.call(&agent, "session/change-password", change(PASSWORD, "a brand new pass phrase")).await.unwrap();
-    assert!(!me.must_change_password);
+    assert!(!me.must_change_password());
     app.call::<Value>(&agent, "users/search", search.clone()).await.unwrap();
     assert!(app.me(&second).await.is_none(), "the other session ended");
     assert_eq!(app.backend.session_count(created.id).await.unwrap(), 1);
@@ -287,7 +287,7 @@ async fn a_password_set_by_someone_else_is_temporary(flavor: Flavor) {
     app.call::<Value>(&manager, "operators/update", update).await.unwrap();
     assert!(app.me(&agent).await.is_none());
     let me = app.login(&agent, "agent@example.com", "another pass phrase 2026").await.unwrap();
-    assert!(me.must_change_password);
+    assert!(me.must_change_password());
     // Nobody sets their own password through Dashboard Users.
     let own = json!({"id": manager_id, "form": {"username": "manager@example.com", "role": "Manager", "password": "my own new pass phrase", "saml_key": ""}});
     match app.call::<Value>(&manager, "operators/update", own).await {

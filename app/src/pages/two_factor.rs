@@ -251,11 +251,9 @@ pub fn TwoFactorPage(username: String) -> impl IntoView {
                 let enrolled = s.enrolled_at.is_some();
                 view! {
                     <p data-testid="two-factor-status">{line}</p>
-                    <Show when=move || !setting_up.get()>
-                        <button class="primary" on:click=move |_| setting_up.set(true)>
-                            {if enrolled { "Set up again (new phone, new recovery codes)" } else { "Set up" }}
-                        </button>
-                    </Show>
+                    <button class="primary" on:click=move |_| setting_up.set(true)>
+                        {if enrolled { "Set up again (new phone, new recovery codes)" } else { "Set up" }}
+                    </button>
                 }
                 .into_any()
             }
@@ -269,9 +267,15 @@ pub fn TwoFactorPage(username: String) -> impl IntoView {
             <p class="muted">
                 "At login, a code from an authenticator app on your phone is asked after your password."
             </p>
-            {move || summary().unwrap_or_else(|| view! { <Loading/> }.into_any())}
+            // Hidden during a set-up: it would still say "Off" beside the new recovery codes.
+            {move || {
+                if setting_up.get() {
+                    return ().into_any();
+                }
+                summary().unwrap_or_else(|| view! { <Loading/> }.into_any())
+            }}
             {move || setting_up.get().then(|| view! {
-                <div class="card">
+                <div class="panel two-factor-setup">
                     <TwoFactorSetup username=username.get_value() on_done=done/>
                     <button type="button" class="link-button" on:click=move |_| setting_up.set(false)>"Cancel"</button>
                 </div>

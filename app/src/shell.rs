@@ -24,6 +24,15 @@ impl Session {
     pub fn end(&self) {
         self.0.set(Some(None));
     }
+
+    /// Logs out: the server ends the session, the browser shows the login page (even if the
+    /// server could not be reached: the cookie is then useless to this page anyway).
+    pub fn log_out(self) {
+        spawn_local(async move {
+            let _ = api::logout().await;
+            self.end();
+        });
+    }
 }
 
 /// Call after a failed request: an ended session sends the operator back to login.
@@ -140,12 +149,7 @@ fn Layout(me: Me) -> impl IntoView {
     let changing_password = RwSignal::new(false);
     let username = me.username.clone();
     let username_for_pages = StoredValue::new(me.username.clone());
-    let logout = move |_| {
-        spawn_local(async move {
-            let _ = api::logout().await;
-            session.end();
-        });
-    };
+    let logout = move |_| session.log_out();
     let section_links = move |section: Section| {
         View::ALL
             .into_iter()

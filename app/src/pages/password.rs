@@ -95,12 +95,7 @@ pub fn PasswordChangeForm(
 #[component]
 pub fn ChooseOwnPasswordPage(me: Me) -> impl IntoView {
     let session = expect_context::<Session>();
-    let logout = move |_| {
-        spawn_local(async move {
-            let _ = api::logout().await;
-            session.end();
-        });
-    };
+    let logout = move |_| session.log_out();
     view! {
         <main class="login">
             <div class="card login-card">

@@ -13,13 +13,6 @@ use crate::shell::{Session, handle_session_end};
 
 pub const PATH: &str = "/two-factor";
 
-fn log_out(session: Session) {
-    spawn_local(async move {
-        let _ = api::logout().await;
-        session.end();
-    });
-}
-
 /// After a right password: the code from the authenticator app, or a recovery code.
 #[component]
 pub fn EnterCodePage(me: Me) -> impl IntoView {
@@ -83,7 +76,7 @@ pub fn EnterCodePage(me: Me) -> impl IntoView {
                 <button type="button" class="link-button" on:click=toggle>
                     {move || if recovery.get() { "Use the authenticator app" } else { "Use a recovery code" }}
                 </button>
-                <button type="button" class="link-button" on:click=move |_| log_out(session)>"Log out"</button>
+                <button type="button" class="link-button" on:click=move |_| session.log_out()>"Log out"</button>
             </form>
         </main>
     }
@@ -212,7 +205,7 @@ pub fn EnrolTwoFactorPage(me: Me) -> impl IntoView {
                     {format!("{}: your role requires a code from an authenticator app at each login.", me.username)}
                 </p>
                 <TwoFactorSetup username=me.username.clone() on_done=move |me| session.0.set(Some(Some(me)))/>
-                <button type="button" class="link-button" on:click=move |_| log_out(session)>"Log out"</button>
+                <button type="button" class="link-button" on:click=move |_| session.log_out()>"Log out"</button>
             </div>
         </main>
     }

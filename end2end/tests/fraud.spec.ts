@@ -212,6 +212,7 @@ test("Predef Restriction Groups: an Administrator adds a country group and appli
   await settings.getByLabel("Country restriction group").selectOption({ label: `${name} (only FR, DE, ES)` });
   await settings.getByRole("button", { name: "Save settings" }).click();
   await expect(settings).toBeHidden();
+  await expect(page.getByRole("status")).toContainText("are saved");
   await card.getByRole("button", { name: "Update card settings" }).click();
   settings = page.getByRole("dialog", { name: "Update card settings" });
   await expect(settings.getByLabel("Country restriction group").locator("option:checked")).toHaveText(

@@ -43,8 +43,8 @@ pub enum PendingStep {
 pub struct TwoFactorEnrolment {
     /// An SVG image of `otpauth_uri`.
     pub qr_svg: String,
-    /// `otpauth://totp/...` (RFC 6238 parameters: SHA-1, 6 digits, 30 s).
-    pub otpauth_uri: String,
+    /// `otpauth://totp/...` (RFC 6238 parameters: SHA-1, 6 digits, 30 s); it holds the secret.
+    pub otpauth_uri: Secret,
     /// The secret in base32, grouped by four for reading.
     pub secret: Secret,
 }

@@ -37,11 +37,16 @@ pub async fn load_two_factor_status() -> Result<TwoFactorStatus, AppError> {
 }
 
 /// Step one of setting up two-factor authentication (the current password is asked again).
+/// Replacing a set-up also takes a code of the current one (`current_code`).
 #[server(endpoint = "two-factor/start", input = Json, client = AppClient)]
-pub async fn start_two_factor(current_password: Secret) -> Result<TwoFactorEnrolment, AppError> {
-    with_actor(
-        |ctx, actor| async move { ctx.backend.start_two_factor_enrolment(&actor, &ctx.meta, current_password).await },
-    )
+pub async fn start_two_factor(
+    current_password: Secret,
+    current_code: Option<Secret>,
+) -> Result<TwoFactorEnrolment, AppError> {
+    with_actor(|ctx, actor| async move {
+        let code = current_code.as_ref().map(Secret::expose);
+        ctx.backend.start_two_factor_enrolment(&actor, &ctx.meta, current_password, code).await
+    })
     .await
 }
 

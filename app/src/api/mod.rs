@@ -27,7 +27,11 @@ pub async fn current_operator() -> Result<Option<Me>, AppError> {
 pub async fn login(username: String, password: Secret) -> Result<Me, AppError> {
     let ctx = request_context()?;
     let (me, token) = ctx.backend.login(&username, password.into_inner(), &ctx.meta).await.map_err(|e| ctx.error(e))?;
-    let max_age = ctx.backend.sessions.absolute_timeout.as_secs() as i64;
+    // A login waiting for its two-factor code lives minutes, its cookie too.
+    let max_age = match me.pending {
+        Some(shared::dto::PendingStep::EnterCode) => backend::two_factor::CODE_WAIT,
+        _ => ctx.backend.sessions.absolute_timeout.as_secs() as i64,
+    };
     ctx.set_cookie(ctx.cookie.set(&token, max_age)?);
     Ok(me)
 }

@@ -74,7 +74,7 @@ pub fn SystemConfigurationPage() -> impl IntoView {
                         <fieldset>
                             <legend>"Two-factor authentication required for"</legend>
                             <p class="hint">
-                                "Operators of a checked role set it up at their next login, before anything else."
+                                "Operators of a checked role without it set it up at once (their next step in the dashboard), before anything else; their password-grant tokens end."
                             </p>
                             {Role::ALL.into_iter().map(|role| view! {
                                 <label class="toggle">

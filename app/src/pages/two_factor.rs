@@ -13,6 +13,13 @@ use crate::shell::{Session, handle_session_end};
 
 pub const PATH: &str = "/two-factor";
 
+fn focus_by_id(id: &str) {
+    use wasm_bindgen::JsCast;
+    if let Some(el) = document().get_element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+        let _ = el.focus();
+    }
+}
+
 /// After a right password: the code from the authenticator app, or a recovery code.
 #[component]
 pub fn EnterCodePage(me: Me) -> impl IntoView {
@@ -35,7 +42,10 @@ pub fn EnterCodePage(me: Me) -> impl IntoView {
                 Err(e) => {
                     // The login waited too long or the account was blocked: start again.
                     handle_session_end(&e);
-                    code.set(String::new());
+                    // Six digits are retyped from the app; a recovery code stays to correct.
+                    if !recovery.get_untracked() {
+                        code.set(String::new());
+                    }
                     error.set(Some(e.to_string()));
                 }
             }
@@ -46,6 +56,8 @@ pub fn EnterCodePage(me: Me) -> impl IntoView {
         recovery.update(|r| *r = !*r);
         code.set(String::new());
         error.set(None);
+        // `autofocus` works on the first paint only: move the focus to the new field.
+        request_animation_frame(|| focus_by_id("login-code"));
     };
     view! {
         <main class="login">
@@ -90,13 +102,19 @@ enum SetupStep {
     Saved(Me, RecoveryCodes),
 }
 
-/// Sets up two-factor authentication: the current password, then the QR code (or the
-/// secret as text) and a code from the app, then the recovery codes, shown once.
-/// `on_done` gets the operator as they are after it.
+/// Sets up two-factor authentication: the current password (and, `replacing` a set-up, a
+/// code of the current one), then the QR code (or the secret as text) and a code from the
+/// app, then the recovery codes, shown once. `on_done` gets the operator as they are after.
 #[component]
-pub fn TwoFactorSetup(username: String, #[prop(into)] on_done: Callback<Me>) -> impl IntoView {
+pub fn TwoFactorSetup(
+    username: String,
+    #[prop(optional)] replacing: bool,
+    #[prop(into)] on_done: Callback<Me>,
+    #[prop(optional, into)] on_cancel: Option<Callback<()>>,
+) -> impl IntoView {
     let step = RwSignal::new(SetupStep::Password);
     let password = RwSignal::new(String::new());
+    let current_code = RwSignal::new(String::new());
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<AppError>);
     let pending = RwSignal::new(false);
@@ -106,14 +124,23 @@ pub fn TwoFactorSetup(username: String, #[prop(into)] on_done: Callback<Me>) -> 
         pending.set(true);
         error.set(None);
         let typed = password.get_untracked();
+        let current = replacing.then(|| current_code.get_untracked().into());
         spawn_local(async move {
-            let result = api::start_two_factor(typed.into()).await;
+            let result = api::start_two_factor(typed.into(), current).await;
             pending.set(false);
-            password.set(String::new());
             match result {
-                Ok(enrolment) => step.set(SetupStep::Scan(enrolment)),
+                Ok(enrolment) => {
+                    password.set(String::new());
+                    step.set(SetupStep::Scan(enrolment));
+                }
                 Err(e) => {
                     handle_session_end(&e);
+                    // What was wrong is typed again; the rest stays.
+                    match e.field() {
+                        Some("currentPassword") => password.set(String::new()),
+                        Some("currentCode") => current_code.set(String::new()),
+                        _ => {}
+                    }
                     error.set(Some(e));
                 }
             }
@@ -138,16 +165,28 @@ pub fn TwoFactorSetup(username: String, #[prop(into)] on_done: Callback<Me>) -> 
         });
     };
     let error_line = move || error.get().map(|e| view! { <p class="form-error" role="alert">{e.to_string()}</p> });
+    let cancel = move || {
+        on_cancel.map(|cancel| {
+            view! { <button type="button" class="secondary" on:click=move |_| cancel.run(())>"Cancel"</button> }
+        })
+    };
 
-    move || match step.get() {
+    move || {
+        match step.get() {
         SetupStep::Password => view! {
             <form class="stacked" aria-label="Confirm your password" on:submit=start>
                 <label for="two-factor-password">"Current password"</label>
                 <input id="two-factor-password" type="password" autocomplete="current-password" required
                     bind:value=password/>
                 <p class="hint">{format!("Confirm that you are {username} to set up two-factor authentication.")}</p>
+                {replacing.then(|| view! {
+                    <label for="two-factor-current-code">"Code from your current authenticator app (or a recovery code)"</label>
+                    <input id="two-factor-current-code" type="text" autocomplete="one-time-code" required
+                        bind:value=current_code/>
+                })}
                 {error_line}
                 <div class="form-actions">
+                    {cancel}
                     <button type="submit" class="primary" disabled=move || pending.get()>"Continue"</button>
                 </div>
             </form>
@@ -165,6 +204,7 @@ pub fn TwoFactorSetup(username: String, #[prop(into)] on_done: Callback<Me>) -> 
                     pattern="[0-9]{6}" maxlength="6" required autofocus bind:value=code/>
                 {error_line}
                 <div class="form-actions">
+                    {cancel}
                     <button type="submit" class="primary" disabled=move || pending.get()>"Turn on"</button>
                 </div>
             </form>
@@ -190,6 +230,7 @@ pub fn TwoFactorSetup(username: String, #[prop(into)] on_done: Callback<Me>) -> 
             }
             .into_any()
         }
+    }
     }
 }
 
@@ -221,6 +262,7 @@ pub fn TwoFactorPage(username: String) -> impl IntoView {
         api::load_two_factor_status()
     });
     let setting_up = RwSignal::new(false);
+    let enrolled = RwSignal::new(false);
     let username = StoredValue::new(username);
     let done = Callback::new(move |_: Me| {
         setting_up.set(false);
@@ -241,11 +283,14 @@ pub fn TwoFactorPage(username: String) -> impl IntoView {
                     None if s.required => "Off. Your role requires it.".to_string(),
                     None => "Off: a password alone logs you in.".to_string(),
                 };
-                let enrolled = s.enrolled_at.is_some();
+                let is_on = s.enrolled_at.is_some();
                 view! {
                     <p data-testid="two-factor-status">{line}</p>
-                    <button class="primary" on:click=move |_| setting_up.set(true)>
-                        {if enrolled { "Set up again (new phone, new recovery codes)" } else { "Set up" }}
+                    <button class="primary" on:click=move |_| {
+                        enrolled.set(is_on);
+                        setting_up.set(true);
+                    }>
+                        {if is_on { "Set up again (new phone, new recovery codes)" } else { "Set up" }}
                     </button>
                 }
                 .into_any()
@@ -269,8 +314,8 @@ pub fn TwoFactorPage(username: String) -> impl IntoView {
             }}
             {move || setting_up.get().then(|| view! {
                 <div class="panel two-factor-setup">
-                    <TwoFactorSetup username=username.get_value() on_done=done/>
-                    <button type="button" class="link-button" on:click=move |_| setting_up.set(false)>"Cancel"</button>
+                    <TwoFactorSetup username=username.get_value() replacing=enrolled.get_untracked() on_done=done
+                        on_cancel=move |_| setting_up.set(false)/>
                 </div>
             })}
         </section>

@@ -79,6 +79,9 @@ struct TokenRow {
     role: Option<String>,
     blocked_at: Option<String>,
     password_temporary: Option<i64>,
+    mfa_enrolled_at: Option<String>,
+    /// Read only for an operator's token (System Configuration's list).
+    two_factor_required_roles: Option<String>,
 }
 
 impl Backend {
@@ -179,13 +182,16 @@ impl Backend {
     pub async fn authenticate_bearer(&self, token: &str) -> Result<Actor> {
         let row: Option<TokenRow> = sqlx::query_as(
             "SELECT t.scopes, t.expires_at, c.id AS client_pk, c.client_id, c.name AS client_name, \
-                    t.operator_id, o.username, o.role, o.blocked_at, o.password_temporary \
+                    t.operator_id, o.username, o.role, o.blocked_at, o.password_temporary, o.mfa_enrolled_at, \
+                    CASE WHEN t.operator_id IS NULL THEN NULL \
+                         ELSE (SELECT value FROM settings WHERE key = $2) END AS two_factor_required_roles \
              FROM access_tokens t \
              JOIN api_clients c ON c.id = t.api_client_id \
              LEFT JOIN operators o ON o.id = t.operator_id \
              WHERE t.token_digest = $1 AND c.revoked_at IS NULL",
         )
         .bind(password::token_digest(token))
+        .bind(crate::settings::TWO_FACTOR_REQUIRED_ROLES)
         .fetch_optional(&self.db.pool)
         .await?;
         let Some(row) = row else { return Err(Error::Unauthenticated) };
@@ -194,13 +200,23 @@ impl Backend {
         }
         let scopes = parse_scopes(&row.scopes)?;
         match (row.operator_id, row.username, row.role) {
-            (Some(id), Some(username), Some(role)) => Ok(Actor::Operator(Operator {
-                id,
-                username,
-                role: parse_role(&role)?,
-                token_scopes: Some(scopes),
-                pending: crate::auth::first_pending_step(false, row.password_temporary.unwrap_or(0) != 0, false),
-            })),
+            // Such tokens end when two-factor authentication is set up or required; this
+            // refuses one granted in a race with that.
+            (Some(_), Some(_), Some(_)) if row.mfa_enrolled_at.is_some() => Err(Error::Unauthenticated),
+            (Some(id), Some(username), Some(role)) => {
+                let role = parse_role(&role)?;
+                let must_enrol = row
+                    .two_factor_required_roles
+                    .is_some_and(|roles| crate::settings::parse_roles(&roles).contains(&role));
+                let temporary = row.password_temporary.unwrap_or(0) != 0;
+                Ok(Actor::Operator(Operator {
+                    id,
+                    username,
+                    role,
+                    token_scopes: Some(scopes),
+                    pending: crate::auth::first_pending_step(false, temporary, must_enrol),
+                }))
+            }
             (Some(_), _, _) => Err(Error::Unauthenticated),
             (None, _, _) => Ok(Actor::ApiClient(ApiClient {
                 id: row.client_pk,

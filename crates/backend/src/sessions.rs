@@ -181,32 +181,33 @@ impl Backend {
     }
 
     /// A logged-in operator confirms their own password (to change it, or a factor): the
-    /// hash checked is answered. A wrong one counts as a failed login, with the same
-    /// lockout: a stolen session cannot guess the password for ever.
+    /// hash checked is answered. A try is reserved first, as at login, and a wrong password
+    /// keeps it, with the same lockout: a stolen session cannot guess the password for ever,
+    /// nor in parallel.
     pub(crate) async fn check_own_password(
         &self,
         op: &Operator,
         current: Secret,
         meta: &RequestMeta,
     ) -> Result<String> {
-        let stored: String = sqlx::query_scalar("SELECT password_hash FROM operators WHERE id = $1")
-            .bind(op.id)
-            .fetch_optional(&self.db.pool)
-            .await?
-            .ok_or(Error::Unauthenticated)?;
-        if password::verify(self.hash_slots.permit()?, current.into_inner(), stored.clone()).await {
-            return Ok(stored);
-        }
-        let failed: Option<i64> = sqlx::query_scalar(
-            "UPDATE operators SET failed_logins = failed_logins + 1 WHERE id = $1 AND blocked_at IS NULL \
-             RETURNING failed_logins",
+        let permit = self.hash_slots.permit()?;
+        let reserved: Option<(i64, String)> = sqlx::query_as(
+            "UPDATE operators SET failed_logins = failed_logins + 1 \
+             WHERE id = $1 AND blocked_at IS NULL AND failed_logins < $2 RETURNING failed_logins, password_hash",
         )
         .bind(op.id)
+        .bind(MAX_FAILED_LOGINS)
         .fetch_optional(&self.db.pool)
         .await?;
-        if let Some(failed) = failed {
-            self.record_wrong_attempt(op.id, failed, meta).await?;
+        let Some((failed, stored)) = reserved else { return Err(Error::Unauthenticated) };
+        if password::verify(permit, current.into_inner(), stored.clone()).await {
+            sqlx::query("UPDATE operators SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+                .bind(op.id)
+                .execute(&self.db.pool)
+                .await?;
+            return Ok(stored);
         }
+        self.record_wrong_attempt(op.id, failed, meta).await?;
         Err(Error::invalid("currentPassword", "The current password is not right."))
     }
 

@@ -34,11 +34,13 @@ const RECOVERY_CODE_BYTES: usize = 10;
 /// How long a login waits for its code, in seconds.
 pub const CODE_WAIT: i64 = 300;
 
+/// The authenticator of a secret; `account` only labels it in the app (a ':' would split
+/// the otpauth label, and e-mail addresses may hold one).
 fn authenticator(secret_base32: &str, account: &str) -> Result<TOTP> {
     let secret = totp_rs::Secret::Encoded(secret_base32.to_string())
         .to_bytes()
         .map_err(|_| Error::Internal("a stored two-factor secret is not base32".into()))?;
-    TOTP::new(Algorithm::SHA1, DIGITS, 0, STEP_SECS, secret, Some(ISSUER.to_string()), account.to_string())
+    TOTP::new(Algorithm::SHA1, DIGITS, 0, STEP_SECS, secret, Some(ISSUER.to_string()), account.replace(':', "_"))
         .map_err(|e| Error::Internal(format!("two-factor parameters refused: {e}")))
 }
 
@@ -79,19 +81,18 @@ fn recovery_code_digest(typed: &str) -> String {
     password::token_digest(&normalized)
 }
 
-/// What an operator typed at the code step.
+/// What an operator typed for their second factor.
 enum Factor<'a> {
-    /// Six digits from the authenticator app.
-    Code(&'a str),
+    /// Six digits from the authenticator app (spaces dropped: "123 456" is a code).
+    Code(String),
     RecoveryCode(&'a str),
 }
 
 impl<'a> Factor<'a> {
     fn of(typed: &'a str) -> Factor<'a> {
-        let typed = typed.trim();
         let digits: String = typed.chars().filter(|c| !c.is_whitespace()).collect();
-        if digits.len() == DIGITS && digits.chars().all(|c| c.is_ascii_digit()) && digits == typed {
-            Factor::Code(typed)
+        if digits.len() == DIGITS && digits.chars().all(|c| c.is_ascii_digit()) {
+            Factor::Code(digits)
         } else {
             Factor::RecoveryCode(typed)
         }
@@ -107,6 +108,7 @@ fn session_operator(actor: &Actor) -> Result<&Operator> {
     }
 }
 
+/// A try of an operator's second factor, reserved under the lockout.
 #[derive(sqlx::FromRow)]
 struct CodeAttempt {
     id: i64,
@@ -134,6 +136,109 @@ pub(crate) async fn end_tokens_without_two_factor(tx: &mut Transaction<'_, Any>,
 }
 
 impl Backend {
+    /// Reserves a try of operator `id`'s second factor, as for passwords: at most three
+    /// guesses however many requests arrive at once. `None`: blocked or out of tries.
+    async fn reserve_factor_try(&self, id: i64) -> Result<Option<CodeAttempt>> {
+        Ok(sqlx::query_as(
+            "UPDATE operators SET failed_logins = failed_logins + 1 \
+             WHERE id = $1 AND blocked_at IS NULL AND failed_logins < $2 \
+             RETURNING id, username, role, failed_logins, password_temporary, mfa_secret, mfa_last_step",
+        )
+        .bind(id)
+        .bind(MAX_FAILED_LOGINS)
+        .fetch_optional(&self.db.pool)
+        .await?)
+    }
+
+    /// Spends `typed` in `tx` if it is a right factor of `attempt`'s operator: a code of a
+    /// step later than the last accepted one, or an unused recovery code. Answers which
+    /// (for the audit), `None` if neither. Both are conditional UPDATEs, so two requests
+    /// cannot spend the same factor.
+    async fn spend_factor(
+        &self,
+        tx: &mut Transaction<'_, Any>,
+        attempt: &CodeAttempt,
+        secret: &str,
+        typed: &str,
+    ) -> Result<Option<&'static str>> {
+        match Factor::of(typed) {
+            Factor::Code(code) => {
+                let totp = authenticator(secret, &attempt.username)?;
+                let Some(step) = matching_step(&totp, &code, self.clock.unix_now(), attempt.mfa_last_step) else {
+                    return Ok(None);
+                };
+                let spent = sqlx::query(
+                    "UPDATE operators SET mfa_last_step = $1 \
+                     WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)",
+                )
+                .bind(step)
+                .bind(attempt.id)
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                Ok((spent == 1).then_some("code"))
+            }
+            Factor::RecoveryCode(code) => {
+                let spent = sqlx::query(
+                    "UPDATE operator_recovery_codes SET used_at = $1 \
+                     WHERE operator_id = $2 AND code_digest = $3 AND used_at IS NULL",
+                )
+                .bind(self.clock.now_rfc3339())
+                .bind(attempt.id)
+                .bind(recovery_code_digest(code))
+                .execute(&mut **tx)
+                .await?
+                .rows_affected();
+                Ok((spent == 1).then_some("recoveryCode"))
+            }
+        }
+    }
+
+    /// Checks a second factor under the lockout: a try is reserved, a wrong factor keeps it
+    /// (and the third blocks the operator), a right one is spent and the count cleared in the
+    /// transaction answered, for the caller to finish and commit. A fault after the
+    /// reservation gives the try back (it was nobody's guess).
+    async fn check_factor(
+        &self,
+        operator_id: i64,
+        typed: &str,
+        meta: &RequestMeta,
+    ) -> Result<(Transaction<'static, Any>, CodeAttempt, &'static str)> {
+        let Some(attempt) = self.reserve_factor_try(operator_id).await? else {
+            return Err(Error::InvalidCredentials);
+        };
+        let Some(secret) = attempt.mfa_secret.clone() else {
+            // Reset by an Administrator meanwhile: that ended the session too.
+            self.give_back_try(operator_id).await?;
+            return Err(Error::Unauthenticated);
+        };
+        let mut tx = self.db.begin_write().await?;
+        let spent = match self.spend_factor(&mut tx, &attempt, &secret, typed).await {
+            Ok(spent) => spent,
+            Err(fault) => {
+                drop(tx);
+                self.give_back_try(operator_id).await?;
+                return Err(fault);
+            }
+        };
+        let Some(method) = spent else {
+            // The write lock first: SQLite takes one writer at a time.
+            drop(tx);
+            self.record_wrong_attempt(operator_id, attempt.failed_logins, meta).await?;
+            return Err(Error::InvalidCode);
+        };
+        sqlx::query("UPDATE operators SET failed_logins = 0 WHERE id = $1").bind(operator_id).execute(&mut *tx).await?;
+        Ok((tx, attempt, method))
+    }
+
+    async fn give_back_try(&self, operator_id: i64) -> Result<()> {
+        sqlx::query("UPDATE operators SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+            .bind(operator_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Whether an operator of `role` without two-factor authentication must set it up now.
     pub(crate) async fn two_factor_required(&self, role: Role) -> Result<bool> {
         let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
@@ -162,16 +267,37 @@ impl Backend {
     }
 
     /// Step one of enrolment: a new secret, kept aside until a code confirms it. The current
-    /// password is asked again (a session left open must not be enough to change a factor).
+    /// password is asked again, and to replace a set-up a code of the current one (a
+    /// session left open must not be enough to change or take over a factor).
     pub async fn start_two_factor_enrolment(
         &self,
         actor: &Actor,
         meta: &RequestMeta,
         current_password: Secret,
+        current_code: Option<&str>,
     ) -> Result<TwoFactorEnrolment> {
         let op = session_operator(actor)?;
         op.require_reached(PendingStep::EnrolTwoFactor)?;
+        let enrolled: Option<String> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM operators WHERE id = $1")
+            .bind(op.id)
+            .fetch_optional(&self.db.pool)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let current_code = current_code.map(str::trim).filter(|c| !c.is_empty());
+        if enrolled.is_some() && current_code.is_none() {
+            return Err(Error::invalid(
+                "currentCode",
+                "Enter a code of your current authenticator app (or a recovery code).",
+            ));
+        }
         self.check_own_password(op, current_password, meta).await?;
+        if let (Some(_), Some(code)) = (&enrolled, current_code) {
+            let (tx, _, _) = self.check_factor(op.id, code, meta).await.map_err(|e| match e {
+                Error::InvalidCode => Error::invalid("currentCode", "That code is not right."),
+                other => other,
+            })?;
+            tx.commit().await?;
+        }
         let secret = base32(&random_bytes(SECRET_BYTES));
         let totp = authenticator(&secret, &op.username)?;
         let otpauth_uri = totp.get_url();
@@ -190,7 +316,7 @@ impl Backend {
         change.audit(Record::new(AuditAction::TwoFactorEnrolmentStarted, op.id)).await?;
         change.commit().await?;
         let grouped: Vec<&str> = secret.as_bytes().chunks(4).filter_map(|c| std::str::from_utf8(c).ok()).collect();
-        Ok(TwoFactorEnrolment { qr_svg, otpauth_uri, secret: Secret::new(grouped.join(" ")) })
+        Ok(TwoFactorEnrolment { qr_svg, otpauth_uri: Secret::new(otpauth_uri), secret: Secret::new(grouped.join(" ")) })
     }
 
     /// Step two: a code from the app proves it holds the secret, which becomes the
@@ -213,7 +339,8 @@ impl Backend {
         let (pending, current) = row.ok_or(Error::Unauthenticated)?;
         let pending =
             pending.ok_or_else(|| Error::Conflict("Start the set-up again: there is no code to confirm.".into()))?;
-        let step = matching_step(&authenticator(&pending, &op.username)?, code.trim(), self.clock.unix_now(), None)
+        let code: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+        let step = matching_step(&authenticator(&pending, &op.username)?, &code, self.clock.unix_now(), None)
             .ok_or_else(|| {
                 Error::invalid("code", "That code is not right. Check the clock of your device and try again.")
             })?;
@@ -275,79 +402,26 @@ impl Backend {
             if op.pending != Some(PendingStep::EnterCode) {
                 return Err(Error::Conflict("This session needs no code.".into()));
             }
-            // A try is reserved before the code is checked, as for passwords: at most three
-            // guesses, however many requests arrive at once.
-            let attempt: Option<CodeAttempt> = sqlx::query_as(
-                "UPDATE operators SET failed_logins = failed_logins + 1 \
-                 WHERE id = $1 AND blocked_at IS NULL AND failed_logins < $2 \
-                 RETURNING id, username, role, failed_logins, password_temporary, mfa_secret, mfa_last_step",
-            )
-            .bind(op.id)
-            .bind(MAX_FAILED_LOGINS)
-            .fetch_optional(&self.db.pool)
-            .await?;
-            let Some(attempt) = attempt else { return Err(Error::InvalidCredentials) };
-            let Some(secret) = attempt.mfa_secret.clone() else {
-                // Reset by an Administrator meanwhile: that ended this session too.
-                return Err(Error::Unauthenticated);
-            };
-
-            let mut tx = self.db.begin_write().await?;
-            let used = match Factor::of(typed) {
-                Factor::Code(code) => {
-                    let totp = authenticator(&secret, &attempt.username)?;
-                    let spent = match matching_step(&totp, code, self.clock.unix_now(), attempt.mfa_last_step) {
-                        // Conditional: two requests with the same code cannot both pass.
-                        Some(step) => {
-                            sqlx::query(
-                                "UPDATE operators SET mfa_last_step = $1 \
-                                 WHERE id = $2 AND (mfa_last_step IS NULL OR mfa_last_step < $1)",
-                            )
-                            .bind(step)
-                            .bind(attempt.id)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected()
-                                == 1
-                        }
-                        None => false,
-                    };
-                    spent.then_some("code")
-                }
-                Factor::RecoveryCode(code) => (sqlx::query(
-                    "UPDATE operator_recovery_codes SET used_at = $1 \
-                     WHERE operator_id = $2 AND code_digest = $3 AND used_at IS NULL",
-                )
+            let (mut tx, attempt, method) = self.check_factor(op.id, typed, meta).await?;
+            let cleared = sqlx::query("UPDATE operators SET last_login_at = $1 WHERE id = $2 AND blocked_at IS NULL")
                 .bind(self.clock.now_rfc3339())
                 .bind(attempt.id)
-                .bind(recovery_code_digest(code))
                 .execute(&mut *tx)
                 .await?
-                .rows_affected()
-                    == 1)
-                    .then_some("recoveryCode"),
-            };
-            let Some(method) = used else {
-                drop(tx);
-                self.record_wrong_attempt(attempt.id, attempt.failed_logins, meta).await?;
-                return Err(Error::InvalidCode);
-            };
-
-            let cleared = sqlx::query(
-                "UPDATE operators SET failed_logins = 0, last_login_at = $1 WHERE id = $2 AND blocked_at IS NULL",
-            )
-            .bind(self.clock.now_rfc3339())
-            .bind(attempt.id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+                .rows_affected();
             if cleared == 0 {
                 return Err(Error::InvalidCredentials);
             }
-            sqlx::query("DELETE FROM operator_sessions WHERE token_digest = $1")
+            // One full session per waiting one: of two requests with two right factors, the
+            // second finds the waiting session gone.
+            let replaced = sqlx::query("DELETE FROM operator_sessions WHERE token_digest = $1 AND code_pending = 1")
                 .bind(password::token_digest(&waiting.0))
                 .execute(&mut *tx)
-                .await?;
+                .await?
+                .rows_affected();
+            if replaced != 1 {
+                return Err(Error::Unauthenticated);
+            }
             let token = self.open_session(&mut tx, attempt.id, meta, SessionKind::Full).await?;
             let left: i64 = sqlx::query_scalar(
                 "SELECT COUNT(*) FROM operator_recovery_codes WHERE operator_id = $1 AND used_at IS NULL",
@@ -375,6 +449,12 @@ impl Backend {
     /// lost recovery codes): every session and token of the operator ends, and they set it
     /// up again at their next login if their role requires it.
     pub async fn reset_operator_two_factor(&self, actor: &Actor, meta: &RequestMeta, id: i64) -> Result<()> {
+        if actor.operator_id() == Some(id) {
+            // A stolen Administrator session must not strip its own second factor.
+            return Err(Error::Forbidden(
+                "Another Administrator (or the command line) resets your two-factor authentication.",
+            ));
+        }
         let mut change = self.begin_change(actor, meta, shared::Action::ResetOperatorTwoFactor).await?;
         let row: Option<(String, Option<String>)> =
             sqlx::query_as("SELECT role, mfa_enrolled_at FROM operators WHERE id = $1")
@@ -447,6 +527,7 @@ mod tests {
     fn six_digits_are_a_code_anything_else_a_recovery_code() {
         assert!(matches!(Factor::of("123456"), Factor::Code(_)));
         assert!(matches!(Factor::of(" 123456 "), Factor::Code(_)));
+        assert!(matches!(Factor::of("123 456"), Factor::Code(c) if c == "123456"));
         assert!(matches!(Factor::of("12345"), Factor::RecoveryCode(_)));
         assert!(matches!(Factor::of("abcd-efgh-ijkl-mnop"), Factor::RecoveryCode(_)));
     }

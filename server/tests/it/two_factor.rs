@@ -77,8 +77,9 @@ async fn an_enrolled_operator_logs_in_with_each_code_once(flavor: Flavor) {
     let enrolment: TwoFactorEnrolment =
         app.call(&b, "two-factor/start", json!({"current_password": PASSWORD})).await.unwrap();
     assert!(enrolment.qr_svg.contains("<svg"), "{}", &enrolment.qr_svg[..80.min(enrolment.qr_svg.len())]);
-    assert!(enrolment.otpauth_uri.starts_with("otpauth://totp/"), "{}", enrolment.otpauth_uri);
-    assert!(enrolment.otpauth_uri.contains("issuer=") && enrolment.otpauth_uri.contains("ops%40example.com"));
+    let uri = enrolment.otpauth_uri.expose();
+    assert!(uri.starts_with("otpauth://totp/"), "{uri}");
+    assert!(uri.contains("issuer=") && uri.contains("ops%40example.com") && uri.contains("secret="), "{uri}");
     let secret = enrolment.secret.expose().to_string();
     assert_eq!(secret.replace(' ', "").len(), 32, "160 bits in base32: {secret}");
     assert!(!operator(&app, "ops@example.com").await.two_factor, "not on before a code confirms it");
@@ -203,6 +204,31 @@ async fn a_recovery_code_logs_in_once(flavor: Flavor) {
     assert!(matches!(verify(&app, &again, &codes[0]).await, Err(AppError::InvalidCode)), "single use");
     assert!(matches!(verify(&app, &again, "abcd-efgh-ijkl-mnop").await, Err(AppError::InvalidCode)));
     assert_eq!(verify(&app, &again, &codes[1]).await.unwrap().pending, None);
+
+    // Setting it up again (a new phone) takes a code of the current set-up too: a session
+    // and the password are not enough to take the factor over.
+    let start = |code: Option<&str>| {
+        let (app, b) = (&app, again.clone());
+        let args = json!({"current_password": PASSWORD, "current_code": code});
+        async move { app.call::<TwoFactorEnrolment>(&b, "two-factor/start", args).await }
+    };
+    let refused = start(None).await;
+    assert!(matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "currentCode"), "{refused:?}");
+    let refused = start(Some("zzzz-zzzz-zzzz-zzzz")).await;
+    assert!(matches!(&refused, Err(AppError::Invalid { field, .. }) if field == "currentCode"), "{refused:?}");
+    assert_eq!(operator(&app, "ops@example.com").await.failed_logins, 1, "a wrong code counts");
+    let enrolment = start(Some(&codes[2])).await.unwrap();
+    assert_eq!(operator(&app, "ops@example.com").await.failed_logins, 0);
+    let new_secret = enrolment.secret.expose().to_string();
+    let (_, fresh_codes): (Me, RecoveryCodes) = app
+        .call(&again, "two-factor/confirm", json!({"code": code_at(&new_secret, app.clock.unix_now())}))
+        .await
+        .unwrap();
+    // The old recovery codes went with the old set-up.
+    let next = browser();
+    app.login(&next, "ops@example.com", PASSWORD).await.unwrap();
+    assert!(matches!(verify(&app, &next, &codes[3]).await, Err(AppError::InvalidCode)));
+    assert_eq!(verify(&app, &next, fresh_codes.0[0].expose()).await.unwrap().pending, None);
 }
 
 async fn a_role_can_require_two_factor_before_anything_else(flavor: Flavor) {
@@ -251,10 +277,11 @@ async fn a_role_can_require_two_factor_before_anything_else(flavor: Flavor) {
 
 async fn administrators_reset_two_factor_and_nobody_else(flavor: Flavor) {
     let app = spawn_app(flavor).await;
-    let (admin, _) = app.logged_in("admin@example.com", Role::Administrator).await;
+    let (admin, admin_id) = app.logged_in("admin@example.com", Role::Administrator).await;
     let (manager, _) = app.logged_in("manager@example.com", Role::Manager).await;
     let (support, support_id) = app.logged_in("support@example.com", Role::Support).await;
     enrol(&app, &support).await;
+    enrol(&app, &admin).await;
 
     let reset = |b: reqwest::Client, id: i64| {
         let app = &app;
@@ -263,6 +290,7 @@ async fn administrators_reset_two_factor_and_nobody_else(flavor: Flavor) {
     assert!(is_forbidden(&reset(manager.clone(), support_id).await), "a Manager may not");
     assert!(is_forbidden(&reset(support.clone(), support_id).await), "nor the operator themselves");
     assert!(matches!(reset(admin.clone(), 999_999).await, Err(AppError::NotFound)));
+    assert!(is_forbidden(&reset(admin.clone(), admin_id).await), "not one's own: a stolen session would strip it");
     assert!(app.me(&support).await.is_some());
 
     reset(admin.clone(), support_id).await.unwrap();

@@ -145,9 +145,18 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
     let settings = LocalResource::new(api::load_system_settings);
     let tab = RwSignal::new(Tab::Profile);
     let dialog = RwSignal::new(None::<Dialog>);
+    // From an action's success until the board shows the new data: the board is "busy" and
+    // its buttons take no click, so that no dialog opens on what the action just changed.
+    let refreshing = RwSignal::new(false);
     let refresh = Callback::new(move |_: ()| {
         dialog.set(None);
+        refreshing.set(true);
         reload.update(|n| *n += 1);
+    });
+    Effect::new(move |_| {
+        if profile.with(Option::is_some) {
+            refreshing.set(false);
+        }
     });
 
     let content = move || {
@@ -165,7 +174,9 @@ fn UserBoard(id: i64, role: Role) -> impl IntoView {
         })
     };
     view! {
-        <Transition fallback=|| view! { <Loading/> }>{content}</Transition>
+        <div class="board" aria-busy=move || refreshing.get().to_string()>
+            <Transition fallback=|| view! { <Loading/> }>{content}</Transition>
+        </div>
         {move || dialog.get().map(|d| {
             let close = Callback::new(move |_| dialog.set(None));
             match d {

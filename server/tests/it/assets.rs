@@ -91,3 +91,22 @@ async fn hashed_files_go_out_precompressed_and_cached_for_a_year() {
     assert_eq!(unpacked, rebuilt);
     let _ = std::fs::remove_dir_all(&dist);
 }
+
+/// While brotli twins are still being written (seconds for a real wasm), a browser that
+/// accepts both gets the gzip twin, which `precompress` writes first, not the raw file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_missing_brotli_twin_falls_back_to_gzip() {
+    let dist = write_dist();
+    server::assets::precompress(&dist).unwrap();
+    std::fs::remove_file(dist.join(format!("{}.br", &WASM[1..]))).unwrap();
+    let app = spawn_app_with_dist(Flavor::Sqlite, dist.clone()).await;
+    let res =
+        browser().get(format!("{}{WASM}", app.base_url)).header("accept-encoding", "br, gzip").send().await.unwrap();
+    assert_eq!(res.status().as_u16(), 200);
+    assert_eq!(res.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_string()).as_deref(), Some("gzip"));
+    let body = res.bytes().await.unwrap();
+    let mut unpacked = Vec::new();
+    flate2::read::GzDecoder::new(&body[..]).read_to_end(&mut unpacked).unwrap();
+    assert_eq!(unpacked, std::fs::read(dist.join(&WASM[1..])).unwrap());
+    std::fs::remove_dir_all(&dist).ok();
+}

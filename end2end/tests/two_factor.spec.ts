@@ -94,6 +94,17 @@ test("an operator sets up two-factor authentication, logs in with a recovery cod
   await own.getByRole("link", { name: "Two-factor" }).click();
   await expect(own.getByTestId("two-factor-status")).toContainText("Recovery codes left: 9 of 10");
 
+  // Setting it up again (a new phone) asks for a code of the current set-up too; Cancel
+  // keeps the current one.
+  await own.getByRole("button", { name: "Set up again" }).click();
+  await own.getByLabel("Current password").fill(password);
+  await own.getByLabel("Code from your current authenticator app (or a recovery code)").fill("zzzz-zzzz-zzzz-zzzz");
+  await own.getByRole("button", { name: "Continue" }).click();
+  await expect(own.getByRole("alert")).toContainText("That code is not right.");
+  await expect(own.getByLabel("Current password")).toHaveValue(password); // what was right stays
+  await own.getByRole("button", { name: "Cancel" }).click();
+  await expect(own.getByTestId("two-factor-status")).toContainText("Recovery codes left: 9 of 10");
+
   // A code from the app: a wrong one is refused, the next step's works (the set-up's code
   // was spent on its step).
   await logOut(own);

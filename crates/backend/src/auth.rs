@@ -162,6 +162,16 @@ impl Actor {
         Ok(())
     }
 
+    /// The operator behind a dashboard session, for what is an operator's own business (their
+    /// password, sessions, two-factor authentication): not an API client, not a token.
+    pub fn dashboard_operator(&self) -> Result<&Operator> {
+        match self {
+            Actor::Operator(op) if op.token_scopes.is_none() => Ok(op),
+            Actor::Anonymous => Err(Error::Unauthenticated),
+            _ => Err(Error::Forbidden("This is done from the dashboard, logged in as the operator.")),
+        }
+    }
+
     pub fn operator_id(&self) -> Option<i64> {
         match self {
             Actor::Operator(op) => Some(op.id),

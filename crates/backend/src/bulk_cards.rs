@@ -222,37 +222,6 @@ impl Backend {
         Ok(())
     }
 
-    /// The operator as they are now (an operator deleted or blocked since can do nothing,
-    /// one whose role now requires two-factor authentication nothing before setting it up).
-    pub(crate) async fn operator_actor(&self, id: i64) -> Result<Actor> {
-        #[derive(sqlx::FromRow)]
-        struct Row {
-            username: String,
-            role: String,
-            blocked_at: Option<String>,
-            password_temporary: i64,
-            mfa_enrolled_at: Option<String>,
-        }
-        let row: Option<Row> = sqlx::query_as(
-            "SELECT username, role, blocked_at, password_temporary, mfa_enrolled_at FROM operators WHERE id = $1",
-        )
-        .bind(id)
-        .fetch_optional(&self.db.pool)
-        .await?;
-        let Some(Row { username, role, blocked_at: None, password_temporary, mfa_enrolled_at }) = row else {
-            return Ok(Actor::Anonymous);
-        };
-        let role = crate::sessions::parse_role(&role)?;
-        let must_enrol = mfa_enrolled_at.is_none() && self.two_factor_required(role).await?;
-        Ok(Actor::Operator(crate::Operator {
-            pending: crate::auth::first_pending_step(false, password_temporary != 0, must_enrol),
-            id,
-            username,
-            role,
-            token_scopes: None,
-        }))
-    }
-
     fn spawn_bulk_job(&self, id: i64, actor: Actor) {
         let backend = self.clone();
         tokio::spawn(async move {

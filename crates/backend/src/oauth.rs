@@ -205,9 +205,7 @@ impl Backend {
             (Some(_), Some(_), Some(_)) if row.mfa_enrolled_at.is_some() => Err(Error::Unauthenticated),
             (Some(id), Some(username), Some(role)) => {
                 let role = parse_role(&role)?;
-                let must_enrol = row
-                    .two_factor_required_roles
-                    .is_some_and(|roles| crate::settings::parse_roles(&roles).contains(&role));
+                let must_enrol = crate::two_factor::requires_two_factor(row.two_factor_required_roles.as_deref(), role);
                 let temporary = row.password_temporary.unwrap_or(0) != 0;
                 Ok(Actor::Operator(Operator {
                     id,

@@ -313,12 +313,7 @@ impl Backend {
         current: Secret,
         new: Secret,
     ) -> Result<Me> {
-        let Actor::Operator(op) = actor else {
-            return Err(Error::Forbidden("Only an operator in a dashboard session changes their password here."));
-        };
-        if op.token_scopes.is_some() {
-            return Err(Error::Forbidden("Change your password from the dashboard."));
-        }
+        let op = actor.dashboard_operator()?;
         op.require_reached(PendingStep::ChangePassword)?;
         if new.is_empty() {
             return Err(Error::invalid("newPassword", "Choose a new password."));
@@ -355,13 +350,11 @@ impl Backend {
             .after(&serde_json::json!({ "wasTemporary": op.pending == Some(PendingStep::ChangePassword) }))?;
         change.audit(record).await?;
         change.commit().await?;
-        // Next, two-factor enrolment if the role requires it and the operator has none.
-        let enrolled: Option<String> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM operators WHERE id = $1")
-            .bind(op.id)
-            .fetch_one(&self.db.pool)
-            .await?;
-        let must_enrol = enrolled.is_none() && self.two_factor_required(op.role).await?;
-        Ok(Me { pending: crate::auth::first_pending_step(false, false, must_enrol), ..op.me() })
+        // The operator as they are now: next, two-factor enrolment if the role requires it.
+        match self.operator_actor(op.id).await? {
+            Actor::Operator(now) => Ok(now.me()),
+            _ => Err(Error::Unauthenticated),
+        }
     }
 
     pub async fn ensure_initial_administrator(&self, username: &str) -> Result<Option<(String, String)>> {

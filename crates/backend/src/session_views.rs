@@ -29,15 +29,10 @@ struct SessionRow {
 /// The operator a session belongs to: sessions are an operator's own, whatever their role
 /// (API clients and password-grant tokens have none).
 fn session_owner(actor: &Actor) -> Result<i64> {
-    match actor {
-        Actor::Operator(op) if op.token_scopes.is_none() => {
-            // Not from a login still waiting for its two-factor code.
-            op.require_reached(PendingStep::ChangePassword)?;
-            Ok(op.id)
-        }
-        Actor::Anonymous => Err(Error::Unauthenticated),
-        _ => Err(Error::Forbidden("Only an operator logged in to the dashboard has sessions.")),
-    }
+    let op = actor.dashboard_operator()?;
+    // Not from a login still waiting for its two-factor code.
+    op.require_reached(PendingStep::ChangePassword)?;
+    Ok(op.id)
 }
 
 impl Backend {

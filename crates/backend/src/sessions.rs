@@ -201,14 +201,21 @@ impl Backend {
         .await?;
         let Some((failed, stored)) = reserved else { return Err(Error::Unauthenticated) };
         if password::verify(permit, current.into_inner(), stored.clone()).await {
-            sqlx::query("UPDATE operators SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
-                .bind(op.id)
-                .execute(&self.db.pool)
-                .await?;
+            self.give_back_try(op.id).await?;
             return Ok(stored);
         }
         self.record_wrong_attempt(op.id, failed, meta).await?;
         Err(Error::invalid("currentPassword", "The current password is not right."))
+    }
+
+    /// Gives back a try reserved for a check that was right (it was no failed login) or that
+    /// a fault interrupted (it was nobody's guess).
+    pub(crate) async fn give_back_try(&self, operator_id: i64) -> Result<()> {
+        sqlx::query("UPDATE operators SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
+            .bind(operator_id)
+            .execute(&self.db.pool)
+            .await?;
+        Ok(())
     }
 
     /// Audits a wrong password or code whose try was counted (`failed_logins` is the count
@@ -327,7 +334,7 @@ impl Backend {
         }
         let role = parse_role(&row.role)?;
         let must_enrol = row.mfa_enrolled_at.is_none()
-            && row.two_factor_required_roles.is_some_and(|roles| crate::settings::parse_roles(&roles).contains(&role));
+            && crate::two_factor::requires_two_factor(row.two_factor_required_roles.as_deref(), role);
         Ok(Operator {
             id: row.id,
             username: row.username,
@@ -335,6 +342,37 @@ impl Backend {
             token_scopes: None,
             pending: first_pending_step(row.code_pending != 0, row.password_temporary != 0, must_enrol),
         })
+    }
+
+    /// The operator as they are now (an operator deleted or blocked since can do nothing,
+    /// one whose role now requires two-factor authentication nothing before setting it up).
+    pub(crate) async fn operator_actor(&self, id: i64) -> Result<Actor> {
+        #[derive(sqlx::FromRow)]
+        struct Row {
+            username: String,
+            role: String,
+            blocked_at: Option<String>,
+            password_temporary: i64,
+            mfa_enrolled_at: Option<String>,
+        }
+        let row: Option<Row> = sqlx::query_as(
+            "SELECT username, role, blocked_at, password_temporary, mfa_enrolled_at FROM operators WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.db.pool)
+        .await?;
+        let Some(Row { username, role, blocked_at: None, password_temporary, mfa_enrolled_at }) = row else {
+            return Ok(Actor::Anonymous);
+        };
+        let role = parse_role(&role)?;
+        let must_enrol = mfa_enrolled_at.is_none() && self.two_factor_required(role).await?;
+        Ok(Actor::Operator(Operator {
+            pending: first_pending_step(false, password_temporary != 0, must_enrol),
+            id,
+            username,
+            role,
+            token_scopes: None,
+        }))
     }
 
     /// Ends the session behind `token` (no error if it had already ended).

@@ -99,15 +99,6 @@ impl<'a> Factor<'a> {
     }
 }
 
-/// The operator behind a dashboard session, for the steps that are their own business.
-fn session_operator(actor: &Actor) -> Result<&Operator> {
-    match actor {
-        Actor::Operator(op) if op.token_scopes.is_none() => Ok(op),
-        Actor::Anonymous => Err(Error::Unauthenticated),
-        _ => Err(Error::Forbidden("Two-factor authentication is set up from the dashboard.")),
-    }
-}
-
 /// A try of an operator's second factor, reserved under the lockout.
 #[derive(sqlx::FromRow)]
 struct CodeAttempt {
@@ -118,6 +109,13 @@ struct CodeAttempt {
     password_temporary: i64,
     mfa_secret: Option<String>,
     mfa_last_step: Option<i64>,
+}
+
+/// Whether the stored list of System Configuration (`settings::TWO_FACTOR_REQUIRED_ROLES`,
+/// read in the same statement as a session or a token) requires two-factor authentication
+/// of `role`: the one reading of that setting.
+pub(crate) fn requires_two_factor(stored_roles: Option<&str>, role: Role) -> bool {
+    stored_roles.is_some_and(|roles| crate::settings::parse_roles(roles).contains(&role))
 }
 
 /// Ends the password-grant tokens of the operators of `roles` who have no two-factor
@@ -231,26 +229,18 @@ impl Backend {
         Ok((tx, attempt, method))
     }
 
-    async fn give_back_try(&self, operator_id: i64) -> Result<()> {
-        sqlx::query("UPDATE operators SET failed_logins = failed_logins - 1 WHERE id = $1 AND failed_logins > 0")
-            .bind(operator_id)
-            .execute(&self.db.pool)
-            .await?;
-        Ok(())
-    }
-
-    /// Whether an operator of `role` without two-factor authentication must set it up now.
+    /// Whether System Configuration requires two-factor authentication of `role`.
     pub(crate) async fn two_factor_required(&self, role: Role) -> Result<bool> {
         let stored: Option<String> = sqlx::query_scalar("SELECT value FROM settings WHERE key = $1")
             .bind(crate::settings::TWO_FACTOR_REQUIRED_ROLES)
             .fetch_optional(&self.db.pool)
             .await?;
-        Ok(stored.is_some_and(|roles| crate::settings::parse_roles(&roles).contains(&role)))
+        Ok(requires_two_factor(stored.as_deref(), role))
     }
 
     /// The caller's own two-factor authentication.
     pub async fn two_factor_status(&self, actor: &Actor) -> Result<TwoFactorStatus> {
-        let op = session_operator(actor)?;
+        let op = actor.dashboard_operator()?;
         op.require_reached(PendingStep::EnrolTwoFactor)?;
         let enrolled_at: Option<String> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM operators WHERE id = $1")
             .bind(op.id)
@@ -276,7 +266,7 @@ impl Backend {
         current_password: Secret,
         current_code: Option<&str>,
     ) -> Result<TwoFactorEnrolment> {
-        let op = session_operator(actor)?;
+        let op = actor.dashboard_operator()?;
         op.require_reached(PendingStep::EnrolTwoFactor)?;
         let enrolled: Option<String> = sqlx::query_scalar("SELECT mfa_enrolled_at FROM operators WHERE id = $1")
             .bind(op.id)
@@ -329,7 +319,7 @@ impl Backend {
         keep_session: Option<&SessionToken>,
         code: &str,
     ) -> Result<(Me, RecoveryCodes)> {
-        let op = session_operator(actor)?;
+        let op = actor.dashboard_operator()?;
         op.require_reached(PendingStep::EnrolTwoFactor)?;
         let row: Option<(Option<String>, Option<String>)> =
             sqlx::query_as("SELECT mfa_pending_secret, mfa_secret FROM operators WHERE id = $1")

@@ -209,12 +209,10 @@ pub enum IndexUpkeep {
 
 impl Backend {
     /// Adds `count` demo users, with wallets (some with a balance) and some children; from
-    /// `DEFER_INDEXES_FROM` users on SQLite, the indexes are built after the load. (On
-    /// Postgres, one transaction for the whole load measured slower, 1,000,000 users in more
-    /// than 4 minutes against 1 to 2.5 batch by batch: the foreign-key checks lock rows the
-    /// same transaction wrote.)
+    /// `DEFER_INDEXES_FROM` users, the indexes (and Postgres's foreign keys) are built after
+    /// the load, in one transaction (`bulk_load`).
     pub async fn seed_demo(&self, count: u64, progress: impl Fn(u64)) -> Result<SeedReport> {
-        let bulk = count >= DEFER_INDEXES_FROM && self.db.kind == crate::DbKind::Sqlite;
+        let bulk = count >= DEFER_INDEXES_FROM;
         let upkeep = if bulk { IndexUpkeep::AfterLoad } else { IndexUpkeep::RowByRow };
         self.seed_demo_with(count, upkeep, progress).await
     }

@@ -1,9 +1,9 @@
 //! The benchmark's own load generator: requests one at a time (latency) or from many
-//! connections at once for a while (throughput under load), with this process's resident
-//! memory sampled meanwhile.
+//! connections at once for a while (throughput under load), with the server process's
+//! resident memory sampled meanwhile.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 /// A request's path for its `i`-th sending.
@@ -18,7 +18,7 @@ pub struct Sequential {
 }
 
 /// Many connections at once: requests per second, p50 / p99 in ms, and the highest resident
-/// memory of this process (server and load generator) seen meanwhile, in MB.
+/// memory of the server's process seen meanwhile, in MB.
 pub struct UnderLoad {
     pub rps: f64,
     pub p50: f64,
@@ -40,9 +40,21 @@ pub fn percentile(sorted: &[Duration], p: f64) -> f64 {
     sorted[idx].as_secs_f64() * 1000.0
 }
 
-/// The resident memory of this process, in KiB.
+/// The process whose memory the measures report: the server's (`serve::start`).
+static SERVER_PID: OnceLock<u32> = OnceLock::new();
+
+/// From now on, memory figures are those of process `pid`.
+pub fn watch_server(pid: u32) {
+    let _ = SERVER_PID.set(pid);
+}
+
+/// The resident memory of the server's process (of this one until `watch_server`), in KiB.
 pub fn rss_kib() -> u64 {
-    std::fs::read_to_string("/proc/self/status")
+    let status = match SERVER_PID.get() {
+        Some(pid) => format!("/proc/{pid}/status"),
+        None => "/proc/self/status".to_string(),
+    };
+    std::fs::read_to_string(status)
         .ok()
         .and_then(|s| s.lines().find(|l| l.starts_with("VmRSS:")).map(str::to_string))
         .and_then(|l| l.split_whitespace().nth(1).and_then(|n| n.parse().ok()))

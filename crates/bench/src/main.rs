@@ -5,7 +5,6 @@
 //! filtered, sorted page at page 1 and page 1000. Requests are sequential (latency, not
 //! throughput) and bounded in count.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -16,6 +15,7 @@ use serde_json::Value;
 mod attack;
 mod bare;
 mod load;
+mod serve;
 mod users;
 
 use load::{mix, percentile, rss_kib};
@@ -49,6 +49,12 @@ struct Args {
     /// logins (issue 13), with the server's default rate limits.
     #[arg(long)]
     attack_only: bool,
+    /// Internal: serve the router over this (seeded) database and print its URL (`serve`).
+    #[arg(long, hide = true)]
+    serve_for: Option<String>,
+    /// Internal, with `--serve-for`: the documents' folder.
+    #[arg(long, hide = true)]
+    documents: Option<std::path::PathBuf>,
 }
 
 /// One line of the table: p50 and p95 of `times`, and the rows a request answered on average.
@@ -69,6 +75,10 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     // `RUST_LOG=info` shows the seed's phases.
     tracing_subscriber::fmt().with_env_filter(tracing_subscriber::EnvFilter::from_default_env()).init();
+    if let Some(url) = &args.serve_for {
+        let documents = args.documents.clone().context("--documents")?;
+        return serve::serve_for(url, &documents).await;
+    }
     let scratch = std::env::temp_dir().join(format!("backoffice-bench-{}", uuid::Uuid::new_v4().simple()));
     let pg_name = format!("backoffice_bench_{}", uuid::Uuid::new_v4().simple());
     let url = if args.postgres {
@@ -95,8 +105,9 @@ async fn main() -> anyhow::Result<()> {
 
 async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Result<()> {
     // The documents' files go to the scratch folder on both databases (removed afterwards).
-    let documents = backend::documents::store::DocumentStore::local(&scratch.join("documents"))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let documents_dir = scratch.join("documents");
+    let documents =
+        backend::documents::store::DocumentStore::local(&documents_dir).map_err(|e| anyhow::anyhow!("{e}"))?;
     let backend =
         backend::Backend::connect(url, Default::default()).await.context("connect")?.with_documents(documents);
     println!("backend: {}", if args.postgres { "postgres" } else { "sqlite" });
@@ -106,22 +117,9 @@ async fn run(args: &Args, url: &str, scratch: &std::path::Path) -> anyhow::Resul
         .create_api_client(&backend::Actor::System, &backend::RequestMeta::local(), "bench", &shared::Scope::ALL)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let state = server::AppState {
-        backend: backend.clone(),
-        cookie: app::ssr::SessionCookie { secure: false },
-        dist: Arc::new(std::env::temp_dir()),
-        public_host: None,
-        // The attack measure says where its requests come from, as a proxy would.
-        client_ip_header: Some(axum::http::HeaderName::from_static(attack::CLIENT_IP_HEADER)),
-    };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let base = format!("http://{}", listener.local_addr()?);
-    let router = server::http::router(state);
-    tokio::spawn(async move {
-        if let Err(e) = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await {
-            eprintln!("the benchmark's server stopped: {e}");
-        }
-    });
+    // The real router runs in a process of its own, so that its memory is measured alone.
+    let server = serve::start(url, &documents_dir).await?;
+    let base = server.base.clone();
     let http = reqwest::Client::new();
     let grant: Value = http
         .post(format!("{base}/oauth/token"))
@@ -226,7 +224,7 @@ async fn under_load(
     Ok(())
 }
 
-/// Runs a request while sampling this process's resident memory every 2 ms: its status, its
+/// Runs a request while sampling the server's resident memory every 2 ms: its status, its
 /// time and how far the memory rose above where it was (MB).
 async fn with_memory_sampled(
     request: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>,
@@ -255,7 +253,7 @@ async fn with_memory_sampled(
 
 /// The pre-review queue over 100,000 documents (a third waiting), through the backend call
 /// of User docs pending pre-review; then a 5 MB upload through the API, timed, with the
-/// process's resident memory sampled while it runs.
+/// server's resident memory sampled while it runs.
 async fn document_measures(
     args: &Args,
     backend: &backend::Backend,

@@ -124,7 +124,7 @@ pub async fn measures(
         args.connections,
         args.load_seconds
     );
-    println!("peak resident memory under load (server, baseline and load generator in one process): {peak_rss:.0} MB");
+    println!("peak resident memory of the server process under load: {peak_rss:.0} MB");
     println!(
         "seed {} users (with wallets, cards, beneficiaries, tax residences, children): {:.1} s ({:.0} users/s)",
         seeded.users,

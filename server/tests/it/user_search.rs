@@ -16,6 +16,7 @@ crate::on_both_databases!(
     totals_are_exact_up_to_the_cap_then_say_more,
     keyset_pages_skip_and_repeat_nobody_while_users_are_added,
     name_search_ranks_exact_then_prefix_then_substring,
+    more_matches_by_value_than_the_cap_leave_substrings_out,
     a_bulk_seed_builds_every_index_and_trigger_again,
 );
 
@@ -232,6 +233,39 @@ async fn name_search_ranks_exact_then_prefix_then_substring(flavor: Flavor) {
 }
 
 /// Every index and trigger, by name, with its definition.
+/// More users equal to the term than the cap: the best 200 are theirs, newest first, and a
+/// user who merely contains the term (newer than all of them) is not among them, on any page.
+async fn more_matches_by_value_than_the_cap_leave_substrings_out(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    let mut zorbas = Vec::new();
+    for i in 0..205 {
+        zorbas.push(
+            add_user(&app, json!({"email": format!("z{i}@example.com"), "firstname": "Zorba", "lastname": "Quill"}))
+                .await,
+        );
+    }
+    let inside =
+        add_user(&app, json!({"email": "inside@example.com", "firstname": "Anzorbal", "lastname": "Quill"})).await;
+    let t = app.bearer(&[Scope::ReadOnly]).await;
+    let mut found = Vec::new();
+    for page in 1..=5 {
+        let (ids, total) = rest_search(&app, &t, &format!("name=zorba&pageCount=50&pageNumber={page}")).await;
+        if page < 5 {
+            assert_eq!((ids.len(), total), (50, Some((200, true))), "page {page}");
+        } else {
+            assert!(ids.is_empty(), "nothing past the best 200: {ids:?}");
+        }
+        found.extend(ids);
+    }
+    zorbas.reverse();
+    assert_eq!(found, zorbas[..200].to_vec(), "the 200 newest equal first names, in order");
+    assert!(!found.contains(&inside));
+    // Fewer by value than the cap: the substring matches are ranked in (the second step).
+    assert_eq!(rest_search(&app, &t, "name=nzorb").await, (vec![inside], Some((1, false))));
+    let (ids, total) = rest_search(&app, &t, "name=zorbal&pageCount=200").await;
+    assert_eq!((ids, total), (vec![inside], Some((1, false))));
+}
+
 async fn catalog(app: &TestApp) -> Vec<(String, String)> {
     let sql = match app.backend.db.kind {
         backend::DbKind::Sqlite => {
@@ -239,7 +273,9 @@ async fn catalog(app: &TestApp) -> Vec<(String, String)> {
         }
         backend::DbKind::Postgres => {
             "SELECT indexname::text, indexdef::text FROM pg_indexes WHERE schemaname = 'public' \
-             UNION ALL SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal ORDER BY 1"
+             UNION ALL SELECT tgname::text, pg_get_triggerdef(oid) FROM pg_trigger WHERE NOT tgisinternal \
+             UNION ALL SELECT conrelid::regclass::text || '.' || conname::text, pg_get_constraintdef(oid) \
+             FROM pg_constraint WHERE contype = 'f' ORDER BY 1"
         }
     };
     sqlx::query_as(sql).fetch_all(&app.backend.db.pool).await.unwrap()
@@ -249,7 +285,19 @@ async fn a_bulk_seed_builds_every_index_and_trigger_again(flavor: Flavor) {
     let app = spawn_app(flavor).await;
     let before = catalog(&app).await;
     app.backend.seed_demo_with(400, backend::demo::IndexUpkeep::AfterLoad, |_| {}).await.unwrap();
-    assert_eq!(catalog(&app).await, before, "the same indexes and triggers, as the migrations define them");
+    assert_eq!(
+        catalog(&app).await,
+        before,
+        "the same indexes, triggers and foreign keys, as the migrations define them"
+    );
+    // The foreign keys check again.
+    let orphan = sqlx::query(
+        "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date, modified_date) \
+         VALUES (999999999, 'Nobody', 'FR7630006000011234567890189', 'AGRIFRPPXXX', 0, '2024-01-01', '2024-01-01')",
+    )
+    .execute(&app.backend.db.pool)
+    .await;
+    assert!(orphan.is_err(), "a beneficiary of no user is refused after a bulk load");
     let t = app.bearer(&[Scope::ReadOnly]).await;
     // The name index holds the bulk-loaded users (SQLite's FTS table is rebuilt)...
     let lovelaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users WHERE lastname = 'Lovelace'")

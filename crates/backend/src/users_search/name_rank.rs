@@ -77,9 +77,14 @@ pub(crate) struct RankedPage {
 
 impl Backend {
     /// The page `offset .. offset + size` of the users matching `term` (with `filters` on
-    /// `end_users u`), best first, among the best `cap`. One statement: each way of matching
-    /// reads at most `cap + 1` index entries per compared value, the database keeps each
-    /// user's best rank and counts them, and only the page's ids travel back.
+    /// `end_users u`), best first, among the best `cap`. Each way of matching reads at most
+    /// `cap + 1` index entries per compared value, and at most `cap + 1` ids travel back.
+    ///
+    /// First the users equal to the term or starting with it, ranked and counted in one
+    /// statement. Most terms operators type (a surname, "mar") find more than `cap` that way:
+    /// no substring match could then reach the best `cap`, and the substring search (a
+    /// trigram scan, the costliest: on Postgres its bitmap reads every match) is not run.
+    /// Otherwise its newest `cap + 1` follow, those already found left out.
     pub(crate) async fn rank_by_name(
         &self,
         term: &str,
@@ -95,7 +100,7 @@ impl Backend {
         let mut conditions = filters.clone();
         let limit = cap + 1;
         // Each match as (id, rank): "0" equal, "1" + the value for a prefix (so that the
-        // least rank is the best match, then the first name in byte order), "2" contains.
+        // least rank is the best match, then the first name in byte order).
         let mut tiers: Vec<String> = Vec::new();
         let t = conditions.value(Bind::Text(term.clone()));
         for (i, value) in keys(field).iter().enumerate() {
@@ -115,69 +120,77 @@ impl Backend {
                 ));
             }
         }
-        // Newest first on SQLite (FTS5 walks its rowids backwards); Postgres's bitmap scan
-        // gives some `cap + 1` of them, put newest first below.
-        tiers.push(match kind {
-            DbKind::Sqlite => {
-                let phrase = match field {
-                    NameField::Any => fts_phrase(&term),
-                    NameField::LegalName => format!("legal_name : {}", fts_phrase(&term)),
-                };
-                let m = conditions.value(Bind::Text(phrase));
-                if and_filters.is_empty() {
+        let ranked = self.ranked_by_value(&tiers, &conditions, limit).await?;
+        let mut best: Vec<i64> = ranked.ids;
+        if ranked.matches <= cap as i64 {
+            // A statement of its own, with the filters' values and the pattern's only.
+            let mut conditions = filters.clone();
+            // Newest first on SQLite (FTS5 walks its rowids backwards); Postgres's bitmap scan
+            // gives some `cap + 1` of them, put newest first below.
+            let sql = match kind {
+                DbKind::Sqlite => {
+                    let phrase = match field {
+                        NameField::Any => fts_phrase(&term),
+                        NameField::LegalName => format!("legal_name : {}", fts_phrase(&term)),
+                    };
+                    let m = conditions.value(Bind::Text(phrase));
+                    if and_filters.is_empty() {
+                        format!(
+                            "SELECT rowid FROM end_users_name_fts WHERE end_users_name_fts MATCH ${m} \
+                             ORDER BY rowid DESC LIMIT {limit}"
+                        )
+                    } else {
+                        format!(
+                            "SELECT u.id FROM end_users_name_fts JOIN end_users u ON u.id = end_users_name_fts.rowid \
+                             WHERE end_users_name_fts MATCH ${m}{and_filters} \
+                             ORDER BY end_users_name_fts.rowid DESC LIMIT {limit}"
+                        )
+                    }
+                }
+                DbKind::Postgres => {
+                    let p = conditions.value(Bind::Text(like_pattern(&term)));
+                    let legal = match field {
+                        NameField::Any => String::new(),
+                        NameField::LegalName => format!(" AND lower(u.legal_name) LIKE ${p}"),
+                    };
                     format!(
-                        "SELECT id, '2' AS rank FROM (SELECT rowid AS id FROM end_users_name_fts \
-                         WHERE end_users_name_fts MATCH ${m} ORDER BY rowid DESC LIMIT {limit}) s"
-                    )
-                } else {
-                    format!(
-                        "SELECT id, '2' AS rank FROM (SELECT u.id FROM end_users_name_fts \
-                         JOIN end_users u ON u.id = end_users_name_fts.rowid \
-                         WHERE end_users_name_fts MATCH ${m}{and_filters} \
-                         ORDER BY end_users_name_fts.rowid DESC LIMIT {limit}) s"
+                        "SELECT u.id FROM end_users u WHERE {NAME_EXPRESSION} LIKE ${p}{legal}{and_filters} LIMIT {limit}"
                     )
                 }
-            }
-            DbKind::Postgres => {
-                let p = conditions.value(Bind::Text(like_pattern(&term)));
-                let legal = match field {
-                    NameField::Any => String::new(),
-                    NameField::LegalName => format!(" AND lower(u.legal_name) LIKE ${p}"),
-                };
-                format!(
-                    "SELECT id, '2' AS rank FROM (SELECT u.id FROM end_users u \
-                     WHERE {NAME_EXPRESSION} LIKE ${p}{legal}{and_filters} LIMIT {limit}) s"
-                )
-            }
-        });
+            };
+            let mut containing: Vec<i64> =
+                bind_all!(sqlx::query_scalar(AssertSqlSafe(sql)), &conditions.binds).fetch_all(&self.db.pool).await?;
+            containing.sort_unstable_by_key(|id| std::cmp::Reverse(*id));
+            let by_value: std::collections::HashSet<i64> = best.iter().copied().collect();
+            best.extend(containing.into_iter().filter(|id| !by_value.contains(id)));
+        }
+        let matches = best.len().max(ranked.matches as usize);
+        let page: Vec<i64> = best.into_iter().take(cap).skip(offset).take(size).collect();
+        Ok(RankedPage { ids: page, total: Total { count: matches.min(cap) as i64, more: matches > cap } })
+    }
+
+    /// The users equal to the term or starting with it (`tiers`, bound by `conditions`),
+    /// best rank first, the first `limit` of them, and how many they are in all.
+    async fn ranked_by_value(&self, tiers: &[String], conditions: &Conditions, limit: usize) -> Result<Ranked> {
         // Within a rank: newest first, but prefixes by value then oldest first (the index's
-        // order). The page never goes past the cap.
-        let take = size.min(cap.saturating_sub(offset));
+        // order).
         let sql = format!(
             "SELECT id, COUNT(*) OVER () AS matches FROM \
              (SELECT id, MIN(rank) AS best FROM ({}) tiers GROUP BY id) ranked \
-             ORDER BY best, CASE WHEN substr(best, 1, 1) = '1' THEN id ELSE -id END LIMIT {} OFFSET {offset}",
+             ORDER BY best, CASE WHEN substr(best, 1, 1) = '1' THEN id ELSE -id END LIMIT {limit}",
             tiers.join(" UNION ALL "),
-            take.max(1)
         );
         let rows: Vec<(i64, i64)> =
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql.clone())), &conditions.binds).fetch_all(&self.db.pool).await?;
-        let matches = match rows.first() {
-            Some((_, matches)) => *matches,
-            // Past the last match, the count comes from the first row.
-            None if offset > 0 => {
-                let first = sql.replace(&format!("OFFSET {offset}"), "OFFSET 0");
-                let counted: Option<(i64, i64)> = bind_all!(sqlx::query_as(AssertSqlSafe(first)), &conditions.binds)
-                    .fetch_optional(&self.db.pool)
-                    .await?;
-                counted.map_or(0, |(_, matches)| matches)
-            }
-            None => 0,
-        };
-        let ids = if take == 0 { Vec::new() } else { rows.into_iter().map(|(id, _)| id).collect() };
-        let total = Total { count: matches.min(cap as i64), more: matches > cap as i64 };
-        Ok(RankedPage { ids, total })
+            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds).fetch_all(&self.db.pool).await?;
+        let matches = rows.first().map_or(0, |(_, matches)| *matches);
+        Ok(Ranked { ids: rows.into_iter().map(|(id, _)| id).collect(), matches })
     }
+}
+
+/// The users one ranking statement found, best first, and how many they are in all.
+struct Ranked {
+    ids: Vec<i64>,
+    matches: i64,
 }
 
 #[cfg(test)]

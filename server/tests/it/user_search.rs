@@ -232,7 +232,6 @@ async fn name_search_ranks_exact_then_prefix_then_substring(flavor: Flavor) {
     assert_eq!(found.total, Total { count: 8, more: false });
 }
 
-/// Every index and trigger, by name, with its definition.
 /// More users equal to the term than the cap: the best 200 are theirs, newest first, and a
 /// user who merely contains the term (newer than all of them) is not among them, on any page.
 async fn more_matches_by_value_than_the_cap_leave_substrings_out(flavor: Flavor) {
@@ -266,6 +265,7 @@ async fn more_matches_by_value_than_the_cap_leave_substrings_out(flavor: Flavor)
     assert_eq!((ids, total), (vec![inside], Some((1, false))));
 }
 
+/// Every index, trigger and (on Postgres) foreign key, by name, with its definition.
 async fn catalog(app: &TestApp) -> Vec<(String, String)> {
     let sql = match app.backend.db.kind {
         backend::DbKind::Sqlite => {
@@ -290,14 +290,25 @@ async fn a_bulk_seed_builds_every_index_and_trigger_again(flavor: Flavor) {
         before,
         "the same indexes, triggers and foreign keys, as the migrations define them"
     );
-    // The foreign keys check again.
-    let orphan = sqlx::query(
-        "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date, modified_date) \
-         VALUES (999999999, 'Nobody', 'FR7630006000011234567890189', 'AGRIFRPPXXX', 0, '2024-01-01', '2024-01-01')",
-    )
-    .execute(&app.backend.db.pool)
-    .await;
-    assert!(orphan.is_err(), "a beneficiary of no user is refused after a bulk load");
+    // The foreign keys check again: the same row is refused for a user who does not exist,
+    // and taken for one who does.
+    let beneficiary_of = |user_id: i64| {
+        let pool = app.backend.db.pool.clone();
+        async move {
+            sqlx::query(
+                "INSERT INTO beneficiaries (user_id, name, iban, bic, usage_count, created_date, modified_date) \
+                 VALUES ($1, 'Landlord', 'FR7630006000011234567890189', 'AGRIFRPPXXX', 0, '2024-01-01', '2024-01-01')",
+            )
+            .bind(user_id)
+            .execute(&pool)
+            .await
+        }
+    };
+    let refused = beneficiary_of(999_999_999).await.expect_err("a beneficiary of no user is refused");
+    assert!(refused.to_string().to_lowercase().contains("foreign key"), "{refused}");
+    let any_user: i64 =
+        sqlx::query_scalar("SELECT MIN(id) FROM end_users").fetch_one(&app.backend.db.pool).await.unwrap();
+    beneficiary_of(any_user).await.expect("a beneficiary of a seeded user is taken");
     let t = app.bearer(&[Scope::ReadOnly]).await;
     // The name index holds the bulk-loaded users (SQLite's FTS table is rebuilt)...
     let lovelaces: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM end_users WHERE lastname = 'Lovelace'")

@@ -139,6 +139,11 @@ pub struct RateLimitArgs {
     /// The window, in minutes, over which an address's failed logins come back.
     #[arg(long, env = "DASHBOARD_FAILED_LOGIN_WINDOW_MINUTES", default_value_t = 15, value_parser = clap::value_parser!(u64).range(1..=24 * 60))]
     pub failed_login_window_minutes: u64,
+    /// Milliseconds a refusal at a credential door (429, or 503 when the machine is busy
+    /// hashing) is held before it is answered, so that a guessing tool's requests come at
+    /// the pace of its connections, not of the server's answers (0: answered at once).
+    #[arg(long, env = "DASHBOARD_REFUSAL_DELAY_MS", default_value_t = 1000, value_parser = clap::value_parser!(u64).range(0..=60_000))]
+    pub refusal_delay_ms: u64,
     /// A header set by the proxy in front (e.g. `X-Forwarded-For`) whose last address is the
     /// client's. Without it the client is the TCP peer; set it only behind a proxy that
     /// writes the header, or anyone may claim any address.
@@ -152,6 +157,7 @@ impl RateLimitArgs {
             attempts_per_minute: self.auth_attempts_per_minute,
             failures_per_window: self.failed_logins_per_address,
             failure_window: std::time::Duration::from_secs(self.failed_login_window_minutes * 60),
+            refusal_delay: std::time::Duration::from_millis(self.refusal_delay_ms),
         }
     }
 }

@@ -7,6 +7,14 @@
 //!   is looked at. Lockout (three wrong passwords block an operator) is a weapon otherwise:
 //!   one address may fail only a few times per window, so it cannot block everyone.
 //!
+//! - **held refusals**: a refusal at a door (429, or 503 when every argon2 slot is busy) is
+//!   answered after a delay (a tarpit). A guessing tool runs a fixed number of requests at
+//!   once, each sent when the last is answered: answered at once, 200 of them kept the two
+//!   cores busy with refusals (20,000/s) and every other request queued behind them; held a
+//!   second, they send 200 a second. A held refusal is a timer, not work; at most
+//!   `MAX_HELD_REFUSALS` are held at once, later ones are answered at once (so a flood
+//!   cannot pile up connections without end).
+//!
 //! The state is in memory, per process (a second process has its own); what must be shared
 //! (each account's failed logins and lockout, emails per address) is in the database.
 //! IPv6 addresses are counted by /64, the block one subscriber holds.
@@ -32,7 +40,13 @@ pub struct RateLimitSettings {
     pub failures_per_window: NonZeroU32,
     /// The window over which those failures come back (one every window ÷ failures).
     pub failure_window: Duration,
+    /// How long a refusal at a door is held before it is answered (never longer than the
+    /// wait it announces).
+    pub refusal_delay: Duration,
 }
+
+/// Refusals held at once at most; beyond, they are answered at once.
+pub const MAX_HELD_REFUSALS: usize = 1024;
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
@@ -40,6 +54,7 @@ impl Default for RateLimitSettings {
             attempts_per_minute: NonZeroU32::MIN.saturating_add(29),
             failures_per_window: NonZeroU32::MIN.saturating_add(9),
             failure_window: Duration::from_secs(15 * 60),
+            refusal_delay: Duration::from_secs(1),
         }
     }
 }
@@ -55,6 +70,9 @@ struct Limiters {
     failure_period: Duration,
     /// Addresses with no failure left, until when.
     shut: Mutex<std::collections::HashMap<IpAddr, Instant>>,
+    refusal_delay: Duration,
+    /// The refusals being held (a slot each).
+    held_refusals: Arc<tokio::sync::Semaphore>,
 }
 
 impl RateLimits {
@@ -68,7 +86,31 @@ impl RateLimits {
             failures: RateLimiter::keyed(failures).with_middleware::<StateInformationMiddleware>(),
             failure_period,
             shut: Mutex::default(),
+            refusal_delay: settings.refusal_delay,
+            held_refusals: Arc::new(tokio::sync::Semaphore::new(MAX_HELD_REFUSALS)),
         }))
+    }
+
+    /// Holds a refusal (429 or 503) before it is answered: the configured delay, at most
+    /// the wait it announces, which is then that much shorter; at once when
+    /// `MAX_HELD_REFUSALS` are already held. Other outcomes pass as they are.
+    async fn hold_refusal<T>(&self, outcome: Result<T>) -> Result<T> {
+        let delay = match &outcome {
+            Err(Error::RateLimited { retry_after }) => self.0.refusal_delay.min(*retry_after),
+            Err(Error::Busy) => self.0.refusal_delay,
+            _ => return outcome,
+        };
+        let Ok(_slot) = self.0.held_refusals.try_acquire() else { return outcome };
+        if delay.is_zero() {
+            return outcome;
+        }
+        tokio::time::sleep(delay).await;
+        match outcome {
+            Err(Error::RateLimited { retry_after }) => {
+                Err(Error::RateLimited { retry_after: retry_after.saturating_sub(delay) })
+            }
+            other => other,
+        }
     }
 
     /// Lets one request through a credential door, or refuses it with the wait. A request
@@ -126,19 +168,22 @@ impl crate::Backend {
         self
     }
 
-    /// Runs one attempt at a credential door: admitted by the address's limits first, and a
-    /// refused credential counted against the address.
+    /// Runs one attempt at a credential door: admitted by the address's limits first, a
+    /// refused credential counted against the address, a refusal for the limits or a busy
+    /// machine held before it is answered.
     pub(crate) async fn at_credential_door<T>(
         &self,
         meta: &RequestMeta,
         attempt: impl std::future::Future<Output = Result<T>>,
     ) -> Result<T> {
-        self.rate_limits.admit(meta)?;
-        let outcome = attempt.await;
+        let outcome = match self.rate_limits.admit(meta) {
+            Ok(()) => attempt.await,
+            Err(refused) => Err(refused),
+        };
         if matches!(outcome, Err(Error::InvalidCredentials | Error::InvalidCode)) {
             self.rate_limits.count_failure(meta);
         }
-        outcome
+        self.rate_limits.hold_refusal(outcome).await
     }
 }
 
@@ -167,6 +212,7 @@ mod tests {
             attempts_per_minute: NonZeroU32::new(attempts).unwrap(),
             failures_per_window: NonZeroU32::new(failures).unwrap(),
             failure_window: Duration::from_secs(600),
+            refusal_delay: Duration::ZERO,
         }
     }
 
@@ -199,6 +245,41 @@ mod tests {
         // One failure comes back every 600 s / 2.
         assert!(retry_after > Duration::from_secs(290) && retry_after <= Duration::from_secs(300), "{retry_after:?}");
         limits.admit(&from("198.51.100.2")).unwrap();
+    }
+
+    #[tokio::test]
+    async fn refusals_are_held_up_to_the_cap_and_announce_the_rest_of_the_wait() {
+        // Long enough that "at once" (microseconds) cannot be mistaken for "held" on a busy machine.
+        let delay = Duration::from_secs(1);
+        let limits = RateLimits::new(&RateLimitSettings { refusal_delay: delay, ..settings(1, 10) });
+        let started = Instant::now();
+        let refused = limits.hold_refusal::<()>(Err(Error::RateLimited { retry_after: Duration::from_secs(5) })).await;
+        assert!(started.elapsed() >= delay, "held {:?}", started.elapsed());
+        let Err(Error::RateLimited { retry_after }) = refused else { panic!("{refused:?}") };
+        assert_eq!(retry_after, Duration::from_secs(5) - delay, "the wait already spent is not announced again");
+        // Never held past the wait it announces.
+        let started = Instant::now();
+        let refused =
+            limits.hold_refusal::<()>(Err(Error::RateLimited { retry_after: Duration::from_millis(20) })).await;
+        assert!(started.elapsed() < delay, "held {:?} for a 20 ms wait", started.elapsed());
+        assert!(matches!(refused, Err(Error::RateLimited { retry_after }) if retry_after.is_zero()));
+        // A busy machine's 503 is held too; an ordinary outcome is not.
+        let started = Instant::now();
+        assert!(matches!(limits.hold_refusal::<()>(Err(Error::Busy)).await, Err(Error::Busy)));
+        assert!(started.elapsed() >= delay);
+        let started = Instant::now();
+        assert!(matches!(
+            limits.hold_refusal::<()>(Err(Error::InvalidCredentials)).await,
+            Err(Error::InvalidCredentials)
+        ));
+        assert!(limits.hold_refusal(Ok(7)).await.is_ok_and(|n| n == 7));
+        assert!(started.elapsed() < delay, "only refusals for the limits or a busy machine are held");
+        // With every holding slot taken, a refusal is answered at once.
+        let _all = limits.0.held_refusals.try_acquire_many(MAX_HELD_REFUSALS as u32).unwrap();
+        let started = Instant::now();
+        let refused = limits.hold_refusal::<()>(Err(Error::RateLimited { retry_after: Duration::from_secs(5) })).await;
+        assert!(started.elapsed() < delay, "held {:?} beyond the cap", started.elapsed());
+        assert!(matches!(refused, Err(Error::RateLimited { retry_after }) if retry_after == Duration::from_secs(5)));
     }
 
     #[test]

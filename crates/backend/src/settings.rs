@@ -92,12 +92,28 @@ impl Backend {
             .filter(|role| !before.two_factor_required_roles.contains(role))
             .copied()
             .collect();
-        crate::two_factor::end_tokens_without_two_factor(&mut change.tx, &newly_required).await?;
+        let api_tokens_ended =
+            crate::two_factor::end_tokens_without_two_factor(&mut change.tx, &newly_required).await?;
         // Saving the same settings again changes nothing and records nothing.
         if after != before {
-            change.audit(Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&after)?).await?;
+            let recorded = SettingsSaved { settings: &after, api_tokens_ended };
+            change.audit(Record::new(AuditAction::SettingsUpdated, 0).before(&before)?.after(&recorded)?).await?;
             change.commit().await?;
         }
         Ok(after)
     }
+}
+
+/// What the audit records of a save: the settings, and the API tokens that requiring
+/// two-factor of a role ended (their operators have none set up).
+#[derive(serde::Serialize)]
+struct SettingsSaved<'a> {
+    #[serde(flatten)]
+    settings: &'a SystemSettings,
+    #[serde(skip_serializing_if = "is_zero")]
+    api_tokens_ended: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
 }

@@ -120,17 +120,19 @@ pub(crate) fn requires_two_factor(stored_roles: Option<&str>, role: Role) -> boo
 
 /// Ends the password-grant tokens of the operators of `roles` who have no two-factor
 /// authentication (their role now requires it, and such a token would go around it).
-pub(crate) async fn end_tokens_without_two_factor(tx: &mut Transaction<'_, Any>, roles: &[Role]) -> Result<()> {
+pub(crate) async fn end_tokens_without_two_factor(tx: &mut Transaction<'_, Any>, roles: &[Role]) -> Result<u64> {
+    let mut ended = 0;
     for role in roles {
-        sqlx::query(
+        ended += sqlx::query(
             "DELETE FROM access_tokens WHERE operator_id IN \
              (SELECT id FROM operators WHERE role = $1 AND mfa_secret IS NULL)",
         )
         .bind(role.as_str())
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected();
     }
-    Ok(())
+    Ok(ended)
 }
 
 impl Backend {

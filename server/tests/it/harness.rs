@@ -165,6 +165,7 @@ pub fn generous_limits() -> backend::rate_limit::RateLimitSettings {
         attempts_per_minute: many,
         failures_per_window: many,
         failure_window: Duration::from_secs(60),
+        refusal_delay: Duration::ZERO,
     }
 }
 

@@ -18,11 +18,15 @@ crate::on_both_databases!(
     one_address_cannot_block_every_operator,
 );
 
+/// How long these tests' servers hold a refusal.
+const REFUSAL_DELAY: Duration = Duration::from_millis(400);
+
 fn limits(attempts_per_minute: u32, failures: u32) -> RateLimitSettings {
     RateLimitSettings {
         attempts_per_minute: NonZeroU32::new(attempts_per_minute).unwrap(),
         failures_per_window: NonZeroU32::new(failures).unwrap(),
         failure_window: Duration::from_secs(15 * 60),
+        refusal_delay: REFUSAL_DELAY,
     }
 }
 
@@ -87,14 +91,19 @@ async fn every_credential_door_answers_429_with_retry_after_beyond_the_quota(fla
     }
     // The fourth is refused at the door: had it reached Ada's account (two failures so
     // far), its wrong password would have blocked her.
+    // It is held before it is answered (a tarpit: a guessing tool waits for each answer).
+    let started = std::time::Instant::now();
     let limited = login_from(&app, attacker, "ada@example.com", "wrong password!!").await;
+    assert!(started.elapsed() >= REFUSAL_DELAY, "a 429 held {:?}", started.elapsed());
     assert_limited(&limited, "dashboard login");
     let error: AppError = serde_json::from_value(limited.body).unwrap();
     assert!(matches!(error, AppError::RateLimited { retry_after_secs } if retry_after_secs >= 1), "{error:?}");
     assert!(error.to_string().starts_with("Too many attempts: try again in"), "{error}");
 
     // Every other door of the same address is closed too, in its own envelope.
+    let started = std::time::Instant::now();
     let token = token_from(&app, attacker, "any-client").await;
+    assert!(started.elapsed() >= REFUSAL_DELAY, "a REST 429 is held too: {:?}", started.elapsed());
     assert_limited(&token, "/oauth/token");
     assert_eq!(token.body["errors"][0]["code"], "rate_limited", "{}", token.body);
     let sign_up = call_from(&app, attacker, "public/sign-up", json!({"email": "x@example.com", "password": "x"})).await;

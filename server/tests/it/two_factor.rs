@@ -253,6 +253,15 @@ async fn a_role_can_require_two_factor_before_anything_else(flavor: Flavor) {
     let blocked = settings_of(&app, &support).await;
     assert!(matches!(&blocked, Err(AppError::Forbidden(m)) if m.contains("two-factor")), "{blocked:?}");
     assert_eq!(app.rest(Method::GET, "/v1/users?pageCount=1", &token, None).await.0, StatusCode::UNAUTHORIZED);
+    let recorded: String = sqlx::query_scalar(
+        "SELECT after_json FROM audit_log WHERE action = 'settings.updated' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&app.backend.db.pool)
+    .await
+    .unwrap();
+    let recorded: Value = serde_json::from_str(&recorded).unwrap();
+    assert_eq!(recorded["api_tokens_ended"], 1, "the audit counts the token it ended: {recorded}");
+    assert_eq!(recorded["two_factor_required_roles"], json!(["Support", "SupportLegal"]), "{recorded}");
     // Other roles are not concerned.
     assert_eq!(app.me(&admin).await.unwrap().pending, None);
 

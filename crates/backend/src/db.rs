@@ -29,6 +29,9 @@ impl DbKind {
     }
 }
 
+/// How long a Postgres connection lies idle before it is checked when next handed out.
+const IDLE_BEFORE_PING: Duration = Duration::from_secs(5);
+
 #[derive(Clone, Debug)]
 pub struct Db {
     pub pool: AnyPool,
@@ -52,6 +55,20 @@ impl Db {
                 DbKind::Postgres => 16,
             })
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default: one more round trip per
+            // statement (to SQLite's worker thread, or to the Postgres server), which was
+            // half of a read by id's trips. An SQLite connection is a file in this process
+            // and cannot be cut; a Postgres one is pinged only after lying idle a while
+            // (a restart or a firewall may have closed it meanwhile).
+            .test_before_acquire(false)
+            .before_acquire(move |conn, meta| {
+                Box::pin(async move {
+                    if kind == DbKind::Postgres && meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if kind == DbKind::Sqlite {

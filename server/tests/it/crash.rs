@@ -1,6 +1,7 @@
 //! `kill -9` of the server during 200 concurrent writes: what was answered 2xx survives, the
 //! audit log holds one row per stored user (no more, no fewer), and the server starts again
-//! cleanly on the same database. `scripts/kill9.sh` runs this test alone.
+//! cleanly on the same database. `scripts/kill9.sh` runs this test alone. And a Postgres
+//! connection cut while it lay idle in the pool is replaced, not handed to a request.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -93,5 +94,39 @@ async fn answered_writes_survive_kill_9(flavor: Flavor) {
         acknowledged.len(),
         stored.len()
     );
+    backend.db.close().await;
+}
+
+/// The pool does not ping a connection before every statement (a round trip each); a
+/// Postgres connection idle for a while is pinged first, so one that the server (a restart,
+/// a firewall) closed meanwhile is replaced instead of failing the next request.
+#[tokio::test]
+async fn a_postgres_connection_cut_while_idle_is_replaced() {
+    use sqlx::Connection;
+    let db = TestDb::new(Flavor::Postgres).await;
+    let backend = backend::Backend::connect(&db.url, Default::default()).await.unwrap();
+    let in_use = |backend: &backend::Backend| {
+        let pool = backend.db.pool.clone();
+        async move { sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&pool).await }
+    };
+    assert_eq!(in_use(&backend).await.unwrap(), 1);
+    let idle_before = backend.db.pool.num_idle();
+    assert!(idle_before >= 1, "the pool keeps its connection");
+    // The server ends every connection of the pool, as a restart would.
+    let mut admin = sqlx::PgConnection::connect(&db.url).await.unwrap();
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&mut admin)
+    .await
+    .unwrap();
+    assert!(cut.len() >= idle_before && cut.iter().all(|ended| *ended), "{cut:?}");
+    admin.close().await.unwrap();
+    // Past the idle time that earns a ping, every statement still succeeds.
+    tokio::time::sleep(Duration::from_millis(5_500)).await;
+    for _ in 0..4 {
+        assert_eq!(in_use(&backend).await.unwrap(), 1);
+    }
     backend.db.close().await;
 }

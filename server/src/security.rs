@@ -199,11 +199,22 @@ pub const BODY_LIMIT: usize = 1024 * 1024;
 /// (escaping adds little); 2 MiB is also axum's own default for a body read whole.
 const BULK_CARDS_BODY_LIMIT: usize = 2 * 1024 * 1024;
 
+/// The credential doors (logins, codes, sign-up, activation, reset, `/oauth/token`) take a
+/// few fields: their refusals are held a while (`backend::rate_limit`), and what a held
+/// request carries must stay small.
+pub const CREDENTIAL_BODY_LIMIT: usize = 16 * 1024;
+
+fn is_credential_door(path: &str) -> bool {
+    path == "/oauth/token" || ["/api/session/", "/api/public/", "/api/two-factor/"].iter().any(|p| path.starts_with(p))
+}
+
 /// The body limit of a request's route.
 fn body_limit(method: &Method, path: &str) -> usize {
     let upload = method == Method::POST && (path == "/v1/documents" || path == "/documents/upload");
     if upload {
         crate::rest::UPLOAD_BODY_LIMIT
+    } else if is_credential_door(path) {
+        CREDENTIAL_BODY_LIMIT
     } else if path == "/api/bulk-cards/start" {
         BULK_CARDS_BODY_LIMIT
     } else {

@@ -49,7 +49,7 @@ impl Db {
             DbKind::Sqlite => prepare_sqlite_url(url)?,
             DbKind::Postgres => url.to_string(),
         };
-        let pool = AnyPoolOptions::new()
+        let options = AnyPoolOptions::new()
             .max_connections(match kind {
                 DbKind::Sqlite => 8,
                 DbKind::Postgres => 16,
@@ -61,14 +61,6 @@ impl Db {
             // and cannot be cut; a Postgres one is pinged only after lying idle a while
             // (a restart or a firewall may have closed it meanwhile).
             .test_before_acquire(false)
-            .before_acquire(move |conn, meta| {
-                Box::pin(async move {
-                    if kind == DbKind::Postgres && meta.idle_for >= IDLE_BEFORE_PING {
-                        sqlx::Connection::ping(conn).await?;
-                    }
-                    Ok(true)
-                })
-            })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     if kind == DbKind::Sqlite {
@@ -86,9 +78,19 @@ impl Db {
                     }
                     Ok(())
                 })
-            })
-            .connect(&url)
-            .await?;
+            });
+        let options = match kind {
+            DbKind::Sqlite => options,
+            DbKind::Postgres => options.before_acquire(|conn, meta| {
+                Box::pin(async move {
+                    if meta.idle_for >= IDLE_BEFORE_PING {
+                        sqlx::Connection::ping(conn).await?;
+                    }
+                    Ok(true)
+                })
+            }),
+        };
+        let pool = options.connect(&url).await?;
         match kind {
             DbKind::Sqlite => SQLITE_MIGRATIONS.run(&pool).await?,
             DbKind::Postgres => POSTGRES_MIGRATIONS.run(&pool).await?,

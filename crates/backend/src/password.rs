@@ -29,10 +29,14 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 #[derive(Clone)]
 pub struct HashSlots(std::sync::Arc<tokio::sync::Semaphore>);
 
+/// Two per core: the slots of one service, and the process's hashing threads.
+fn hashes_at_once() -> usize {
+    2 * std::thread::available_parallelism().map_or(2, |n| n.get())
+}
+
 impl HashSlots {
     pub fn for_this_machine() -> HashSlots {
-        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-        HashSlots(std::sync::Arc::new(tokio::sync::Semaphore::new(2 * cores)))
+        HashSlots(std::sync::Arc::new(tokio::sync::Semaphore::new(hashes_at_once())))
     }
 
     /// A permit, or `Error::Busy` when every slot is taken.
@@ -78,26 +82,32 @@ const HASHING_NICENESS: i32 = 10;
 /// slot hashes at once, and on the runtime's blocking threads those hashes took the cores
 /// from every other request (a health check's p95 went from 0.3 to 7 ms).
 async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
-    static QUEUE: OnceLock<std::sync::Mutex<std::sync::mpsc::Sender<HashingJob>>> = OnceLock::new();
-    let queue = QUEUE.get_or_init(|| std::sync::Mutex::new(start_hashing_threads()));
+    static QUEUE: OnceLock<Option<std::sync::mpsc::Sender<HashingJob>>> = OnceLock::new();
     let (answer, answered) = tokio::sync::oneshot::channel();
     let job: HashingJob = Box::new(move || {
         let _ = answer.send(work());
     });
-    let sent = queue.lock().unwrap_or_else(|e| e.into_inner()).send(job);
-    sent.map_err(|_| Error::Internal("the hashing threads are gone".into()))?;
+    // Should no hashing thread be there (none could start), the runtime's blocking threads
+    // do the work at the normal priority: a login must not fail for it.
+    let unsent = match QUEUE.get_or_init(start_hashing_threads) {
+        Some(queue) => queue.send(job).err().map(|returned| returned.0),
+        None => Some(job),
+    };
+    if let Some(job) = unsent {
+        drop(tokio::task::spawn_blocking(job));
+    }
     answered.await.map_err(|_| Error::Internal("a hashing job failed".into()))
 }
 
-/// As many threads as a service has slots; their queue never holds more than the slots
-/// of every service in the process (tests run many).
-fn start_hashing_threads() -> std::sync::mpsc::Sender<HashingJob> {
+/// As many threads as a service has slots (their queue never holds more than the slots of
+/// every service in the process: each job holds a slot's permit); none if none could start.
+fn start_hashing_threads() -> Option<std::sync::mpsc::Sender<HashingJob>> {
     let (sender, receiver) = std::sync::mpsc::channel::<HashingJob>();
     let receiver = std::sync::Arc::new(std::sync::Mutex::new(receiver));
-    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    for n in 0..2 * cores {
+    let mut started = 0;
+    for n in 0..hashes_at_once() {
         let receiver = receiver.clone();
-        let started = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
+        let spawned = std::thread::Builder::new().name(format!("argon2-{n}")).spawn(move || {
             lower_this_threads_priority();
             loop {
                 let job = receiver.lock().unwrap_or_else(|e| e.into_inner()).recv();
@@ -106,11 +116,12 @@ fn start_hashing_threads() -> std::sync::mpsc::Sender<HashingJob> {
                 let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(job));
             }
         });
-        if let Err(e) = started {
-            tracing::error!(error = %e, "could not start a hashing thread");
+        match spawned {
+            Ok(_) => started += 1,
+            Err(e) => tracing::error!(error = %e, "could not start a hashing thread"),
         }
     }
-    sender
+    (started > 0).then_some(sender)
 }
 
 #[cfg(target_os = "linux")]
@@ -184,12 +195,8 @@ mod tests {
     #[cfg(target_os = "linux")]
     #[tokio::test]
     async fn hashing_runs_on_threads_of_lower_priority() {
-        // SAFETY: getpriority reads the calling thread's nice value; errno is cleared first
-        // because -1 is also a valid answer.
-        let nice = || unsafe {
-            *libc::__errno_location() = 0;
-            libc::getpriority(libc::PRIO_PROCESS, 0)
-        };
+        // SAFETY: getpriority reads the calling thread's nice value.
+        let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
         let here = nice();
         let there =
             on_hashing_thread(move || (nice(), std::thread::current().name().map(str::to_string))).await.unwrap();

@@ -11,7 +11,7 @@
 //!   answered after a delay (a tarpit). A guessing tool runs a fixed number of requests at
 //!   once, each sent when the last is answered: answered at once, 200 of them kept the two
 //!   cores busy with refusals (20,000/s) and every other request queued behind them; held a
-//!   second, they send 200 a second. A held refusal is a timer, not work; at most
+//!   second, they send 200 a second. A held refusal is a timer and a socket, no work; at most
 //!   `MAX_HELD_REFUSALS` are held at once, later ones are answered at once (so a flood
 //!   cannot pile up connections without end).
 //!
@@ -45,8 +45,12 @@ pub struct RateLimitSettings {
     pub refusal_delay: Duration,
 }
 
-/// Refusals held at once at most; beyond, they are answered at once.
-pub const MAX_HELD_REFUSALS: usize = 1024;
+/// Refusals held at once at most; beyond, they are answered at once. Each holds a socket
+/// (and a request body of at most the server's 16 KiB for these doors).
+pub const MAX_HELD_REFUSALS: usize = 512;
+
+/// A busy machine's 503 announces no wait: it is held this long at most.
+const MAX_BUSY_HOLD: Duration = Duration::from_secs(1);
 
 impl Default for RateLimitSettings {
     fn default() -> Self {
@@ -97,7 +101,7 @@ impl RateLimits {
     async fn hold_refusal<T>(&self, outcome: Result<T>) -> Result<T> {
         let delay = match &outcome {
             Err(Error::RateLimited { retry_after }) => self.0.refusal_delay.min(*retry_after),
-            Err(Error::Busy) => self.0.refusal_delay,
+            Err(Error::Busy) => self.0.refusal_delay.min(MAX_BUSY_HOLD),
             _ => return outcome,
         };
         let Ok(_slot) = self.0.held_refusals.try_acquire() else { return outcome };
@@ -178,7 +182,11 @@ impl crate::Backend {
     ) -> Result<T> {
         let outcome = match self.rate_limits.admit(meta) {
             Ok(()) => attempt.await,
-            Err(refused) => Err(refused),
+            Err(refused) => {
+                // Not to keep what it carries (a password) through the hold.
+                drop(attempt);
+                Err(refused)
+            }
         };
         if matches!(outcome, Err(Error::InvalidCredentials | Error::InvalidCode)) {
             self.rate_limits.count_failure(meta);

@@ -110,6 +110,13 @@ async fn a_postgres_connection_cut_while_idle_is_replaced() {
         async move { sqlx::query_scalar::<_, i64>("SELECT 1").fetch_one(&pool).await }
     };
     assert_eq!(in_use(&backend).await.unwrap(), 1);
+    // The pool takes a connection back in a task of its own: wait for it.
+    for _ in 0..200 {
+        if backend.db.pool.num_idle() >= 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
     let idle_before = backend.db.pool.num_idle();
     assert!(idle_before >= 1, "the pool keeps its connection");
     // The server ends every connection of the pool, as a restart would.

@@ -169,6 +169,20 @@ async fn bodies_over_the_limit_answer_413_on_every_route(flavor: Flavor) {
     for path in ["/v1/users", "/api/session/login", "/oauth/token"] {
         assert_eq!(chunked_post(&app.base_url, path, &token, 40, 64 * 1024).await, 413, "{path}");
     }
+    // The credential doors take a few fields: 16 KiB (their refusals are held a while).
+    let over_a_door = server::security::CREDENTIAL_BODY_LIMIT + 1;
+    for path in ["/api/session/login", "/api/public/sign-up", "/api/two-factor/confirm", "/oauth/token"] {
+        assert_eq!(declared_post(&app.base_url, path, &token, over_a_door).await, 413, "{path}");
+    }
+    let res = browser()
+        .post(format!("{}/v1/users", app.base_url))
+        .bearer_auth(&token)
+        .header("content-type", "application/json")
+        .body(format!("{{\"userTag\": \"{}\"}}", "x".repeat(over_a_door)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400, "other routes keep the 1 MiB limit: read, then refused for what it says");
     // A document may be larger (its own limit applies).
     let res = browser()
         .post(format!("{}/v1/documents", app.base_url))

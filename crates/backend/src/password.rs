@@ -74,11 +74,12 @@ pub async fn verify(permit: HashPermit, password: String, hash: String) -> bool 
 type HashingJob = Box<dyn FnOnce() + Send>;
 
 /// How much less the hashing threads get of the cores than the rest of the server, as a
-/// Linux nice value: when argon2 and requests compete for the CPU, requests win.
-const HASHING_NICENESS: i32 = 10;
+/// Linux nice value (19, the lowest priority): when argon2 and requests compete for the CPU,
+/// requests win; on a machine they keep fully busy, a login waits for spare time.
+const HASHING_NICENESS: i32 = 19;
 
-/// Runs `work` on one of the process's hashing threads. Argon2 has threads of its own, at a
-/// lower priority than the runtime's: during a burst of logins from many addresses every
+/// Runs `work` on one of the process's hashing threads. Argon2 has threads of its own, at the
+/// lowest priority: during a burst of logins from many addresses every
 /// slot hashes at once, and on the runtime's blocking threads those hashes took the cores
 /// from every other request (a health check's p95 went from 0.3 to 7 ms).
 async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -126,13 +127,10 @@ fn start_hashing_threads() -> Option<std::sync::mpsc::Sender<HashingJob>> {
 
 #[cfg(target_os = "linux")]
 fn lower_this_threads_priority() {
-    // On Linux a nice value is per thread: PRIO_PROCESS with 0 names the calling thread,
-    // which started with the nice value of the thread that spawned it.
-    // SAFETY: getpriority and setpriority take plain integers and touch no memory of ours.
-    let refused = unsafe {
-        let current = libc::getpriority(libc::PRIO_PROCESS, 0);
-        libc::setpriority(libc::PRIO_PROCESS, 0, current.saturating_add(HASHING_NICENESS).min(19))
-    } != 0;
+    // On Linux a nice value is per thread: PRIO_PROCESS with 0 names the calling thread.
+    // Lowering one's own priority needs no privilege.
+    // SAFETY: setpriority takes plain integers and touches no memory of ours.
+    let refused = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS) } != 0;
     if refused {
         tracing::warn!("the hashing threads run at the normal priority (setpriority refused)");
     }
@@ -197,10 +195,9 @@ mod tests {
     async fn hashing_runs_on_threads_of_lower_priority() {
         // SAFETY: getpriority reads the calling thread's nice value.
         let nice = || unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
-        let here = nice();
         let there =
             on_hashing_thread(move || (nice(), std::thread::current().name().map(str::to_string))).await.unwrap();
-        assert_eq!(there.0, (here + HASHING_NICENESS).min(19), "the hashing thread's nice value");
+        assert_eq!(there.0, HASHING_NICENESS, "the hashing thread's nice value");
         assert!(there.1.as_deref().is_some_and(|name| name.starts_with("argon2-")), "{:?}", there.1);
         // A job that panics answers an error and leaves the threads working.
         let panicked = on_hashing_thread(|| -> u8 { panic!("a broken hash") }).await;

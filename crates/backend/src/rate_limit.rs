@@ -40,8 +40,8 @@ pub struct RateLimitSettings {
     pub failures_per_window: NonZeroU32,
     /// The window over which those failures come back (one every window ÷ failures).
     pub failure_window: Duration,
-    /// How long a refusal at a door is held before it is answered (never longer than the
-    /// wait it announces).
+    /// How long a refusal at a door is held before it is answered (a 429 never longer than
+    /// the wait it announces, a 503 `MAX_BUSY_HOLD` at most).
     pub refusal_delay: Duration,
 }
 

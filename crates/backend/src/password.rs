@@ -79,9 +79,9 @@ type HashingJob = Box<dyn FnOnce() + Send>;
 const HASHING_NICENESS: i32 = 19;
 
 /// Runs `work` on one of the process's hashing threads. Argon2 has threads of its own, at the
-/// lowest priority: during a burst of logins from many addresses every
-/// slot hashes at once, and on the runtime's blocking threads those hashes took the cores
-/// from every other request (a health check's p95 went from 0.3 to 7 ms).
+/// lowest priority: during a burst of logins from many addresses every slot hashes at once,
+/// and on the runtime's blocking threads those hashes took the cores from every other
+/// request (a health check's p95 went from 0.3 to 7 ms).
 async fn on_hashing_thread<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     static QUEUE: OnceLock<Option<std::sync::mpsc::Sender<HashingJob>>> = OnceLock::new();
     let (answer, answered) = tokio::sync::oneshot::channel();

@@ -104,10 +104,10 @@ impl RateLimits {
             Err(Error::Busy) => self.0.refusal_delay.min(MAX_BUSY_HOLD),
             _ => return outcome,
         };
-        let Ok(_slot) = self.0.held_refusals.try_acquire() else { return outcome };
         if delay.is_zero() {
             return outcome;
         }
+        let Ok(_slot) = self.0.held_refusals.try_acquire() else { return outcome };
         tokio::time::sleep(delay).await;
         match outcome {
             Err(Error::RateLimited { retry_after }) => {

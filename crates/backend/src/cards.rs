@@ -99,6 +99,12 @@ impl Row {
 }
 
 /// Every card column, and the currency of its wallet (EUR for a card without one).
+/// What a public token can be: at most 64 characters, none a control character (Postgres
+/// refuses a NUL in any text).
+fn could_be_public_token(token: &str) -> bool {
+    token.len() <= 64 && !token.chars().any(char::is_control)
+}
+
 const SELECT: &str = "SELECT c.id, c.user_id, c.wallet_id, c.public_token, c.masked_pan, c.status_code, \
     c.is_live, c.is_virtual, c.option_atm, c.option_foreign, c.option_online, c.option_nfc, \
     c.limit_atm_day, c.limit_atm_week, c.limit_atm_month, c.limit_atm_year, c.limit_atm_all, \
@@ -192,9 +198,7 @@ impl Backend {
             Some(digits) if digits.len() == 4 && digits.bytes().all(|b| b.is_ascii_digit()) => {
                 conditions.text("c.last4 = ?", digits);
             }
-            Some(token) if token.len() <= 64 && !token.chars().any(char::is_control) => {
-                conditions.text("c.public_token = ?", token)
-            }
+            Some(token) if could_be_public_token(token) => conditions.text("c.public_token = ?", token),
             Some(_) => return Err(Error::invalid("card", "card is 4 digits or a public token.")),
             None => {}
         }
@@ -240,7 +244,8 @@ impl Backend {
         rows.into_iter().map(Row::typed).collect()
     }
 
-    /// A card by its id or its public token (the search toolbar's "Card").
+    /// A card by its id or its public token (the search toolbar's "Card"); a token no card
+    /// could have finds none without asking the database.
     pub async fn find_card(&self, actor: &Actor, id: Option<i64>, public_token: Option<&str>) -> Result<Card> {
         actor.require(Action::ReadUsers)?;
         let row: Option<Row> = match (id, public_token) {
@@ -250,6 +255,7 @@ impl Backend {
                     .fetch_optional(&self.db.pool)
                     .await?
             }
+            (None, Some(token)) if !could_be_public_token(token) => None,
             (None, Some(token)) => {
                 sqlx::query_as(sqlx::AssertSqlSafe(format!("{SELECT} WHERE c.public_token = $1")))
                     .bind(token)

@@ -35,7 +35,7 @@ pub enum Error {
     #[error("Too many attempts: try again in {} seconds.", retry_after_secs(*retry_after))]
     RateLimited { retry_after: std::time::Duration },
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(sqlx::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("internal error: {0}")]
@@ -64,6 +64,22 @@ impl From<FieldError> for Error {
     }
 }
 
+/// Postgres's "character not in repertoire": a text with a NUL, which no Postgres text can
+/// hold. Only input carries one; the checks that name the field come first, and this keeps
+/// one they miss a 400, not a 500.
+const POSTGRES_NUL_IN_TEXT: &str = "22021";
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        match e.as_database_error().and_then(|d| d.code()) {
+            Some(code) if code == POSTGRES_NUL_IN_TEXT => {
+                Error::invalid("text", "A text must not contain a NUL character.")
+            }
+            _ => Error::Database(e),
+        }
+    }
+}
+
 /// True when the database refused a row because of a unique constraint.
 pub fn is_unique_violation(e: &sqlx::Error) -> bool {
     e.as_database_error().is_some_and(|d| d.is_unique_violation())
@@ -72,7 +88,7 @@ pub fn is_unique_violation(e: &sqlx::Error) -> bool {
 /// For `map_err`: a unique-constraint refusal becomes the business error `conflict` (e.g.
 /// "email is already used"), any other database error stays one.
 pub fn on_unique_violation(conflict: impl FnOnce() -> Error) -> impl FnOnce(sqlx::Error) -> Error {
-    move |e| if is_unique_violation(&e) { conflict() } else { Error::Database(e) }
+    move |e| if is_unique_violation(&e) { conflict() } else { Error::from(e) }
 }
 
 impl From<shared::domain::Refusal> for Error {

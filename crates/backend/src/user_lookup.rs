@@ -7,7 +7,7 @@ use shared::dto::{ChildNode, UserList, UserLookup, UserProfile};
 use crate::Backend;
 use crate::auth::Actor;
 use crate::error::{Error, Result};
-use crate::users_search::UserSearch;
+use crate::users_search::{UserSearch, search_text};
 
 /// Rows the toolbar shows at most; beyond, the operator refines the search.
 pub const LOOKUP_LIMIT: i64 = 50;
@@ -65,12 +65,11 @@ impl Backend {
                 Err(e) => return Err(e),
             }
         }
-        let text = |s: &str| Some(s.trim().to_string()).filter(|s| !s.is_empty());
         let search = UserSearch {
             user_id: owner,
-            user_tag: text(&lookup.user_tag),
-            email: text(&lookup.email),
-            name: text(&lookup.name),
+            user_tag: search_text("user_tag", &lookup.user_tag)?,
+            email: search_text("email", &lookup.email)?,
+            name: search_text("name", &lookup.name)?,
             page_count: LOOKUP_LIMIT,
             ..UserSearch::default()
         };

@@ -113,8 +113,18 @@ fn integer(params: &HashMap<String, String>, name: &str) -> Result<Option<i64>> 
     }
 }
 
-fn text(params: &HashMap<String, String>, name: &str) -> Option<String> {
-    params.get(name).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+/// A text parameter, trimmed; none when blank. A control character (a NUL, say) is in no
+/// stored value, and FTS5 and Postgres refuse it: a 400 naming the field, not a 500.
+pub fn search_text(field: &str, raw: &str) -> Result<Option<String>> {
+    let trimmed = raw.trim();
+    if trimmed.chars().any(char::is_control) {
+        return Err(Error::invalid(field, format!("{field} must not contain control characters.")));
+    }
+    Ok(Some(trimmed.to_string()).filter(|s| !s.is_empty()))
+}
+
+fn text(params: &HashMap<String, String>, name: &str) -> Result<Option<String>> {
+    params.get(name).map_or(Ok(None), |raw| search_text(name, raw))
 }
 
 /// Longer than any name, and bounded so a request cannot send a megabyte of search term.
@@ -139,12 +149,12 @@ impl UserSearch {
         let mut search = UserSearch {
             user_id: integer(params, "userId")?,
             user_type_id: integer(params, "userTypeId")?,
-            user_status: text(params, "userStatus"),
-            user_tag: text(params, "userTag"),
+            user_status: text(params, "userStatus")?,
+            user_tag: text(params, "userTag")?,
             specified_us_person: integer(params, "specifiedUSPerson")?,
-            email: text(params, "email"),
-            name: text(params, "name"),
-            legal_name: text(params, "legalName"),
+            email: text(params, "email")?,
+            name: text(params, "name")?,
+            legal_name: text(params, "legalName")?,
             parent_user_id: integer(params, "parentUserId")?,
             ..UserSearch::default()
         };
@@ -174,7 +184,7 @@ impl UserSearch {
             ("updatedDateFrom", false, &mut search.updated_from),
             ("updatedDateTo", true, &mut search.updated_to),
         ] {
-            if let Some(raw) = text(params, param) {
+            if let Some(raw) = text(params, param)? {
                 *slot = Some(crate::listing::date_bound(param, &raw, end)?);
             }
         }
@@ -190,7 +200,7 @@ impl UserSearch {
             }
             search.page_count = n;
         }
-        if let Some(sort) = text(params, "sortBy") {
+        if let Some(sort) = text(params, "sortBy")? {
             search.sort_by = match sort.as_str() {
                 "userId" => SortBy::UserId,
                 "createdDate" => SortBy::CreatedDate,
@@ -203,14 +213,14 @@ impl UserSearch {
                 }
             };
         }
-        if let Some(order) = text(params, "sortOrder") {
+        if let Some(order) = text(params, "sortOrder")? {
             search.descending = match order.to_ascii_uppercase().as_str() {
                 "DESC" => true,
                 "ASC" => false,
                 _ => return Err(Error::invalid("sortOrder", "sortOrder must be ASC or DESC.")),
             };
         }
-        let cursor = |name: &str| match text(params, name) {
+        let cursor = |name: &str| match text(params, name)? {
             None => Ok(None),
             Some(raw) => Cursor::from_param(&raw)
                 .map(Some)

@@ -3,7 +3,7 @@
 // For each run, in a fresh browser profile (nothing cached): how long until the login form
 // is painted, how many bytes came over the wire for it (compressed, as sent), then how long
 // from pressing "Log in" until the All Users table shows its rows. Prints each run and the
-// median. Serve a release build (`trunk build --release`) for figures worth comparing.
+// median. Serve a release build (`scripts/front.sh --release`) for figures worth comparing.
 import { chromium } from "@playwright/test";
 
 const [base, username, password, runsArg] = process.argv.slice(2);

@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$HOME/.cargo/bin:$PATH"
 
 echo "==> Building the front end (release)"
-trunk build --release
+./scripts/front.sh --release
 echo "==> Building the server (release)"
 cargo build --release -p server
 

@@ -6,10 +6,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TRUNK_VERSION=0.21.14
 SCHEMATHESIS_VERSION=4.32.5   # the API fuzzer of scripts/test.sh (PyPI)
 CARGO_DENY_VERSION=0.20.2     # the dependency policy check of scripts/test.sh (crates.io)
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen crate in Cargo.lock
+WASM_SPLIT_VERSION=0.2.3      # splits the wasm at #[lazy] pages; 0.2.3 is the first for wasm-bindgen >= 0.2.128
 export PATH="$HOME/.cargo/bin:$PATH"
 
 say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
@@ -27,15 +27,17 @@ for component in rustfmt clippy; do
   fi
 done
 
-if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
-  say "Installing trunk $TRUNK_VERSION (several minutes, once per machine)"
-  cargo install trunk --version "$TRUNK_VERSION" --locked
-fi
-
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
   say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its lockfile names a crate version the registry lacks.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+fi
+
+# wasm-split-cli prints no version: cargo's own record of installed crates says which.
+if [ ! -x "$HOME/.cargo/bin/wasm-split-cli" ] \
+  || ! grep -q "^\"wasm_split_cli_support $WASM_SPLIT_VERSION " "$HOME/.cargo/.crates.toml" 2>/dev/null; then
+  say "Installing wasm-split-cli $WASM_SPLIT_VERSION"
+  cargo install wasm_split_cli_support --version "$WASM_SPLIT_VERSION" --features build-binary --locked --force
 fi
 
 if ! command -v npm >/dev/null; then

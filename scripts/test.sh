@@ -25,7 +25,7 @@ phase "Dependencies (cargo deny)" ./scripts/deny.sh
 # One build of every native crate, one feature set: unit tests and the integration tests.
 run_cargo_tests() { cargo test --locked 2>&1 | tee "$logs/cargo.log"; }
 phase "Unit and integration tests" run_cargo_tests
-phase "Front end (trunk build)" trunk build
+phase "Front end (scripts/front.sh)" ./scripts/front.sh
 
 echo "==> Starting a server for the end-to-end tests"
 e2e_dir="$(mktemp -d)"

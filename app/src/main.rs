@@ -1,4 +1,4 @@
-//! Browser entry point, built by Trunk with the `csr` feature.
+//! Browser entry point, built by `scripts/front.sh` with the `csr` feature.
 
 fn main() {
     #[cfg(feature = "csr")]

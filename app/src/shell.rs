@@ -212,10 +212,8 @@ fn CurrentPage(role: Role, me_id: i64, username: String) -> impl IntoView {
         let path = location.pathname.get();
         // The account's own pages: every operator's, whatever the role.
         match path.trim_end_matches('/') {
-            pages::my_sessions::PATH => return view! { <pages::my_sessions::MySessionsPage/> }.into_any(),
-            pages::two_factor::PATH => {
-                return view! { <pages::two_factor::TwoFactorPage username=username.clone()/> }.into_any();
-            }
+            pages::my_sessions::PATH => return lazily(lazy_pages::my_sessions()),
+            pages::two_factor::PATH => return lazily(lazy_pages::two_factor(username.clone())),
             _ => {}
         }
         // The home page is the first view the role may see (no redirect: a redirect racing
@@ -240,32 +238,22 @@ fn CurrentPage(role: Role, me_id: i64, username: String) -> impl IntoView {
                 </section>
             }
             .into_any(),
-            Some(View::DashboardUsers) => {
-                view! { <pages::dashboard_users::DashboardUsersPage role=role me_id=me_id/> }.into_any()
-            }
-            Some(View::AuditLog) => view! { <pages::audit_log::AuditLogPage/> }.into_any(),
-            Some(View::SearchUsers) => view! { <pages::users::list::SearchResultsPage/> }.into_any(),
-            Some(View::AllUsers) => view! { <pages::users::list::AllUsersPage/> }.into_any(),
-            Some(View::AllCards) => view! { <pages::all_cards::AllCardsPage/> }.into_any(),
-            Some(View::AllCardTransactions) => {
-                view! { <pages::card_transactions::AllCardTransactionsPage/> }.into_any()
-            }
-            Some(View::ProfilesBoard) => view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any(),
-            Some(View::CreateUser) => view! { <pages::users::form::CreateUserPage/> }.into_any(),
-            Some(View::OnboardingUsers) => view! { <pages::onboarding::OnboardingUsersPage/> }.into_any(),
-            Some(View::BulkCards) => view! { <pages::bulk_cards::BulkCardsPage/> }.into_any(),
-            Some(View::UserDocsPendingPreReview) => view! { <pages::documents::DocsPendingReviewPage/> }.into_any(),
-            Some(View::KycReviews) => view! { <pages::documents::KycReviewsPage me_id=me_id/> }.into_any(),
-            Some(View::PayoutApprovals) => {
-                view! { <pages::payout_approvals::PayoutApprovalsPage me_id=me_id/> }.into_any()
-            }
-            Some(View::PredefRestrictionGroups) => {
-                view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
-            }
-            Some(View::ApiClients) => view! { <pages::api_clients::ApiClientsPage role=role/> }.into_any(),
-            Some(View::SystemConfiguration) => {
-                view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
-            }
+            Some(View::DashboardUsers) => lazily(lazy_pages::dashboard_users(role, me_id)),
+            Some(View::AuditLog) => lazily(lazy_pages::audit_log()),
+            Some(View::SearchUsers) => lazily(lazy_pages::search_results()),
+            Some(View::AllUsers) => lazily(lazy_pages::all_users()),
+            Some(View::AllCards) => lazily(lazy_pages::all_cards()),
+            Some(View::AllCardTransactions) => lazily(lazy_pages::all_card_transactions()),
+            Some(View::ProfilesBoard) => lazily(lazy_pages::profiles_board(role)),
+            Some(View::CreateUser) => lazily(lazy_pages::create_user()),
+            Some(View::OnboardingUsers) => lazily(lazy_pages::onboarding_users()),
+            Some(View::BulkCards) => lazily(lazy_pages::bulk_cards()),
+            Some(View::UserDocsPendingPreReview) => lazily(lazy_pages::docs_pending_review()),
+            Some(View::KycReviews) => lazily(lazy_pages::kyc_reviews(me_id)),
+            Some(View::PayoutApprovals) => lazily(lazy_pages::payout_approvals(me_id)),
+            Some(View::PredefRestrictionGroups) => lazily(lazy_pages::restriction_groups()),
+            Some(View::ApiClients) => lazily(lazy_pages::api_clients(role)),
+            Some(View::SystemConfiguration) => lazily(lazy_pages::system_configuration()),
             // `is_built` lists exactly the views matched above.
             Some(view) => view! {
                 <section>
@@ -275,5 +263,105 @@ fn CurrentPage(role: Role, me_id: i64, username: String) -> impl IntoView {
             }
             .into_any(),
         }
+    }
+}
+
+/// A page whose module is fetched when it is first shown: "Loading…" until it is there.
+fn lazily(page: impl std::future::Future<Output = AnyView> + Send + 'static) -> AnyView {
+    let (fetched, set_fetched) = signal(false);
+    let page = Suspend::new(async move {
+        let view = page.await;
+        set_fetched.set(true);
+        view
+    });
+    view! {
+        <Show when=move || !fetched.get()>
+            <Loading label="Loading the page…"/>
+        </Show>
+        {page}
+    }
+    .into_any()
+}
+
+/// Every page, each a wasm module of its own (`scripts/front.sh` splits them off) that the
+/// browser fetches when the page is first opened: the login form needs only the shell.
+mod lazy_pages {
+    use leptos::lazy;
+    use leptos::prelude::*;
+    use shared::Role;
+
+    use crate::pages;
+
+    #[lazy]
+    pub fn dashboard_users(role: Role, me_id: i64) -> AnyView {
+        view! { <pages::dashboard_users::DashboardUsersPage role=role me_id=me_id/> }.into_any()
+    }
+    #[lazy]
+    pub fn my_sessions() -> AnyView {
+        view! { <pages::my_sessions::MySessionsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn two_factor(username: String) -> AnyView {
+        view! { <pages::two_factor::TwoFactorPage username=username/> }.into_any()
+    }
+    #[lazy]
+    pub fn search_results() -> AnyView {
+        view! { <pages::users::list::SearchResultsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn all_users() -> AnyView {
+        view! { <pages::users::list::AllUsersPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn audit_log() -> AnyView {
+        view! { <pages::audit_log::AuditLogPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn all_cards() -> AnyView {
+        view! { <pages::all_cards::AllCardsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn all_card_transactions() -> AnyView {
+        view! { <pages::card_transactions::AllCardTransactionsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn profiles_board(role: Role) -> AnyView {
+        view! { <pages::users::profile::ProfilesBoardPage role=role/> }.into_any()
+    }
+    #[lazy]
+    pub fn create_user() -> AnyView {
+        view! { <pages::users::form::CreateUserPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn onboarding_users() -> AnyView {
+        view! { <pages::onboarding::OnboardingUsersPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn bulk_cards() -> AnyView {
+        view! { <pages::bulk_cards::BulkCardsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn docs_pending_review() -> AnyView {
+        view! { <pages::documents::DocsPendingReviewPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn kyc_reviews(me_id: i64) -> AnyView {
+        view! { <pages::documents::KycReviewsPage me_id=me_id/> }.into_any()
+    }
+    #[lazy]
+    pub fn payout_approvals(me_id: i64) -> AnyView {
+        view! { <pages::payout_approvals::PayoutApprovalsPage me_id=me_id/> }.into_any()
+    }
+    #[lazy]
+    pub fn restriction_groups() -> AnyView {
+        view! { <pages::restriction_groups::RestrictionGroupsPage/> }.into_any()
+    }
+    #[lazy]
+    pub fn api_clients(role: Role) -> AnyView {
+        view! { <pages::api_clients::ApiClientsPage role=role/> }.into_any()
+    }
+    #[lazy]
+    pub fn system_configuration() -> AnyView {
+        view! { <pages::system_configuration::SystemConfigurationPage/> }.into_any()
     }
 }

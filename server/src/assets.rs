@@ -1,6 +1,6 @@
-//! The front end's files (Trunk's `dist/`): served precompressed, brotli or gzip as the
-//! browser accepts; files whose name carries Trunk's content hash cached for a year
-//! (a new build is a new name), everything else (`index.html`, the app's routes, `public/`)
+//! The front end's files (`dist/`, built by `scripts/front.sh`): served precompressed, brotli
+//! or gzip as the browser accepts; the files of the build's hashed folder cached for a year
+//! (a new build is a new folder), everything else (`index.html`, the app's routes, `public/`)
 //! revalidated on every load.
 
 use std::io::Write;
@@ -12,7 +12,7 @@ use axum::middleware::Next;
 use axum::response::Response;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// What a text-like file ends with; images and fonts Trunk copies are compressed already.
+/// What a text-like file ends with; images and fonts are compressed already.
 const COMPRESSIBLE: [&str; 7] = ["wasm", "js", "css", "html", "svg", "json", "txt"];
 /// Smaller than this, compression saves less than its headers cost.
 const MIN_BYTES: u64 = 512;
@@ -43,14 +43,13 @@ pub async fn cache_policy(req: Request, next: Next) -> Response {
     response
 }
 
-/// Trunk names a built file `name-<hash>[_bg].ext`, the hash a 64-bit number in hex without
-/// leading zeros: 16 digits mostly, 15 one time in 16 (seen), fewer more rarely. Ten or more
-/// hex digits count (a shorter hash comes once in 16⁶ builds, and is then only revalidated).
+/// `scripts/front.sh` puts every built file (wasm modules, JS, CSS) in one folder named by
+/// the hash of their contents, `app-<16 hex digits>/`: a new build is a new folder.
 pub fn is_hashed(path: &str) -> bool {
-    let file = path.rsplit('/').next().unwrap_or_default();
-    let Some((_, tail)) = file.rsplit_once('-') else { return false };
-    let hash = tail.split(['.', '_']).next().unwrap_or_default();
-    (10..=16).contains(&hash.len()) && hash.bytes().all(|b| b.is_ascii_hexdigit())
+    let mut segments = path.trim_start_matches('/').splitn(2, '/');
+    let (Some(folder), Some(file)) = (segments.next(), segments.next()) else { return false };
+    let hash = folder.strip_prefix("app-").unwrap_or_default();
+    hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && !file.is_empty()
 }
 
 /// What `precompress` did.
@@ -140,11 +139,16 @@ mod tests {
     use super::*;
 
     #[test]
-    fn trunk_hashed_names_are_told_from_the_rest() {
-        assert!(is_hashed("/app-5f4dcc3b5aa765d6_bg.wasm"));
-        assert!(is_hashed("/app-5f4dcc3b5aa765d6.js"));
-        assert!(is_hashed("/main-0123456789abcdef.css"));
-        assert!(is_hashed("/app-4228c88606254a7_bg.wasm"), "a hash with a leading zero dropped");
+    fn files_of_a_hashed_build_folder_are_told_from_the_rest() {
+        assert!(is_hashed("/app-5f4dcc3b5aa765d6/main_bg.wasm"));
+        assert!(is_hashed("/app-5f4dcc3b5aa765d6/split_all_cards_1541034732.wasm"));
+        assert!(is_hashed("/app-0123456789abcdef/main.css"));
+        assert!(!is_hashed("/app-0123456789abcdef/"), "the folder itself");
+        assert!(!is_hashed("/app-0123456789abcdef"));
+        assert!(!is_hashed("/app-0123456789abcde/main.js"), "15 digits");
+        assert!(!is_hashed("/app-0123456789abcdeg/main.js"));
+        assert!(!is_hashed("/users/app-0123456789abcdef/main.js"), "not at the top");
+        assert!(!is_hashed("/app-5f4dcc3b5aa765d6_bg.wasm"), "a file name's own hash no longer counts");
         assert!(!is_hashed("/index.html"));
         assert!(!is_hashed("/public/favicon.svg"));
         assert!(!is_hashed("/users"));

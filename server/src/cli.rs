@@ -83,7 +83,7 @@ pub struct ServeArgs {
     pub addr: String,
     #[command(flatten)]
     pub db: DatabaseArgs,
-    /// Folder of the built front end (Trunk's output).
+    /// Folder of the built front end (`scripts/front.sh`'s output).
     #[arg(long, env = "DASHBOARD_DIST", default_value = "dist")]
     pub dist: PathBuf,
     /// The address people use to reach the dashboard. An `https://` URL turns on secure

@@ -103,7 +103,7 @@ async fn with_refusal_status(response: Response) -> Response {
 }
 
 /// The Content-Security-Policy for the app's `index.html`, recomputed when the file changes
-/// (a `trunk build` while the server runs renames the scripts it inlines).
+/// (a `scripts/front.sh` while the server runs changes the boot script it inlines).
 pub struct CspForDist {
     index: PathBuf,
     cached: Mutex<Option<(Option<SystemTime>, Arc<String>)>>,

@@ -101,7 +101,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         client_ip_header,
     };
     if !args.dist.join("index.html").exists() {
-        tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with trunk");
+        tracing::warn!(dist = %args.dist.display(), "no index.html in the dist folder: build the front end with scripts/front.sh");
     } else {
         // Compressed beside the files once per build, off the start-up path: until the twins
         // are written, the files go out as they are.

@@ -256,7 +256,7 @@ pub async fn limit_body(req: Request, next: Next) -> Response {
 }
 
 /// The Content-Security-Policy: only our own files, plus the hashes of the inline scripts
-/// that Trunk writes into `index.html` (found at start-up, so nothing else inline runs).
+/// that `scripts/front.sh` writes into `index.html` (found at start-up, so nothing else inline runs).
 pub fn content_security_policy(index_html: &str) -> String {
     use base64::Engine;
     use sha2::{Digest, Sha256};

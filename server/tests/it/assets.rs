@@ -6,11 +6,12 @@ use std::time::{Duration, SystemTime};
 
 use crate::harness::{Flavor, browser, spawn_app_with_dist};
 
-const WASM: &str = "/app-0123456789abcdef_bg.wasm";
+const WASM: &str = "/app-0123456789abcdef/main_bg.wasm";
 
 fn write_dist() -> std::path::PathBuf {
     let dist = std::env::temp_dir().join(format!("backoffice-assets-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(dist.join("public")).unwrap();
+    std::fs::create_dir_all(dist.join("app-0123456789abcdef")).unwrap();
     let index = format!(
         "<!DOCTYPE html><html><head><title>Back office</title></head><body>{}</body></html>",
         "<!-- padding -->".repeat(64)
@@ -18,7 +19,7 @@ fn write_dist() -> std::path::PathBuf {
     std::fs::write(dist.join("index.html"), index).unwrap();
     let wasm: Vec<u8> = (0..40_000u32).map(|i| (i % 251) as u8 ^ (i / 1000) as u8).collect();
     std::fs::write(dist.join(&WASM[1..]), wasm).unwrap();
-    std::fs::write(dist.join("app-0123456789abcdef.js"), "export function start() { return 42; }\n".repeat(40))
+    std::fs::write(dist.join("app-0123456789abcdef/main.js"), "export function start() { return 42; }\n".repeat(40))
         .unwrap();
     std::fs::write(dist.join("public/favicon.svg"), "<svg xmlns='http://www.w3.org/2000/svg'/>").unwrap();
     dist

@@ -26,7 +26,8 @@ target_dir="${CARGO_TARGET_DIR:-target}"
 env -u RUSTFLAGS cargo build --locked -p app --bin app --no-default-features --features csr \
   --target wasm32-unknown-unknown --profile "$profile"
 
-work="$(mktemp -d)"
+# Built beside dist/ (same file system), so that the final rename is one step.
+work="$(mktemp -d "$PWD/.front.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/app" "$work/dist"
 # -> main.wasm, split_<page>_<n>.wasm, chunk_<n>.wasm (code some pages share), and the loader
@@ -57,15 +58,14 @@ head="<link rel=\"stylesheet\" href=\"$at/main.css\">"
 head+="<link rel=\"modulepreload\" href=\"$at/main.js\"><link rel=\"modulepreload\" href=\"$at/__wasm_split.js\">"
 head+="<link rel=\"preload\" href=\"$at/main_bg.wasm\" as=\"fetch\" type=\"application/wasm\" crossorigin=\"anonymous\">"
 head+="<script type=\"module\">import init from '$at/main.js'; await init({ module_or_path: '$at/main_bg.wasm' });</script>"
-python3 - index.html "$work/dist/index.html" "$head" <<'PY'
-import sys
-source, target, head = sys.argv[1:]
-text = open(source).read()
-marker = "<!-- front.sh: stylesheet and boot script -->"
-if marker not in text:
-    sys.exit(f"{source} lacks the line {marker}")
-open(target, "w").write(text.replace(marker, head, 1))
-PY
+node -e '
+const fs = require("fs");
+const [source, target, head] = process.argv.slice(1);
+const marker = "<!-- front.sh: stylesheet and boot script -->";
+const text = fs.readFileSync(source, "utf8");
+if (!text.includes(marker)) { console.error(`${source} lacks the line ${marker}`); process.exit(1); }
+fs.writeFileSync(target, text.replace(marker, () => head));
+' index.html "$work/dist/index.html" "$head"
 
 # The server may be serving dist/: the new build replaces it whole, but keeps the two builds
 # before it, so that a browser still running one of them can fetch a page it has not opened
@@ -77,6 +77,10 @@ if [ -d dist ]; then
 fi
 rm -rf dist.old
 [ -d dist ] && mv dist dist.old
-mv "$work/dist" dist
+if ! mv "$work/dist" dist; then
+  [ -d dist.old ] && mv dist.old dist
+  echo "could not put the new build in dist/: the previous one is kept" >&2
+  exit 1
+fi
 rm -rf dist.old
 echo "front end built into dist/ ($profile): $folder, $(du -sh "dist/$folder" | cut -f1)"

@@ -5,11 +5,12 @@
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, header};
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use tower_http::services::{ServeDir, ServeFile};
 
 /// What a text-like file ends with; images and fonts are compressed already.
@@ -30,9 +31,16 @@ pub fn service(dist: &Path) -> ServeDir<ServeFile> {
 }
 
 /// `Cache-Control` for what `service` answers, by the name asked for, and `Vary`: a cache
-/// keeps one copy per encoding.
-pub async fn cache_policy(req: Request, next: Next) -> Response {
+/// keeps one copy per encoding. A build file that is not there is a 404, never the app's
+/// `index.html` (which would then be kept a year in the file's place, and a page module that
+/// is HTML ends the app).
+pub async fn cache_policy(State(dist): State<Arc<PathBuf>>, req: Request, next: Next) -> Response {
     let hashed = is_hashed(req.uri().path());
+    if hashed && !dist.join(req.uri().path().trim_start_matches('/')).is_file() {
+        let mut missing = StatusCode::NOT_FOUND.into_response();
+        missing.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(REVALIDATE));
+        return missing;
+    }
     let mut response = next.run(req).await;
     if response.status().is_success() || response.status() == axum::http::StatusCode::NOT_MODIFIED {
         let policy = if hashed { IMMUTABLE } else { REVALIDATE };
@@ -44,12 +52,18 @@ pub async fn cache_policy(req: Request, next: Next) -> Response {
 }
 
 /// `scripts/front.sh` puts every built file (wasm modules, JS, CSS) in one folder named by
-/// the hash of their contents, `app-<16 hex digits>/`: a new build is a new folder.
+/// the hash of their contents, `app-<16 lower-case hex digits>/<file>`: a new build is a new
+/// folder. The file is a plain name (letters, digits, `_`, `-`, `.`; no `..`).
 pub fn is_hashed(path: &str) -> bool {
     let mut segments = path.trim_start_matches('/').splitn(2, '/');
     let (Some(folder), Some(file)) = (segments.next(), segments.next()) else { return false };
     let hash = folder.strip_prefix("app-").unwrap_or_default();
-    hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_hexdigit()) && !file.is_empty()
+    let plain = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.');
+    hash.len() == 16
+        && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        && !file.is_empty()
+        && file.chars().all(plain)
+        && !file.contains("..")
 }
 
 /// What `precompress` did.
@@ -147,6 +161,10 @@ mod tests {
         assert!(!is_hashed("/app-0123456789abcdef"));
         assert!(!is_hashed("/app-0123456789abcde/main.js"), "15 digits");
         assert!(!is_hashed("/app-0123456789abcdeg/main.js"));
+        assert!(!is_hashed("/app-0123456789ABCDEF/main.js"), "upper case");
+        assert!(!is_hashed("/app-0123456789abcdef/%2e%2e/index.html"));
+        assert!(!is_hashed("/app-0123456789abcdef/../index.html"));
+        assert!(!is_hashed("/app-0123456789abcdef/a/b.js"), "one file name");
         assert!(!is_hashed("/users/app-0123456789abcdef/main.js"), "not at the top");
         assert!(!is_hashed("/app-5f4dcc3b5aa765d6_bg.wasm"), "a file name's own hash no longer counts");
         assert!(!is_hashed("/index.html"));

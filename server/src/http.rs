@@ -21,7 +21,7 @@ use crate::security;
 pub fn router(state: AppState) -> Router {
     let dist: &Path = state.dist.as_ref();
     let spa = tower::ServiceBuilder::new()
-        .layer(axum::middleware::from_fn(crate::assets::cache_policy))
+        .layer(axum::middleware::from_fn_with_state(Arc::new(dist.to_path_buf()), crate::assets::cache_policy))
         .service(crate::assets::service(dist));
     let policy = Arc::new(security::HeaderPolicy { csp: CspForDist::new(dist), hsts: state.cookie.secure });
     let public_host = Arc::new(state.public_host.clone());

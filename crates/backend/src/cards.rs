@@ -98,13 +98,13 @@ impl Row {
     }
 }
 
-/// Every card column, and the currency of its wallet (EUR for a card without one).
 /// What a public token can be: at most 64 characters, none a control character (Postgres
 /// refuses a NUL in any text).
 fn could_be_public_token(token: &str) -> bool {
     token.len() <= 64 && !token.chars().any(char::is_control)
 }
 
+/// Every card column, and the currency of its wallet (EUR for a card without one).
 const SELECT: &str = "SELECT c.id, c.user_id, c.wallet_id, c.public_token, c.masked_pan, c.status_code, \
     c.is_live, c.is_virtual, c.option_atm, c.option_foreign, c.option_online, c.option_nfc, \
     c.limit_atm_day, c.limit_atm_week, c.limit_atm_month, c.limit_atm_year, c.limit_atm_all, \

@@ -35,7 +35,7 @@ pub enum Error {
     #[error("Too many attempts: try again in {} seconds.", retry_after_secs(*retry_after))]
     RateLimited { retry_after: std::time::Duration },
     #[error("database error: {0}")]
-    Database(sqlx::Error),
+    Database(#[source] sqlx::Error),
     #[error("migration error: {0}")]
     Migration(#[from] sqlx::migrate::MigrateError),
     #[error("internal error: {0}")]
@@ -73,6 +73,8 @@ impl From<sqlx::Error> for Error {
     fn from(e: sqlx::Error) -> Self {
         match e.as_database_error().and_then(|d| d.code()) {
             Some(code) if code == POSTGRES_NUL_IN_TEXT => {
+                // Logged: a check that names the field should have refused it first.
+                tracing::warn!(error = %e, "a NUL in a text reached Postgres");
                 Error::invalid("text", "A text must not contain a NUL character.")
             }
             _ => Error::Database(e),

@@ -74,6 +74,11 @@ async fn hashed_files_go_out_precompressed_and_cached_for_a_year() {
         let (status, encoding, cache, _, _, _) = get(path, Some("br")).await;
         assert_eq!((status, encoding.as_deref(), cache.as_deref()), (200, Some("br"), Some("no-cache")), "{path}");
     }
+    // A build file that is not there is a 404 revalidated, not the app's index.html for a year.
+    for path in ["/app-0123456789abcdef/split_gone_1.wasm", "/app-fedcba9876543210/main_bg.wasm"] {
+        let (status, _, cache, _, _, _) = get(path, Some("br")).await;
+        assert_eq!((status, cache.as_deref()), (404, Some("no-cache")), "{path}");
+    }
     let (status, encoding, cache, _, _, _) = get("/public/favicon.svg", Some("br")).await;
     assert_eq!((status, encoding, cache.as_deref()), (200, None, Some("no-cache")));
     // The API keeps its own policy.

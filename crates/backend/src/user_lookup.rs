@@ -67,9 +67,9 @@ impl Backend {
         }
         let search = UserSearch {
             user_id: owner,
-            user_tag: search_text("user_tag", &lookup.user_tag)?,
-            email: search_text("email", &lookup.email)?,
-            name: search_text("name", &lookup.name)?,
+            user_tag: search_text("user_tag", "User Tag", &lookup.user_tag)?,
+            email: search_text("email", "Email", &lookup.email)?,
+            name: search_text("name", "Name", &lookup.name)?,
             page_count: LOOKUP_LIMIT,
             ..UserSearch::default()
         };

@@ -365,6 +365,10 @@ async fn a_control_character_in_a_search_term_is_a_400_naming_it(flavor: Flavor)
     ] {
         let refused: Result<UserList, AppError> = app.call(&b, "users/lookup", json!({"lookup": lookup})).await;
         assert!(matches!(&refused, Err(AppError::Invalid { field: f, .. }) if f == field), "{field}: {refused:?}");
+        if field == "user_tag" {
+            let message = format!("{refused:?}");
+            assert!(message.contains("User Tag must not contain control characters"), "{message}");
+        }
     }
     // A card's public token no card can have: nobody, as for any unknown card.
     let lookup = json!({"user_id": "", "user_tag": "", "email": "", "name": "", "card": "t\u{0}k", "wallet": ""});

@@ -114,17 +114,18 @@ fn integer(params: &HashMap<String, String>, name: &str) -> Result<Option<i64>> 
 }
 
 /// A text parameter, trimmed; none when blank. A control character (a NUL, say) is in no
-/// stored value, and FTS5 and Postgres refuse it: a 400 naming the field, not a 500.
-pub fn search_text(field: &str, raw: &str) -> Result<Option<String>> {
+/// stored value, and FTS5 and Postgres refuse it: a 400 naming the field (`label` in the
+/// message: the parameter's name in the API, the field's label in the toolbar), not a 500.
+pub fn search_text(field: &str, label: &str, raw: &str) -> Result<Option<String>> {
     let trimmed = raw.trim();
     if trimmed.chars().any(char::is_control) {
-        return Err(Error::invalid(field, format!("{field} must not contain control characters.")));
+        return Err(Error::invalid(field, format!("{label} must not contain control characters.")));
     }
     Ok(Some(trimmed.to_string()).filter(|s| !s.is_empty()))
 }
 
 fn text(params: &HashMap<String, String>, name: &str) -> Result<Option<String>> {
-    params.get(name).map_or(Ok(None), |raw| search_text(name, raw))
+    params.get(name).map_or(Ok(None), |raw| search_text(name, name, raw))
 }
 
 /// Longer than any name, and bounded so a request cannot send a megabyte of search term.

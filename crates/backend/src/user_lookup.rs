@@ -40,8 +40,13 @@ impl Backend {
         }
         let card = lookup.card.trim();
         if !card.is_empty() {
+            // A card's public token is 9 digits too: a number that is no card's id is tried
+            // as a token.
             let found = match card.parse::<i64>() {
-                Ok(id) => self.find_card(actor, Some(id), None).await,
+                Ok(id) => match self.find_card(actor, Some(id), None).await {
+                    Err(Error::NotFound) => self.find_card(actor, None, Some(card)).await,
+                    by_id => by_id,
+                },
                 Err(_) => self.find_card(actor, None, Some(card)).await,
             };
             match found {

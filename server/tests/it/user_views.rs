@@ -67,6 +67,14 @@ async fn the_toolbar_finds_users_by_each_field(flavor: Flavor) {
         .unwrap();
     assert_eq!(ids(&lookup(&app, &b, json!({"card": card.0.to_string()})).await.unwrap()), [card.1]);
     assert_eq!(ids(&lookup(&app, &b, json!({"card": card.2})).await.unwrap()), [card.1]);
+    // A generated public token is 9 digits: no card has that id, so it is found as a token.
+    sqlx::query("UPDATE cards SET public_token = '482913576' WHERE id = $1")
+        .bind(card.0)
+        .execute(&app.backend.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(ids(&lookup(&app, &b, json!({"card": "482913576"})).await.unwrap()), [card.1]);
+    assert!(lookup(&app, &b, json!({"card": "482913577"})).await.unwrap().users.is_empty());
     let wallet: (i64, i64) = sqlx::query_as("SELECT id, user_id FROM wallets WHERE user_id = 30")
         .fetch_one(&app.backend.db.pool)
         .await

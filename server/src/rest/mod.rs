@@ -1368,11 +1368,14 @@ pub fn positive_id(name: &str, raw: &str) -> Result<i64, ApiError> {
     })
 }
 
-impl FromRequestParts<AppState> for Caller {
+/// The `Authorization: Bearer` token of a request, not checked yet: for a handler that
+/// checks it in the same statement as its read (`Caller` checks it first otherwise).
+pub struct BearerToken(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for BearerToken {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let meta = request_meta(parts);
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, ApiError> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -1381,7 +1384,17 @@ impl FromRequestParts<AppState> for Caller {
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(backend::Error::Unauthenticated)?;
-        let actor = state.backend.authenticate_bearer(token).await?;
+        Ok(BearerToken(token.to_string()))
+    }
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let meta = request_meta(parts);
+        let BearerToken(token) = BearerToken::from_request_parts(parts, state).await?;
+        let actor = state.backend.authenticate_bearer(&token).await?;
         Ok(Caller { actor, meta })
     }
 }

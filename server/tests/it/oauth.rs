@@ -17,6 +17,7 @@ crate::on_both_databases!(
     support_user_list_needs_a_token_with_its_scope,
     password_grant_honours_role_and_lockout,
     tokens_expire,
+    a_read_by_id_checks_its_token_in_its_own_statement_as_every_route_does,
 );
 
 async fn api_client(app: &TestApp, scopes: &[Scope]) -> NewApiClient {
@@ -213,4 +214,90 @@ async fn tokens_expire(flavor: Flavor) {
     let (status, body) = get_support_users(&app, Some(&t)).await;
     assert_eq!(status, 401);
     assert_envelope(&body, "unauthorized");
+}
+
+/// `GET /v1/users/{userId}` checks the token in the statement that reads the user: every
+/// refusal of the other routes holds there too, in the same order (401, then 400, 403, 404).
+async fn a_read_by_id_checks_its_token_in_its_own_statement_as_every_route_does(flavor: Flavor) {
+    let app = spawn_app_with(
+        flavor,
+        SessionSettings { api_token_lifetime: Duration::from_secs(600), ..SessionSettings::default() },
+    )
+    .await;
+    let input =
+        serde_json::json!({"userTypeId": 1, "specifiedUSPerson": 0, "email": "ada@example.com", "firstname": "Ada"});
+    let user = app
+        .backend
+        .create_user(&Actor::System, &RequestMeta::local(), input.as_object().unwrap().clone())
+        .await
+        .unwrap();
+    let get = |path: String, bearer: Option<String>| {
+        let app = &app;
+        async move {
+            let mut req = browser().get(format!("{}{path}", app.base_url));
+            if let Some(t) = bearer {
+                req = req.bearer_auth(t);
+            }
+            let res = req.send().await.unwrap();
+            (res.status(), res.json::<Value>().await.unwrap())
+        }
+    };
+    let access = |client: NewApiClient| {
+        let app = &app;
+        async move { client_credentials(app, &client, None).await.1["access_token"].as_str().unwrap().to_string() }
+    };
+    let path = format!("/v1/users/{}", user.id);
+    let reader = access(api_client(&app, &[Scope::ReadOnly]).await).await;
+
+    let (status, body) = get(path.clone(), Some(reader.clone())).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["users"][0]["userId"], user.id);
+    assert_eq!(body["users"][0]["email"], "ada@example.com");
+    assert_eq!(body["users"][0]["firstname"], "Ada");
+    assert_eq!(body["users"].as_array().unwrap().len(), 1);
+    // Not there, not an id.
+    let (status, body) = get(format!("/v1/users/{}", user.id + 1000), Some(reader.clone())).await;
+    assert_eq!(status, 404, "{body}");
+    assert_eq!(get("/v1/users/abc".into(), Some(reader.clone())).await.0, 400);
+    // No token, an unknown one (with a bad id too: the token is refused first).
+    let (status, body) = get(path.clone(), None).await;
+    assert_eq!(status, 401);
+    assert_envelope(&body, "unauthorized");
+    assert_eq!(get(path.clone(), Some("not-a-token".into())).await.0, 401);
+    assert_eq!(get("/v1/users/abc".into(), Some("not-a-token".into())).await.0, 401);
+    assert_eq!(get(format!("/v1/users/{}", user.id + 1000), Some("not-a-token".into())).await.0, 401);
+    // A token without the scope: 403, whether the user exists or not.
+    let other = access(api_client(&app, &[Scope::SupportUserManagement]).await).await;
+    let (status, body) = get(path.clone(), Some(other.clone())).await;
+    assert_eq!(status, 403, "{body}");
+    assert!(body["users"].is_null() && !body.to_string().contains("ada@"), "{body}");
+    assert_eq!(get(format!("/v1/users/{}", user.id + 1000), Some(other)).await.0, 403);
+    // An operator's token (password grant) dies with the operator.
+    let client = api_client(&app, &Scope::ALL).await;
+    let operator = app.add_operator("ro@example.com", Role::SupportReadOnly).await;
+    let (_, grant) = token(
+        &app,
+        &[
+            ("grant_type", "password"),
+            ("client_id", &client.client_id),
+            ("client_secret", &client.client_secret),
+            ("username", "ro@example.com"),
+            ("password", PASSWORD),
+            ("scope", "read_only"),
+        ],
+    )
+    .await;
+    let operator_token = grant["access_token"].as_str().unwrap().to_string();
+    assert_eq!(get(path.clone(), Some(operator_token.clone())).await.0, 200);
+    app.backend.delete_operator(&Actor::System, &RequestMeta::local(), operator).await.unwrap();
+    assert_eq!(get(path.clone(), Some(operator_token)).await.0, 401);
+    // A revoked client's token, an expired token.
+    let revoked_client = api_client(&app, &[Scope::ReadOnly]).await;
+    let revoked_pk = revoked_client.id;
+    let revoked = access(revoked_client).await;
+    assert_eq!(get(path.clone(), Some(revoked.clone())).await.0, 200);
+    app.backend.revoke_api_client(&Actor::System, &RequestMeta::local(), revoked_pk).await.unwrap();
+    assert_eq!(get(path.clone(), Some(revoked)).await.0, 401);
+    app.clock.advance(Duration::from_secs(601));
+    assert_eq!(get(path, Some(reader)).await.0, 401);
 }

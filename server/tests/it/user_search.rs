@@ -375,3 +375,36 @@ async fn a_control_character_in_a_search_term_is_a_400_naming_it(flavor: Flavor)
     let found: UserList = app.call(&b, "users/lookup", json!({"lookup": lookup})).await.unwrap();
     assert!(found.users.is_empty());
 }
+
+/// A page's users are read by a statement naming their ids: one statement per page, which
+/// must not stay prepared on the connection (sqlx keeps a hundred per connection: at eight
+/// SQLite connections they held ~60 MB). Postgres shows a connection's prepared statements.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_statements_naming_a_pages_ids_are_not_kept_prepared() {
+    let app = spawn_app(Flavor::Postgres).await;
+    let t = app.bearer(&[Scope::ReadOnly]).await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        ids.push(add_user(&app, json!({"email": format!("kept{i}@example.com")})).await);
+    }
+    for id in &ids {
+        assert_eq!(rest_search(&app, &t, &format!("userId={id}")).await.0, vec![*id]);
+    }
+    let mut held = Vec::new();
+    let (mut kept, mut naming_ids) = (0, 0);
+    while let Some(mut conn) = app.backend.db.pool.try_acquire() {
+        let count = |pattern: &'static str| {
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE $1")
+                .bind(pattern)
+        };
+        kept += count("%FROM end_users u %").fetch_one(&mut *conn).await.unwrap();
+        naming_ids += count("%FROM end_users WHERE id IN (%").fetch_one(&mut *conn).await.unwrap();
+        held.push(conn);
+    }
+    assert!(
+        !held.is_empty() && kept > 0,
+        "the search's other statements are kept: {kept} on {} connections",
+        held.len()
+    );
+    assert_eq!(naming_ids, 0);
+}

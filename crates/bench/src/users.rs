@@ -169,9 +169,8 @@ pub async fn measures(
         let mut round = Vec::new();
         for (at, bearer, path) in &by_id {
             let bearer = bearer.then_some(token);
-            round.push(
-                load::under_load(http, at, bearer, path.clone(), args.connections, args.load_seconds).await?.rps,
-            );
+            round
+                .push(load::under_load(http, at, bearer, path.clone(), args.connections, args.load_seconds).await?.rps);
         }
         ratios.push(round[0] / round[1]);
     }

@@ -20,6 +20,7 @@ crate::on_both_databases!(
     four_eyes_payouts,
     statements_and_operations_reconcile_to_the_ledger,
     concurrent_transfers_keep_every_balance,
+    wallet_and_transfer_pages_cover_every_row_once,
 );
 
 async fn our_document(app: &TestApp) -> Value {
@@ -611,4 +612,43 @@ async fn concurrent_transfers_keep_every_balance(flavor: Flavor) {
     assert_eq!((movements, distinct), (transfers, transfers), "each accessTag moved money at most once");
     assert!(transfers > 1000, "most transfers went through: {transfers}");
     assert_ledger_sound(&app).await;
+}
+
+/// `pageNumber` / `pageCount` on `GET /v1/wallets` and `GET /v1/transfers` (bound as
+/// parameters): the pages, newest first, hold every row once, and past the last is empty.
+async fn wallet_and_transfer_pages_cover_every_row_once(flavor: Flavor) {
+    let app = spawn_app(flavor).await;
+    app.backend.seed_demo(3, |_| {}).await.unwrap();
+    let t = app.bearer(&[Scope::ReadOnly, Scope::ReadWrite]).await;
+    let mut wallets = Vec::new();
+    for _ in 0..5 {
+        wallets.push(new_wallet(&app, &t, 1, "EUR").await);
+    }
+    fund(&app, wallets[0], eur(10_000)).await;
+    let mut transfers = Vec::new();
+    for (i, to) in wallets[1..].iter().enumerate() {
+        let (status, body) = app
+            .rest(Method::POST, "/v1/transfers", &t, Some(transfer(wallets[0], *to, 1.0, "EUR", &format!("p{i}"))))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        transfers.push(body["transfers"][0]["transferId"].as_i64().unwrap());
+    }
+    wallets.reverse();
+    transfers.reverse();
+    for (list, key, id_key, expected, filter) in [
+        ("wallets", "wallets", "walletId", &wallets, "userId=1".to_string()),
+        ("transfers", "transfers", "transferId", &transfers, format!("walletId={}", wallets[4])),
+    ] {
+        let mut seen = Vec::new();
+        for page in 1..=4 {
+            let (status, body) =
+                app.rest(Method::GET, &format!("/v1/{list}?{filter}&pageCount=2&pageNumber={page}"), &t, None).await;
+            assert_eq!(status, 200, "{body}");
+            let ids: Vec<i64> = body[key].as_array().unwrap().iter().map(|w| w[id_key].as_i64().unwrap()).collect();
+            assert!(ids.len() <= 2, "{list} page {page}: {ids:?}");
+            seen.extend(ids);
+        }
+        let ours: Vec<i64> = seen.iter().copied().filter(|id| expected.contains(id)).collect();
+        assert_eq!(&ours, expected, "{list}: every row once, newest first ({seen:?})");
+    }
 }

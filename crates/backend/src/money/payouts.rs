@@ -231,10 +231,11 @@ impl Backend {
             (None, None) => return Err(Error::invalid("walletId", "Give walletId or userId.")),
         };
         let limit = limit.clamp(1, 200);
-        let sql = format!("{PAYOUT} WHERE {column} = $1 AND id < $2 ORDER BY id DESC LIMIT {limit}");
+        let sql = format!("{PAYOUT} WHERE {column} = $1 AND id < $2 ORDER BY id DESC LIMIT $3");
         let rows: Vec<PayoutRow> = sqlx::query_as(AssertSqlSafe(sql))
             .bind(owner)
             .bind(before.unwrap_or(i64::MAX))
+            .bind(limit)
             .fetch_all(&self.db.pool)
             .await?;
         rows.into_iter().map(PayoutRow::typed).collect()
@@ -243,11 +244,10 @@ impl Backend {
     /// Payouts waiting for a second operator, oldest first (the approvers' queue).
     pub async fn payouts_awaiting_approval(&self, actor: &Actor, limit: i64) -> Result<Vec<Payout>> {
         actor.require(Action::ApprovePayout)?;
-        let sql = format!(
-            "{PAYOUT} WHERE status = 'PENDING' AND approval = 'REQUIRED' ORDER BY created_date, id LIMIT {}",
-            limit.clamp(1, 200)
-        );
-        let rows: Vec<PayoutRow> = sqlx::query_as(AssertSqlSafe(sql)).fetch_all(&self.db.pool).await?;
+        let sql =
+            format!("{PAYOUT} WHERE status = 'PENDING' AND approval = 'REQUIRED' ORDER BY created_date, id LIMIT $1");
+        let rows: Vec<PayoutRow> =
+            sqlx::query_as(AssertSqlSafe(sql)).bind(limit.clamp(1, 200)).fetch_all(&self.db.pool).await?;
         rows.into_iter().map(PayoutRow::typed).collect()
     }
 

@@ -170,13 +170,14 @@ async fn read_operations(
     if cursor.is_some() {
         sql.push_str(&format!(" AND (e.created_at {compare} $4 OR (e.created_at = $4 AND e.id {compare} $5))"));
     }
-    sql.push_str(&format!(" ORDER BY e.created_at {order}, e.id {order} LIMIT {limit}"));
+    let l = if cursor.is_some() { 6 } else { 4 };
+    sql.push_str(&format!(" ORDER BY e.created_at {order}, e.id {order} LIMIT ${l}"));
     let mut query =
         sqlx::query_as::<_, OperationRow>(AssertSqlSafe(sql)).bind(wallet_id).bind(&period.from).bind(&period.to);
     if let Some(c) = cursor {
         query = query.bind(c.created_at.clone()).bind(c.entry_id);
     }
-    query.fetch_all(pool).await?.into_iter().map(OperationRow::typed).collect()
+    query.bind(limit).fetch_all(pool).await?.into_iter().map(OperationRow::typed).collect()
 }
 
 /// A wallet's balance at an instant: the balance after its last entry before it.

@@ -264,9 +264,14 @@ impl Backend {
         if offset >= super::wallets::SEARCH_ROWS_MAX {
             return Ok(Vec::new());
         }
-        let sql = format!("{TRANSFER} {} ORDER BY id DESC LIMIT {size} OFFSET {offset}", conditions.where_clause());
-        let rows: Vec<TransferRow> =
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds).fetch_all(&self.db.pool).await?;
+        // Bound, not written in: one statement whatever the page (as `search_wallets`).
+        let n = conditions.next();
+        let sql = format!("{TRANSFER} {} ORDER BY id DESC LIMIT ${n} OFFSET ${}", conditions.where_clause(), n + 1);
+        let rows: Vec<TransferRow> = bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds)
+            .bind(size)
+            .bind(offset)
+            .fetch_all(&self.db.pool)
+            .await?;
         rows.into_iter().map(TransferRow::typed).collect()
     }
 

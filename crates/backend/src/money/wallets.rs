@@ -182,9 +182,15 @@ impl Backend {
             return Ok(Vec::new());
         }
         let order = if search.ascending { "ASC" } else { "DESC" };
-        let sql = format!("{WALLET} {} ORDER BY id {order} LIMIT {size} OFFSET {offset}", conditions.where_clause());
-        let rows: Vec<WalletRow> =
-            bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds).fetch_all(&self.db.pool).await?;
+        // The page's numbers are bound, not written in: the text stays one statement (sqlx
+        // keeps a connection's last hundred prepared).
+        let n = conditions.next();
+        let sql = format!("{WALLET} {} ORDER BY id {order} LIMIT ${n} OFFSET ${}", conditions.where_clause(), n + 1);
+        let rows: Vec<WalletRow> = bind_all!(sqlx::query_as(AssertSqlSafe(sql)), &conditions.binds)
+            .bind(size)
+            .bind(offset)
+            .fetch_all(&self.db.pool)
+            .await?;
         rows.into_iter().map(WalletRow::typed).collect()
     }
 

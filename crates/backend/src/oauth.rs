@@ -252,26 +252,43 @@ const TOKEN_SQL: &str = "SELECT t.scopes, t.expires_at, c.id AS client_pk, c.cli
      LEFT JOIN operators o ON o.id = t.operator_id \
      WHERE t.token_digest = $1 AND c.revoked_at IS NULL";
 
-/// The columns of `TOKEN_SQL`: a row read beside it (`bearer_and_row`) must name none of them.
+/// The names of `TOKEN_SQL`'s columns (an item's alias, or its column): a row read beside
+/// it (`bearer_and_row`) must name none of them.
 #[cfg(test)]
-pub(crate) const TOKEN_COLUMNS: [&str; 12] = [
-    "scopes",
-    "expires_at",
-    "client_pk",
-    "client_id",
-    "client_name",
-    "operator_id",
-    "username",
-    "role",
-    "blocked_at",
-    "password_temporary",
-    "mfa_enrolled_at",
-    "two_factor_required_roles",
-];
+pub(crate) fn token_columns() -> Vec<&'static str> {
+    let list = TOKEN_SQL.trim_start_matches("SELECT ").split(" FROM access_tokens").next().unwrap_or_default();
+    list.split(", ")
+        .map(|item| match item.rsplit_once(" AS ") {
+            Some((_, alias)) => alias.trim(),
+            None => item.rsplit('.').next().unwrap_or(item).trim(),
+        })
+        .collect()
+}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_token_columns_are_named_from_the_statement() {
+        assert_eq!(
+            token_columns(),
+            [
+                "scopes",
+                "expires_at",
+                "client_pk",
+                "client_id",
+                "client_name",
+                "operator_id",
+                "username",
+                "role",
+                "blocked_at",
+                "password_temporary",
+                "mfa_enrolled_at",
+                "two_factor_required_roles"
+            ]
+        );
+    }
 
     #[test]
     fn scope_lists_parse_dedupe_and_refuse_unknown_names() {

@@ -426,7 +426,7 @@ mod tests {
         let named: Vec<&str> =
             user_columns().split(", ").map(|column| column.rsplit(' ').next().unwrap_or(column)).collect();
         assert!(named.contains(&"email") && named.contains(&"wallet_count"), "{named:?}");
-        for column in crate::oauth::TOKEN_COLUMNS {
+        for column in crate::oauth::token_columns() {
             assert!(!named.contains(&column), "{column}");
         }
     }

@@ -190,13 +190,11 @@ impl Backend {
         self.actor_of_token(row.ok_or(Error::Unauthenticated)?)
     }
 
-    /// Checks a bearer token and reads one row, in one statement: the API's most frequent
-    /// calls (a read by id) cost one round trip instead of two. `read_sql` selects at most
-    /// one row with `$3` as its parameter; its columns are NULL when it finds none. The
-    /// caller checks the actor's rights before using the row, as after
+    /// Checks a bearer token and reads one row, in one statement (`sql`, made by
+    /// `with_token_check`): the API's most frequent calls (a read by id) cost one round trip
+    /// instead of two. The caller checks the actor's rights before using the row, as after
     /// `authenticate_bearer`.
-    pub(crate) async fn bearer_and_row(&self, token: &str, read_sql: &str, param: i64) -> Result<(Actor, AnyRow)> {
-        let sql = format!("SELECT tok.*, r.* FROM ({TOKEN_SQL}) tok LEFT JOIN ({read_sql}) r ON 1 = 1");
+    pub(crate) async fn bearer_and_row(&self, token: &str, sql: &str, param: i64) -> Result<(Actor, AnyRow)> {
         let row = sqlx::query(AssertSqlSafe(sql))
             .bind(password::token_digest(token))
             .bind(crate::settings::TWO_FACTOR_REQUIRED_ROLES)
@@ -239,6 +237,13 @@ impl Backend {
             })),
         }
     }
+}
+
+/// The statement `bearer_and_row` runs: the token's row beside `read_sql`'s, which selects at
+/// most one row with `$3` as its parameter (its columns are NULL when it finds none). Made
+/// once per kind of read, not per request.
+pub(crate) fn with_token_check(read_sql: &str) -> String {
+    format!("SELECT tok.*, r.* FROM ({TOKEN_SQL}) tok LEFT JOIN ({read_sql}) r ON 1 = 1")
 }
 
 /// A token by its digest (`$1`), with its client and operator; `$2` is the setting naming

@@ -241,9 +241,11 @@ impl Backend {
     /// one statement (`bearer_and_row`), `GET /v1/users/{userId}` being the API's most
     /// frequent call. Refusals as `authenticate_bearer` then `get_user`.
     pub async fn get_user_with_bearer(&self, token: &str, id: i64) -> Result<EndUser> {
-        static READ: OnceLock<String> = OnceLock::new();
-        let read = READ.get_or_init(|| format!("SELECT {} FROM end_users WHERE id = $3", user_columns()));
-        let (actor, row) = self.bearer_and_row(token, read, id).await?;
+        static SQL: OnceLock<String> = OnceLock::new();
+        let sql = SQL.get_or_init(|| {
+            crate::oauth::with_token_check(&format!("SELECT {} FROM end_users WHERE id = $3", user_columns()))
+        });
+        let (actor, row) = self.bearer_and_row(token, sql, id).await?;
         actor.require(Action::ReadUsers)?;
         if row.try_get::<Option<i64>, _>("id")?.is_none() {
             return Err(Error::NotFound);
